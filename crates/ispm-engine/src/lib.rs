@@ -1,0 +1,16 @@
+//! The identity engine: per-identity state, detectors and findings.
+//!
+//! The engine is pure. It does no I/O and never reads the wall clock: every
+//! decision is taken against the event time of the input, so `ispm replay`
+//! and the Kafka runtime give the same findings for the same events.
+//!
+//! Callers feed events of one identity in event-time order (replay sorts its
+//! input; the Kafka runtime keeps all events of an identity in one partition).
+//! Facts about other identities ([`ispm_model::TargetFact`]) are fed to the
+//! engine that owns the target identity with [`Engine::apply_fact`].
+
+mod config;
+mod engine;
+
+pub use config::EngineConfig;
+pub use engine::{Engine, EngineStats, IdentitySummary};

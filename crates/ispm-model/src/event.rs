@@ -1,0 +1,173 @@
+use std::net::IpAddr;
+
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+
+use crate::{EventTime, IdentityId, IdentityKind, NhiType};
+
+/// The provider an event was decoded from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceKind {
+    Cloudtrail,
+}
+
+/// One audit-log record, normalised and attributed to a canonical identity.
+///
+/// Decoders produce it; the engine consumes it; the Kafka runtime carries it
+/// on the internal `ispm.events` topic keyed by `actor.id`. Request and
+/// response payloads stay opaque JSON text: their shape differs per API call
+/// and even between two calls of the same API, so only the detectors that
+/// need a field parse it, into a small typed struct.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct IdentityEvent {
+    /// Provider event id (CloudTrail `eventID`).
+    pub event_id: String,
+    pub time: EventTime,
+    pub source: SourceKind,
+    /// The API's service, e.g. `iam.amazonaws.com`.
+    pub service: String,
+    /// The API call or sign-in, e.g. `CreateAccessKey`, `ConsoleLogin`.
+    pub action: String,
+    /// CloudTrail `eventType`, e.g. `AwsApiCall`, `AwsConsoleSignIn`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<String>,
+    /// The account the event was recorded in (`recipientAccountId`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    pub actor: Actor,
+    pub origin: Origin,
+    /// Error code of a failed call; `None` when the call succeeded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_only: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<Box<RawValue>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response: Option<Box<RawValue>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub additional: Option<Box<RawValue>>,
+    /// What this event tells about other identities (created, given a
+    /// credential, granted a policy). The Kafka runtime routes each fact to
+    /// the partition of the identity it is about.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub targets: Vec<TargetFact>,
+    /// Field values that were invalid but did not stop processing, e.g. a
+    /// source IP with leading zeros. Reported as dead-letter warnings.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+}
+
+impl IdentityEvent {
+    /// True when the call failed because the caller lacked permission.
+    pub fn is_access_denied(&self) -> bool {
+        self.error_code.as_deref().is_some_and(is_access_denied_code)
+    }
+
+    pub fn succeeded(&self) -> bool {
+        self.error_code.is_none()
+    }
+}
+
+fn is_access_denied_code(code: &str) -> bool {
+    code.contains("AccessDenied")
+        || code.contains("UnauthorizedOperation")
+        || code.contains("Unauthorized")
+        || code == "Forbidden"
+}
+
+/// The identity that made the call, with how it was recognised.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Actor {
+    pub id: IdentityId,
+    /// Short display name: user name, role name, person name.
+    pub name: String,
+    pub kind: IdentityKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nhi_type: Option<NhiType>,
+    /// Why the identity was classified as `kind`, in one sentence.
+    pub kind_reason: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    /// The provider's principal type, e.g. CloudTrail `userIdentity.type`.
+    pub principal_type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+    /// The role a person acted through, when the call was attributed to the
+    /// person rather than to the role.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via_role: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_identity: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_key_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mfa_authenticated: Option<bool>,
+    /// The AWS service that made the call for the identity (`invokedBy`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invoked_by: Option<String>,
+}
+
+/// Where the call came from.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Origin {
+    /// The source address exactly as the provider wrote it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_raw: Option<String>,
+    /// The source address when it is a valid IP address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip: Option<IpAddr>,
+    /// The AWS service name when the source is a service
+    /// (`sourceIPAddress: ssm.amazonaws.com`, `AWS Internal`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_agent: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+}
+
+impl Origin {
+    /// The value the baselines key the source address on: the parsed IP when
+    /// valid, else the raw text.
+    pub fn source_key(&self) -> Option<String> {
+        match (&self.ip, &self.source_raw) {
+            (Some(ip), _) => Some(ip.to_string()),
+            (None, Some(raw)) if self.service.is_none() => Some(raw.clone()),
+            _ => None,
+        }
+    }
+}
+
+/// A fact an event states about an identity other than its actor.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct TargetFact {
+    /// The identity the fact is about.
+    pub identity: IdentityId,
+    pub name: String,
+    pub kind: TargetFactKind,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum TargetFactKind {
+    /// The identity was created (CreateUser, CreateRole).
+    Created,
+    /// An access key was created for the identity.
+    AccessKeyCreated {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        access_key_id: Option<String>,
+    },
+    /// A console password was created or changed for the identity.
+    LoginProfileChanged,
+    /// An access key of the identity was deleted or deactivated.
+    AccessKeyRemoved {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        access_key_id: Option<String>,
+    },
+    /// The identity was deleted.
+    Deleted,
+}
