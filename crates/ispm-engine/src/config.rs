@@ -1,6 +1,185 @@
+//! Engine settings. Every field is user documentation: `config/ispm.toml`
+//! repeats these defaults with the same reasons.
+
+use std::time::Duration;
+
 use serde::{Deserialize, Serialize};
 
 /// Settings of the engine and its detectors.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct EngineConfig {}
+pub struct EngineConfig {
+    /// When an identity's baseline is considered learned.
+    pub learning: LearningConfig,
+    /// A detector that fires again for the same identity and rule within this
+    /// time adds no new finding; the repeat is counted instead. Default 1 hour:
+    /// long enough to fold one burst of activity into one finding, short
+    /// enough that a new session the next day is reported again.
+    #[serde(with = "humantime_serde")]
+    pub repeat_window: Duration,
+    pub first_seen: FirstSeenConfig,
+    pub bursts: BurstConfig,
+    pub privilege: PrivilegeConfig,
+    pub inventory: InventoryConfig,
+    /// Detectors to switch off, by id (e.g. `["first_seen"]`). See the
+    /// detectors table in README.md for the ids.
+    pub disabled_detectors: Vec<String>,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            learning: LearningConfig::default(),
+            repeat_window: Duration::from_secs(3600),
+            first_seen: FirstSeenConfig::default(),
+            bursts: BurstConfig::default(),
+            privilege: PrivilegeConfig::default(),
+            inventory: InventoryConfig::default(),
+            disabled_detectors: Vec::new(),
+        }
+    }
+}
+
+impl EngineConfig {
+    pub fn is_enabled(&self, detector: &str) -> bool {
+        !self.disabled_detectors.iter().any(|id| id == detector)
+    }
+}
+
+/// The learning period of an identity ends at the earlier of `duration`
+/// after its first event and its `min_events`-th event.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LearningConfig {
+    /// Default 7 days: one full weekly cycle, so weekday and weekend routines
+    /// are both in the baseline before anything counts as new.
+    #[serde(with = "humantime_serde")]
+    pub duration: Duration,
+    /// Default 1000 events: a busy workload reaches it within hours and has
+    /// by then called the APIs of its routine many times over.
+    pub min_events: u64,
+}
+
+impl Default for LearningConfig {
+    fn default() -> Self {
+        LearningConfig {
+            duration: Duration::from_secs(7 * 86_400),
+            min_events: 1000,
+        }
+    }
+}
+
+/// The first-seen detector: a new source network, user agent family, region
+/// or API action for an identity whose learning period is over.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FirstSeenConfig {
+    /// Attributes to watch, any of `source_network`, `user_agent`, `region`,
+    /// `action`. Default: all four.
+    pub attributes: Vec<String>,
+    /// Distinct values kept per attribute and identity. Past this the
+    /// attribute is marked high-variance and no longer reported as new,
+    /// because an identity that already uses this many values gives no
+    /// signal with one more. Default 64.
+    pub max_values: usize,
+    /// IPv4 prefix length that counts as one source network. Default 24:
+    /// addresses of one office or NAT pool stay one value.
+    pub ipv4_prefix: u8,
+    /// IPv6 prefix length that counts as one source network. Default 48,
+    /// the usual allocation to one site.
+    pub ipv6_prefix: u8,
+}
+
+impl Default for FirstSeenConfig {
+    fn default() -> Self {
+        FirstSeenConfig {
+            attributes: ["source_network", "user_agent", "region", "action"]
+                .map(String::from)
+                .to_vec(),
+            max_values: 64,
+            ipv4_prefix: 24,
+            ipv6_prefix: 48,
+        }
+    }
+}
+
+/// Thresholds of the burst detectors.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BurstConfig {
+    /// Failed calls for lack of permission within `window` that raise a
+    /// finding. Default 10: a misconfigured workload usually fails on one or
+    /// two calls it retries; probing fails on many.
+    pub access_denied_threshold: usize,
+    /// Distinct List*, Describe* and Get* actions within `window` that raise
+    /// a finding. Default 20: routine tools call a handful of read APIs, a
+    /// discovery script walks many services.
+    pub enumeration_threshold: usize,
+    /// Distinct secrets or decrypted parameters read within `window` that
+    /// raise a finding. Default 5: an application reads its few secrets at
+    /// start; bulk reads of many secrets are how stolen keys get harvested.
+    pub secret_access_threshold: usize,
+    /// Sliding window of the burst detectors. Default 10 minutes.
+    #[serde(with = "humantime_serde")]
+    pub window: Duration,
+}
+
+impl Default for BurstConfig {
+    fn default() -> Self {
+        BurstConfig {
+            access_denied_threshold: 10,
+            enumeration_threshold: 20,
+            secret_access_threshold: 5,
+            window: Duration::from_secs(600),
+        }
+    }
+}
+
+/// What counts as an administrator-level grant.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PrivilegeConfig {
+    /// Managed policy names (the last segment of the ARN) that grant admin
+    /// level. Default: AWS's `AdministratorAccess`, `IAMFullAccess` (can
+    /// grant itself anything) and `PowerUserAccess`.
+    pub admin_policies: Vec<String>,
+    /// Case-insensitive substrings of group names that mark admin groups.
+    pub admin_group_patterns: Vec<String>,
+}
+
+impl Default for PrivilegeConfig {
+    fn default() -> Self {
+        PrivilegeConfig {
+            admin_policies: ["AdministratorAccess", "IAMFullAccess", "PowerUserAccess"]
+                .map(String::from)
+                .to_vec(),
+            admin_group_patterns: ["admin", "poweruser", "root"].map(String::from).to_vec(),
+        }
+    }
+}
+
+/// Inventory bookkeeping.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct InventoryConfig {
+    /// Consumers kept per attribute (source IP, user agent, region) and
+    /// identity; the least recently seen is dropped past it. Default 16.
+    pub max_consumers: usize,
+    /// Credentials kept per identity. Default 8: AWS allows two access keys
+    /// per user, the rest are temporary session keys worth a glance.
+    pub max_credentials: usize,
+    /// A record whose only change is `last_seen` is republished at most this
+    /// often in event time. Default 1 hour, to keep the compacted topic quiet.
+    #[serde(with = "humantime_serde")]
+    pub last_seen_interval: Duration,
+}
+
+impl Default for InventoryConfig {
+    fn default() -> Self {
+        InventoryConfig {
+            max_consumers: 16,
+            max_credentials: 8,
+            last_seen_interval: Duration::from_secs(3600),
+        }
+    }
+}

@@ -1,17 +1,39 @@
-use ispm_model::{EventTime, Finding, IdentityEvent, IdentityId, IdentityKind, InventoryRecord, TargetFact};
+use std::collections::HashMap;
+
+use ispm_model::{
+    CredentialRecord, EventTime, Finding, IdentityEvent, IdentityId, IdentityKind, InventoryRecord,
+    NhiType, TargetFact, TargetFactKind,
+};
 
 use crate::EngineConfig;
+use crate::detectors::{self, Context};
+use crate::state::IdentityState;
+
+/// Longest user agent kept in the inventory; longer ones are cut, because
+/// some clients send kilobytes of platform details.
+const MAX_USER_AGENT_LEN: usize = 256;
+/// Roles kept per person in `via_roles`.
+const MAX_VIA_ROLES: usize = 8;
 
 /// Per-identity state and detectors for the identities of one partition.
 pub struct Engine {
-    #[allow(dead_code)]
     config: EngineConfig,
+    identities: HashMap<IdentityId, IdentityState>,
+    stats: EngineStats,
 }
 
-/// Counters for the run summary.
-#[derive(Clone, Debug, Default)]
+/// Counters for the run summary and metrics.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct EngineStats {
     pub events: u64,
+    pub facts: u64,
+    pub findings: u64,
+    /// Findings not emitted because the same rule fired for the same
+    /// identity within the repeat window.
+    pub repeats_folded: u64,
+    /// Events older than the actor's last seen event. They are processed;
+    /// this counts how often input arrived out of order.
+    pub late_events: u64,
 }
 
 /// What the run summary shows of one identity.
@@ -20,34 +42,341 @@ pub struct IdentitySummary {
     pub id: IdentityId,
     pub name: String,
     pub kind: IdentityKind,
+    pub nhi_type: Option<NhiType>,
+    pub kind_reason: String,
+    pub event_count: u64,
     pub last_seen: Option<EventTime>,
 }
 
 impl Engine {
     pub fn new(config: EngineConfig) -> Self {
-        Engine { config }
+        Engine {
+            config,
+            identities: HashMap::new(),
+            stats: EngineStats::default(),
+        }
+    }
+
+    pub fn config(&self) -> &EngineConfig {
+        &self.config
     }
 
     /// Updates the actor's state with one event and appends the findings it
     /// raises to `findings`.
-    pub fn process(&mut self, _event: &IdentityEvent, _findings: &mut Vec<Finding>) {}
+    ///
+    /// Events of one identity must arrive in event-time order for windows
+    /// and learning periods to be exact; a late event is still processed and
+    /// counted in [`EngineStats::late_events`].
+    pub fn process(&mut self, event: &IdentityEvent, findings: &mut Vec<Finding>) {
+        self.stats.events += 1;
+        let actor = &event.actor;
+        let state = self.identities.entry(actor.id.clone()).or_insert_with(|| {
+            IdentityState::new(
+                actor.id.clone(),
+                actor.name.clone(),
+                actor.kind,
+                actor.kind_reason.clone(),
+            )
+        });
+
+        refresh_identity(state, event);
+        if state.last_seen.is_some_and(|last| event.time < last) {
+            self.stats.late_events += 1;
+        }
+        if state.first_seen.is_none_or(|first| event.time < first) {
+            state.first_seen = Some(event.time);
+        }
+        let learned = is_learned(&self.config, state, event.time);
+
+        let mut ctx = Context {
+            config: &self.config,
+            event,
+            findings,
+            stats: &mut self.stats,
+        };
+        detectors::run_all(&mut ctx, state, learned);
+
+        record_usage(&self.config, state, event);
+    }
 
     /// Applies a fact that another identity's event stated about an identity
     /// this engine owns (created it, gave it a key).
-    pub fn apply_fact(&mut self, _fact: &TargetFact, _event: &IdentityEvent, _findings: &mut Vec<Finding>) {}
-
-    /// Returns the inventory records that changed since the last call.
-    pub fn drain_inventory(&mut self) -> Vec<InventoryRecord> {
-        Vec::new()
+    ///
+    /// No detector runs on facts today, so `findings` is left untouched;
+    /// it is part of the signature so that target-side detectors can be
+    /// added without changing callers.
+    pub fn apply_fact(
+        &mut self,
+        fact: &TargetFact,
+        event: &IdentityEvent,
+        _findings: &mut Vec<Finding>,
+    ) {
+        self.stats.facts += 1;
+        let state = self
+            .identities
+            .entry(fact.identity.clone())
+            .or_insert_with(|| {
+                let (kind, reason) = kind_from_id(&fact.identity);
+                let mut state = IdentityState::new(
+                    fact.identity.clone(),
+                    fact.name.clone(),
+                    kind,
+                    reason.to_owned(),
+                );
+                state.account = event.account.clone();
+                if kind == IdentityKind::NonHuman {
+                    state.nhi_type = Some(NhiType::Role);
+                }
+                state
+            });
+        let actor = event.actor.id.clone();
+        let cap = self.config.inventory.max_credentials;
+        match &fact.kind {
+            TargetFactKind::Created => {
+                state.created_by = Some(actor);
+                state.created_at = Some(event.time);
+                state.created_event = Some(event.event_id.clone());
+            }
+            TargetFactKind::AccessKeyCreated { access_key_id } => {
+                let id = access_key_id
+                    .clone()
+                    .unwrap_or_else(|| format!("unknown-key-{}", event.event_id));
+                match state.credential_mut(&id) {
+                    Some(credential) => {
+                        credential.record.created_at = Some(event.time);
+                        credential.record.created_by = Some(actor);
+                    }
+                    None => state.add_credential(
+                        CredentialRecord {
+                            id,
+                            kind: "access_key".to_owned(),
+                            created_at: Some(event.time),
+                            created_by: Some(actor),
+                            first_used: None,
+                            last_used: None,
+                            use_count: 0,
+                            status: "active".to_owned(),
+                        },
+                        cap,
+                    ),
+                }
+            }
+            TargetFactKind::LoginProfileChanged => match state.credential_mut("console-password") {
+                Some(credential) => {
+                    credential.record.created_at = Some(event.time);
+                    credential.record.created_by = Some(actor);
+                    credential.record.status = "active".to_owned();
+                }
+                None => state.add_credential(
+                    CredentialRecord {
+                        id: "console-password".to_owned(),
+                        kind: "console_password".to_owned(),
+                        created_at: Some(event.time),
+                        created_by: Some(actor),
+                        first_used: None,
+                        last_used: None,
+                        use_count: 0,
+                        status: "active".to_owned(),
+                    },
+                    cap,
+                ),
+            },
+            TargetFactKind::AccessKeyRemoved { access_key_id } => {
+                if let Some(credential) = access_key_id
+                    .as_deref()
+                    .and_then(|id| state.credential_mut(id))
+                {
+                    credential.record.status = "inactive".to_owned();
+                }
+            }
+            TargetFactKind::Deleted => {
+                for credential in &mut state.credentials {
+                    credential.record.status = "deleted".to_owned();
+                }
+            }
+        }
+        state.inventory_dirty = true;
     }
 
-    /// Returns every identity in state, for summaries.
+    /// Returns the inventory records that changed since the last call,
+    /// sorted by identity id.
+    pub fn drain_inventory(&mut self) -> Vec<InventoryRecord> {
+        let mut records: Vec<InventoryRecord> = self
+            .identities
+            .values_mut()
+            .filter(|state| state.inventory_dirty)
+            .map(|state| {
+                state.inventory_dirty = false;
+                state.inventory_published_at = state.last_seen;
+                state.inventory_record()
+            })
+            .collect();
+        records.sort_by(|a, b| a.identity.cmp(&b.identity));
+        records
+    }
+
+    /// Returns the current inventory record of one identity.
+    pub fn inventory(&self, id: &IdentityId) -> Option<InventoryRecord> {
+        self.identities.get(id).map(IdentityState::inventory_record)
+    }
+
+    /// Returns every identity in state, sorted by id.
     pub fn identities(&self) -> Vec<IdentitySummary> {
-        Vec::new()
+        let mut summaries: Vec<IdentitySummary> = self
+            .identities
+            .values()
+            .map(|state| IdentitySummary {
+                id: state.id.clone(),
+                name: state.name.clone(),
+                kind: state.kind,
+                nhi_type: state.nhi_type,
+                kind_reason: state.kind_reason.clone(),
+                event_count: state.event_count,
+                last_seen: state.last_seen,
+            })
+            .collect();
+        summaries.sort_by(|a, b| a.id.cmp(&b.id));
+        summaries
+    }
+
+    pub fn identity_count(&self) -> usize {
+        self.identities.len()
     }
 
     pub fn stats(&self) -> &EngineStats {
-        static EMPTY: EngineStats = EngineStats { events: 0 };
-        &EMPTY
+        &self.stats
     }
+}
+
+/// Ids of the form `aws:ACCOUNT:role/NAME` are roles; anything else seen
+/// only as a target is taken for a user until its own events say more.
+fn kind_from_id(id: &IdentityId) -> (IdentityKind, &'static str) {
+    if id.as_str().contains(":role/") {
+        (
+            IdentityKind::NonHuman,
+            "IAM role, seen so far only as the target of another identity's call",
+        )
+    } else {
+        (
+            IdentityKind::Human,
+            "IAM user, seen so far only as the target of another identity's call",
+        )
+    }
+}
+
+fn is_learned(config: &EngineConfig, state: &IdentityState, now: EventTime) -> bool {
+    let duration = i64::try_from(config.learning.duration.as_millis()).unwrap_or(i64::MAX);
+    let by_time = state
+        .first_seen
+        .is_some_and(|first| now.saturating_sub(first) >= duration);
+    let by_count = state.event_count >= config.learning.min_events;
+    by_time || by_count
+}
+
+/// Takes the identity's name and classification from its latest event: the
+/// decoder's view of an identity gets more precise as it sees more of it.
+fn refresh_identity(state: &mut IdentityState, event: &IdentityEvent) {
+    let actor = &event.actor;
+    if state.kind != actor.kind || state.kind_reason != actor.kind_reason {
+        state.kind = actor.kind;
+        state.kind_reason.clone_from(&actor.kind_reason);
+        state.inventory_dirty = true;
+    }
+    state.nhi_type = actor.nhi_type;
+    if state.name != actor.name {
+        state.name.clone_from(&actor.name);
+    }
+    if state.account.is_none() {
+        state.account = actor.account.clone().or_else(|| event.account.clone());
+    }
+    if state.arn.is_none() && actor.via_role.is_none() {
+        state.arn.clone_from(&actor.arn);
+    }
+    if let Some(role) = &actor.via_role
+        && !state.via_roles.contains(role)
+        && state.via_roles.len() < MAX_VIA_ROLES
+    {
+        state.via_roles.push(role.clone());
+        state.inventory_dirty = true;
+    }
+}
+
+/// Updates last seen, credentials and consumers, and marks the inventory
+/// record dirty when something worth publishing changed.
+fn record_usage(config: &EngineConfig, state: &mut IdentityState, event: &IdentityEvent) {
+    let time = event.time;
+    state.event_count += 1;
+    state.last_seen = Some(state.last_seen.map_or(time, |last| last.max(time)));
+
+    if let Some(key) = &event.actor.access_key_id {
+        match state.credential_mut(key) {
+            Some(credential) => {
+                let record = &mut credential.record;
+                record.use_count += 1;
+                record.first_used = Some(record.first_used.map_or(time, |first| first.min(time)));
+                record.last_used = Some(record.last_used.map_or(time, |last| last.max(time)));
+            }
+            None => {
+                let kind = if key.starts_with("ASIA") {
+                    "temporary_access_key"
+                } else {
+                    "access_key"
+                };
+                state.add_credential(
+                    CredentialRecord {
+                        id: key.clone(),
+                        kind: kind.to_owned(),
+                        created_at: None,
+                        created_by: None,
+                        first_used: Some(time),
+                        last_used: Some(time),
+                        use_count: 1,
+                        status: "active".to_owned(),
+                    },
+                    config.inventory.max_credentials,
+                );
+                state.inventory_dirty = true;
+            }
+        }
+    }
+
+    let cap = config.inventory.max_consumers;
+    let mut new_consumer = false;
+    if let Some(source) = event
+        .origin
+        .source_key()
+        .or_else(|| event.origin.service.clone())
+    {
+        new_consumer |= state.record_consumer("source", &source, time, cap);
+    }
+    if let Some(agent) = &event.origin.user_agent {
+        let agent = truncate(agent, MAX_USER_AGENT_LEN);
+        new_consumer |= state.record_consumer("user_agent", agent, time, cap);
+    }
+    if let Some(region) = &event.origin.region {
+        new_consumer |= state.record_consumer("region", region, time, cap);
+    }
+    if new_consumer {
+        state.inventory_dirty = true;
+    }
+
+    let interval =
+        i64::try_from(config.inventory.last_seen_interval.as_millis()).unwrap_or(i64::MAX);
+    let stale = state
+        .inventory_published_at
+        .is_none_or(|published| time.saturating_sub(published) >= interval);
+    if stale {
+        state.inventory_dirty = true;
+    }
+}
+
+fn truncate(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
 }

@@ -9,8 +9,17 @@
 //! Facts about other identities ([`ispm_model::TargetFact`]) are fed to the
 //! engine that owns the target identity with [`Engine::apply_fact`].
 
+mod attack;
 mod config;
+mod detectors;
 mod engine;
+mod payload;
+mod policy_doc;
+mod state;
+mod useragent;
 
-pub use config::EngineConfig;
+pub use config::{
+    BurstConfig, EngineConfig, FirstSeenConfig, InventoryConfig, LearningConfig, PrivilegeConfig,
+};
+pub use detectors::{DETECTORS, sensitive_rule_ids};
 pub use engine::{Engine, EngineStats, IdentitySummary};

@@ -62,7 +62,9 @@ pub struct IdentityEvent {
 impl IdentityEvent {
     /// True when the call failed because the caller lacked permission.
     pub fn is_access_denied(&self) -> bool {
-        self.error_code.as_deref().is_some_and(is_access_denied_code)
+        self.error_code
+            .as_deref()
+            .is_some_and(is_access_denied_code)
     }
 
     pub fn succeeded(&self) -> bool {

@@ -173,7 +173,12 @@ impl Finding {
     /// Derives the finding id from the detector, rule, identity and the id of
     /// the first triggering event: stable across runs and across replay and
     /// the Kafka runtime.
-    pub fn derive_uid(detector: &str, rule: &str, identity: &IdentityId, first_event_id: &str) -> String {
+    pub fn derive_uid(
+        detector: &str,
+        rule: &str,
+        identity: &IdentityId,
+        first_event_id: &str,
+    ) -> String {
         let name = format!("{detector}|{rule}|{identity}|{first_event_id}");
         Uuid::new_v5(&FINDING_NAMESPACE, name.as_bytes()).to_string()
     }
@@ -213,11 +218,13 @@ impl Finding {
             "type": user_type,
         });
         if let Some(account) = &self.account {
-            user["account"] = serde_json::json!({ "uid": account, "type_id": 10, "type": "AWS Account" });
+            user["account"] =
+                serde_json::json!({ "uid": account, "type_id": 10, "type": "AWS Account" });
         }
         let mut cloud = serde_json::json!({ "provider": "AWS" });
         if let Some(account) = &self.account {
-            cloud["account"] = serde_json::json!({ "uid": account, "type_id": 10, "type": "AWS Account" });
+            cloud["account"] =
+                serde_json::json!({ "uid": account, "type_id": 10, "type": "AWS Account" });
         }
         if let Some(region) = &self.region {
             cloud["region"] = Value::from(region.as_str());

@@ -6,7 +6,9 @@ use serde::{Deserialize, Serialize};
 ///
 /// Every stateful decision in ispm is taken against event time, never against
 /// the wall clock, so replays of the same input give the same output.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(transparent)]
 pub struct EventTime(pub i64);
 
@@ -16,7 +18,11 @@ pub struct InvalidTimestamp(pub String);
 
 impl fmt::Display for InvalidTimestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid timestamp {:?}: expected RFC 3339, e.g. 2024-08-01T13:33:28Z", self.0)
+        write!(
+            f,
+            "invalid timestamp {:?}: expected RFC 3339, e.g. 2024-08-01T13:33:28Z",
+            self.0
+        )
     }
 }
 
@@ -207,8 +213,18 @@ mod tests {
 
     #[test]
     fn malformed_timestamps_are_rejected() {
-        for text in ["", "2024-08-01", "2024-13-01T00:00:00Z", "2023-02-29T00:00:00Z", "2024-08-01T13:33:28", "yesterday"] {
-            assert!(EventTime::parse_rfc3339(text).is_err(), "{text} should be rejected");
+        for text in [
+            "",
+            "2024-08-01",
+            "2024-13-01T00:00:00Z",
+            "2023-02-29T00:00:00Z",
+            "2024-08-01T13:33:28",
+            "yesterday",
+        ] {
+            assert!(
+                EventTime::parse_rfc3339(text).is_err(),
+                "{text} should be rejected"
+            );
         }
     }
 }

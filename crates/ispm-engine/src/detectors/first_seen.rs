@@ -1,0 +1,165 @@
+//! First use by an identity of a source network, user-agent family, region
+//! or API action, once its learning period is over.
+
+use std::net::IpAddr;
+
+use ispm_model::{Confidence, FindingCategory, Severity};
+use serde_json::json;
+
+use super::{Context, Hit};
+use crate::attack;
+use crate::state::{IdentityState, SeenValues, stable_hash};
+use crate::useragent;
+
+pub const ID: &str = "first_seen";
+
+/// The watched attributes and the value each takes in an event.
+fn observed(ctx: &Context<'_>) -> [(&'static str, Option<String>); 4] {
+    let event = ctx.event;
+    let config = &ctx.config.first_seen;
+    // Calls an AWS service makes for the identity carry the service's
+    // address and agent, not the caller's.
+    let acting_service = event.actor.invoked_by.is_some() || event.origin.service.is_some();
+    let network = if acting_service {
+        None
+    } else {
+        match event.origin.ip {
+            Some(ip) => Some(network_of(ip, config.ipv4_prefix, config.ipv6_prefix)),
+            None => event.origin.source_raw.clone(),
+        }
+    };
+    let agent = if acting_service {
+        None
+    } else {
+        event.origin.user_agent.as_deref().map(useragent::family)
+    };
+    [
+        ("source_network", network),
+        ("user_agent", agent),
+        ("region", event.origin.region.clone()),
+        (
+            "action",
+            Some(format!(
+                "{}:{}",
+                event.service.trim_end_matches(".amazonaws.com"),
+                event.action
+            )),
+        ),
+    ]
+}
+
+fn seen_values<'a>(state: &'a mut IdentityState, attribute: &str) -> &'a mut SeenValues {
+    match attribute {
+        "source_network" => &mut state.seen_networks,
+        "user_agent" => &mut state.seen_user_agents,
+        "region" => &mut state.seen_regions,
+        _ => &mut state.seen_actions,
+    }
+}
+
+/// Formats the network of an address as a CIDR, e.g. `203.0.113.0/24`.
+pub(crate) fn network_of(ip: IpAddr, ipv4_prefix: u8, ipv6_prefix: u8) -> String {
+    match ip {
+        IpAddr::V4(v4) => {
+            let prefix = ipv4_prefix.min(32);
+            let mask = if prefix == 0 {
+                0
+            } else {
+                u32::MAX << (32 - u32::from(prefix))
+            };
+            let network = std::net::Ipv4Addr::from(u32::from(v4) & mask);
+            format!("{network}/{prefix}")
+        }
+        IpAddr::V6(v6) => {
+            let prefix = ipv6_prefix.min(128);
+            let mask = if prefix == 0 {
+                0
+            } else {
+                u128::MAX << (128 - u32::from(prefix))
+            };
+            let network = std::net::Ipv6Addr::from(u128::from(v6) & mask);
+            format!("{network}/{prefix}")
+        }
+    }
+}
+
+/// Records the event's values without reporting, for when the detector is
+/// disabled: the baseline still learns, so enabling it later is quiet.
+pub(crate) fn learn_only(ctx: &mut Context<'_>, state: &mut IdentityState) {
+    let cap = ctx.config.first_seen.max_values;
+    let time = ctx.event.time;
+    for (attribute, value) in observed(ctx) {
+        if let Some(value) = value {
+            seen_values(state, attribute).insert(stable_hash(&[&value]), time, cap);
+        }
+    }
+}
+
+pub(crate) fn check(ctx: &mut Context<'_>, state: &mut IdentityState, learned: bool) {
+    let cap = ctx.config.first_seen.max_values;
+    let time = ctx.event.time;
+    let history_days = state
+        .first_seen
+        .map(|first| time.saturating_sub(first) / 86_400_000)
+        .unwrap_or(0);
+    for (attribute, value) in observed(ctx) {
+        let Some(value) = value else { continue };
+        let watched = ctx
+            .config
+            .first_seen
+            .attributes
+            .iter()
+            .any(|name| name == attribute);
+        let seen = seen_values(state, attribute);
+        let was_high_variance = seen.high_variance;
+        let known = seen.len();
+        let new = seen.insert(stable_hash(&[&value]), time, cap);
+        if !new || !learned || !watched || was_high_variance || seen.high_variance {
+            continue;
+        }
+        let mut hit = Hit::new(ID, format!("new_{attribute}"), FindingCategory::Anomaly);
+        hit.title = format!(
+            "{} used a new {}: {}",
+            state.name,
+            attribute.replace('_', " "),
+            value
+        );
+        hit.description = format!(
+            "First time in {history_days} days of history that {} used this {}; {known} known \
+             values before it.",
+            state.name,
+            attribute.replace('_', " ")
+        );
+        hit.severity = if attribute == "action" {
+            Severity::Informational
+        } else {
+            Severity::Low
+        };
+        hit.confidence = Confidence::Low;
+        hit.attacks = &[attack::VALID_CLOUD_ACCOUNTS];
+        hit.remediation = "Check with the identity's owner whether this new usage is expected. \
+                           Repeated new values from one source suggest a stolen credential.";
+        hit.data = json!({
+            "attribute": attribute,
+            "value": value,
+            "known_values": known,
+            "history_days": history_days,
+            "events_before": state.event_count,
+        });
+        hit.repeat_key = value;
+        ctx.emit(state, hit);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn networks_are_masked_to_the_prefix() {
+        let ip: IpAddr = "203.0.113.77".parse().expect("valid");
+        assert_eq!(network_of(ip, 24, 48), "203.0.113.0/24");
+        let ip: IpAddr = "2001:db8:1:2::1".parse().expect("valid");
+        assert_eq!(network_of(ip, 24, 48), "2001:db8:1::/48");
+    }
+}

@@ -1,0 +1,192 @@
+//! The detectors. Each is a function over one event and the actor's state;
+//! [`Context::emit`] turns what a detector found into a [`Finding`], folding
+//! repeats within the repeat window.
+
+mod bursts;
+mod console;
+mod credentials;
+mod first_seen;
+mod logging;
+mod privilege;
+mod root;
+mod sensitive;
+
+pub use sensitive::rule_ids as sensitive_rule_ids;
+
+use ispm_model::{
+    Attack, Confidence, EventTime, Evidence, Finding, FindingCategory, IdentityEvent, Severity,
+};
+use serde_json::Value;
+
+use crate::state::{IdentityState, stable_hash};
+use crate::{EngineConfig, EngineStats};
+
+/// Detector ids, as used in config (`disabled_detectors`) and findings.
+pub const DETECTORS: &[&str] = &[
+    root::ID,
+    console::ID_NO_MFA,
+    console::ID_NON_HUMAN,
+    logging::ID,
+    credentials::ID,
+    privilege::ID,
+    bursts::ID_ACCESS_DENIED,
+    bursts::ID_ENUMERATION,
+    bursts::ID_SECRETS,
+    sensitive::ID,
+    first_seen::ID,
+];
+
+/// What the detectors of one event share.
+pub(crate) struct Context<'a> {
+    pub config: &'a EngineConfig,
+    pub event: &'a IdentityEvent,
+    pub findings: &'a mut Vec<Finding>,
+    pub stats: &'a mut EngineStats,
+}
+
+/// What a detector found, before it becomes a finding.
+pub(crate) struct Hit {
+    pub detector: &'static str,
+    pub rule: String,
+    pub category: FindingCategory,
+    pub title: String,
+    pub description: String,
+    pub severity: Severity,
+    pub confidence: Confidence,
+    pub attacks: &'static [Attack],
+    pub remediation: &'static str,
+    /// Detector-specific facts for the evidence.
+    pub data: Value,
+    /// Other events that belong to the finding (a burst), oldest first.
+    /// The current event is always added last.
+    pub related: Vec<String>,
+    pub first_seen: Option<EventTime>,
+    /// What makes two hits of the same rule distinct for the repeat window
+    /// (e.g. the target user name). Empty: one finding per rule and window.
+    pub repeat_key: String,
+}
+
+impl Hit {
+    pub fn new(detector: &'static str, rule: impl Into<String>, category: FindingCategory) -> Self {
+        Hit {
+            detector,
+            rule: rule.into(),
+            category,
+            title: String::new(),
+            description: String::new(),
+            severity: Severity::Medium,
+            confidence: Confidence::Medium,
+            attacks: &[],
+            remediation: "",
+            data: Value::Null,
+            related: Vec::new(),
+            first_seen: None,
+            repeat_key: String::new(),
+        }
+    }
+}
+
+impl Context<'_> {
+    /// Turns a hit into a finding unless the same rule fired for this
+    /// identity and repeat key within the repeat window.
+    pub fn emit(&mut self, state: &mut IdentityState, hit: Hit) {
+        let now = self.event.time;
+        let key = stable_hash(&[hit.detector, &hit.rule, &hit.repeat_key]);
+        let window = i64::try_from(self.config.repeat_window.as_millis()).unwrap_or(i64::MAX);
+        if let Some((_, last)) = state
+            .fired
+            .iter_mut()
+            .find(|(fired_key, _)| *fired_key == key)
+        {
+            if now.saturating_sub(*last) < window {
+                self.stats.repeats_folded += 1;
+                return;
+            }
+            *last = now;
+        } else {
+            state.fired.push((key, now));
+            prune_fired(&mut state.fired, now, window);
+        }
+
+        let mut related = hit.related;
+        if related.last() != Some(&self.event.event_id) {
+            related.push(self.event.event_id.clone());
+        }
+        let first_event = related.first().cloned().unwrap_or_default();
+        let event = self.event;
+        let evidence = Evidence {
+            event_id: event.event_id.clone(),
+            time: event.time,
+            action: event.action.clone(),
+            service: event.service.clone(),
+            source: event.origin.source_raw.clone(),
+            user_agent: event.origin.user_agent.clone(),
+            region: event.origin.region.clone(),
+            error_code: event.error_code.clone(),
+            data: hit.data,
+        };
+        let finding = Finding {
+            uid: Finding::derive_uid(hit.detector, &hit.rule, &state.id, &first_event),
+            category: hit.category,
+            detector: hit.detector,
+            rule: hit.rule,
+            title: hit.title,
+            description: hit.description,
+            severity: hit.severity,
+            confidence: hit.confidence,
+            attacks: hit.attacks.to_vec(),
+            identity: state.id.clone(),
+            identity_name: state.name.clone(),
+            identity_kind: state.kind,
+            account: state.account.clone().or_else(|| event.account.clone()),
+            region: event.origin.region.clone(),
+            first_seen: hit.first_seen.unwrap_or(now).min(now),
+            last_seen: now,
+            related_events: related,
+            evidences: vec![evidence],
+            remediation: hit.remediation.to_owned(),
+        };
+        self.stats.findings += 1;
+        self.findings.push(finding);
+    }
+}
+
+/// Keeps the repeat-window bookkeeping small: entries older than the window
+/// can never fold a repeat again.
+fn prune_fired(fired: &mut Vec<(u64, EventTime)>, now: EventTime, window: i64) {
+    if fired.len() > 32 {
+        fired.retain(|(_, time)| now.saturating_sub(*time) < window);
+    }
+}
+
+/// Runs every enabled detector on one event of the actor.
+pub(crate) fn run_all(ctx: &mut Context<'_>, state: &mut IdentityState, learned: bool) {
+    let config = ctx.config;
+    if config.is_enabled(root::ID) {
+        root::check(ctx, state);
+    }
+    if config.is_enabled(console::ID_NO_MFA) {
+        console::check_mfa(ctx, state);
+    }
+    if config.is_enabled(console::ID_NON_HUMAN) {
+        console::check_non_human(ctx, state);
+    }
+    if config.is_enabled(logging::ID) {
+        logging::check(ctx, state);
+    }
+    if config.is_enabled(credentials::ID) {
+        credentials::check(ctx, state);
+    }
+    if config.is_enabled(privilege::ID) {
+        privilege::check(ctx, state);
+    }
+    bursts::check(ctx, state);
+    if config.is_enabled(sensitive::ID) {
+        sensitive::check(ctx, state);
+    }
+    if config.is_enabled(first_seen::ID) {
+        first_seen::check(ctx, state, learned);
+    } else {
+        first_seen::learn_only(ctx, state);
+    }
+}

@@ -1,0 +1,512 @@
+//! Single calls that are rare in routine work and central to known attack
+//! techniques: sharing data with other accounts, opening firewalls, running
+//! commands on instances, backdooring functions and roles.
+
+use ispm_model::{Attack, Confidence, FindingCategory, IdentityEvent, Severity};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::{Context, Hit};
+use crate::attack;
+use crate::payload;
+use crate::state::IdentityState;
+
+pub const ID: &str = "sensitive_api_call";
+
+/// One rule: an API call and, when the call alone is not enough, a check of
+/// its request that returns what made it suspicious.
+struct Rule {
+    id: &'static str,
+    service: &'static str,
+    actions: &'static [&'static str],
+    /// `None`: the call does not match. `Some(detail)`: it matches.
+    check: fn(&IdentityEvent) -> Option<Value>,
+    title: &'static str,
+    severity: Severity,
+    confidence: Confidence,
+    attacks: &'static [Attack],
+    remediation: &'static str,
+    /// Whether failed (denied) attempts count too.
+    include_failures: bool,
+}
+
+fn always(_: &IdentityEvent) -> Option<Value> {
+    Some(Value::Null)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct AddRemoveItems {
+    add: Option<Items>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Items {
+    items: Vec<Value>,
+}
+
+fn shares_added(items: Option<AddRemoveItems>) -> Option<Value> {
+    let added = items?.add?.items;
+    (!added.is_empty()).then(|| json!({ "shared_with": added }))
+}
+
+fn ami_shared(event: &IdentityEvent) -> Option<Value> {
+    #[derive(Deserialize)]
+    struct Request {
+        #[serde(rename = "launchPermission")]
+        launch_permission: Option<AddRemoveItems>,
+    }
+    shares_added(payload::parse::<Request>(event.request.as_deref())?.launch_permission)
+}
+
+fn snapshot_shared(event: &IdentityEvent) -> Option<Value> {
+    #[derive(Deserialize)]
+    struct Request {
+        #[serde(rename = "createVolumePermission")]
+        create_volume_permission: Option<AddRemoveItems>,
+    }
+    shares_added(payload::parse::<Request>(event.request.as_deref())?.create_volume_permission)
+}
+
+fn db_snapshot_shared(event: &IdentityEvent) -> Option<Value> {
+    #[derive(Deserialize)]
+    struct Request {
+        #[serde(rename = "attributeName")]
+        attribute_name: Option<String>,
+        #[serde(rename = "valuesToAdd", default)]
+        values_to_add: Vec<String>,
+    }
+    let request: Request = payload::parse(event.request.as_deref())?;
+    let restore = request
+        .attribute_name
+        .as_deref()
+        .is_some_and(|name| name.eq_ignore_ascii_case("restore"));
+    (restore && !request.values_to_add.is_empty())
+        .then(|| json!({ "shared_with": request.values_to_add }))
+}
+
+/// Ports whose exposure to the internet is a classic foothold.
+const ADMIN_PORTS: &[i64] = &[22, 3389, 5985, 5986, 23];
+
+fn ingress_opened_to_world(event: &IdentityEvent) -> Option<Value> {
+    #[derive(Deserialize, Default)]
+    #[serde(default)]
+    struct Request {
+        #[serde(rename = "cidrIp")]
+        cidr_ip: Option<String>,
+        #[serde(rename = "fromPort")]
+        from_port: Option<i64>,
+        #[serde(rename = "toPort")]
+        to_port: Option<i64>,
+        #[serde(rename = "ipPermissions")]
+        ip_permissions: Option<Value>,
+    }
+    let request: Request = payload::parse(event.request.as_deref())?;
+    let text = request
+        .ip_permissions
+        .as_ref()
+        .map(Value::to_string)
+        .unwrap_or_default();
+    let open_cidr = request.cidr_ip.as_deref().is_some_and(is_world_cidr)
+        || text.contains("\"0.0.0.0/0\"")
+        || text.contains("\"::/0\"");
+    if !open_cidr {
+        return None;
+    }
+    let from = request.from_port.unwrap_or(0);
+    let to = request.to_port.unwrap_or(65_535);
+    let exposes_admin_port = ADMIN_PORTS.iter().any(|port| (from..=to).contains(port)) || from < 0;
+    exposes_admin_port.then(|| json!({ "cidr": request.cidr_ip, "from_port": from, "to_port": to }))
+}
+
+/// A CIDR with prefix length 0 covers every address, whatever the address
+/// part says (anonymised logs rewrite `0.0.0.0/0` to other addresses).
+fn is_world_cidr(cidr: &str) -> bool {
+    cidr.rsplit_once('/')
+        .is_some_and(|(_, prefix)| prefix.trim() == "0")
+}
+
+fn lambda_public_permission(event: &IdentityEvent) -> Option<Value> {
+    #[derive(Deserialize)]
+    struct Request {
+        principal: Option<String>,
+        #[serde(rename = "sourceAccount")]
+        source_account: Option<String>,
+    }
+    let request: Request = payload::parse(event.request.as_deref())?;
+    let principal = request.principal?;
+    let own = event.account.as_deref().unwrap_or("");
+    let public = principal == "*" && request.source_account.is_none();
+    let foreign = principal.len() == 12 && principal != own;
+    (public || foreign).then(|| json!({ "principal": principal }))
+}
+
+fn lambda_foreign_layer(event: &IdentityEvent) -> Option<Value> {
+    #[derive(Deserialize)]
+    struct Request {
+        #[serde(default)]
+        layers: Vec<String>,
+    }
+    let request: Request = payload::parse(event.request.as_deref())?;
+    (!request.layers.is_empty()).then(|| {
+        let own = event.account.as_deref().unwrap_or("");
+        let foreign: Vec<&String> = request
+            .layers
+            .iter()
+            .filter(|layer| {
+                layer
+                    .split(':')
+                    .nth(4)
+                    .is_some_and(|account| account != own)
+            })
+            .collect();
+        json!({ "layers": request.layers, "foreign_layers": foreign })
+    })
+}
+
+fn gpu_instances(event: &IdentityEvent) -> Option<Value> {
+    #[derive(Deserialize)]
+    struct Request {
+        #[serde(rename = "instanceType")]
+        instance_type: Option<String>,
+    }
+    let instance_type = payload::parse::<Request>(event.request.as_deref())?.instance_type?;
+    let family = instance_type.split('.').next().unwrap_or("");
+    let accelerated = [
+        "p2", "p3", "p4", "p5", "g3", "g4", "g5", "g6", "inf1", "inf2", "trn1", "dl1", "x1", "x2",
+    ]
+    .iter()
+    .any(|prefix| family.starts_with(prefix));
+    accelerated.then(|| json!({ "instance_type": instance_type }))
+}
+
+fn user_data_changed(event: &IdentityEvent) -> Option<Value> {
+    #[derive(Deserialize)]
+    struct Request {
+        #[serde(rename = "userData")]
+        user_data: Option<Value>,
+        #[serde(rename = "instanceId")]
+        instance_id: Option<String>,
+    }
+    let request: Request = payload::parse(event.request.as_deref())?;
+    request
+        .user_data
+        .map(|_| json!({ "instance_id": request.instance_id }))
+}
+
+fn user_data_read(event: &IdentityEvent) -> Option<Value> {
+    #[derive(Deserialize)]
+    struct Request {
+        attribute: Option<String>,
+    }
+    let attribute = payload::parse::<Request>(event.request.as_deref())?.attribute?;
+    (attribute == "userData").then(|| json!({ "attribute": attribute }))
+}
+
+const RULES: &[Rule] = &[
+    Rule {
+        id: "ami_shared_with_account",
+        service: "ec2.amazonaws.com",
+        actions: &["ModifyImageAttribute"],
+        check: ami_shared,
+        title: "shared a machine image (AMI) with another account",
+        severity: Severity::High,
+        confidence: Confidence::High,
+        attacks: &[attack::TRANSFER_TO_CLOUD_ACCOUNT],
+        remediation: "Remove the launch permission unless the share was approved; check the \
+                      receiving account id against your organisation.",
+        include_failures: false,
+    },
+    Rule {
+        id: "ebs_snapshot_shared_with_account",
+        service: "ec2.amazonaws.com",
+        actions: &["ModifySnapshotAttribute"],
+        check: snapshot_shared,
+        title: "shared an EBS snapshot with another account",
+        severity: Severity::High,
+        confidence: Confidence::High,
+        attacks: &[attack::TRANSFER_TO_CLOUD_ACCOUNT],
+        remediation: "Remove the createVolumePermission unless the share was approved; a shared \
+                      snapshot copies the whole disk out.",
+        include_failures: false,
+    },
+    Rule {
+        id: "rds_snapshot_shared_with_account",
+        service: "rds.amazonaws.com",
+        actions: &[
+            "ModifyDBSnapshotAttribute",
+            "ModifyDBClusterSnapshotAttribute",
+        ],
+        check: db_snapshot_shared,
+        title: "shared a database snapshot with another account",
+        severity: Severity::High,
+        confidence: Confidence::High,
+        attacks: &[attack::TRANSFER_TO_CLOUD_ACCOUNT],
+        remediation: "Remove the restore permission unless the share was approved.",
+        include_failures: false,
+    },
+    Rule {
+        id: "security_group_admin_port_open_to_internet",
+        service: "ec2.amazonaws.com",
+        actions: &["AuthorizeSecurityGroupIngress"],
+        check: ingress_opened_to_world,
+        title: "opened an administration port (SSH, RDP, WinRM) to the whole internet",
+        severity: Severity::Medium,
+        confidence: Confidence::High,
+        attacks: &[attack::MODIFY_CLOUD_FIREWALL],
+        remediation: "Revoke the ingress rule and use Session Manager or a bastion with a narrow \
+                      source range.",
+        include_failures: false,
+    },
+    Rule {
+        id: "lambda_invokable_by_anyone",
+        service: "lambda.amazonaws.com",
+        actions: &[
+            "AddPermission20150331v2",
+            "AddPermission20150331",
+            "AddPermission",
+        ],
+        check: lambda_public_permission,
+        title: "let anyone or another account invoke a Lambda function",
+        severity: Severity::High,
+        confidence: Confidence::High,
+        attacks: &[attack::ACCOUNT_MANIPULATION],
+        remediation: "Remove the resource-based policy statement unless the function is meant to \
+                      be public.",
+        include_failures: false,
+    },
+    Rule {
+        id: "lambda_layer_added",
+        service: "lambda.amazonaws.com",
+        actions: &[
+            "UpdateFunctionConfiguration20150331v2",
+            "UpdateFunctionConfiguration",
+        ],
+        check: lambda_foreign_layer,
+        title: "attached layers to a Lambda function",
+        severity: Severity::Low,
+        confidence: Confidence::Low,
+        attacks: &[attack::EVENT_TRIGGERED_EXECUTION],
+        remediation: "Check that each layer is one your team publishes; a layer or extension runs \
+                      with the function's role on every call.",
+        include_failures: false,
+    },
+    Rule {
+        id: "lambda_code_replaced",
+        service: "lambda.amazonaws.com",
+        actions: &["UpdateFunctionCode20150331v2", "UpdateFunctionCode"],
+        check: always,
+        title: "replaced the code of a Lambda function",
+        severity: Severity::Low,
+        confidence: Confidence::Low,
+        attacks: &[attack::SERVERLESS_EXECUTION],
+        remediation: "Check that the change came from your deployment pipeline.",
+        include_failures: false,
+    },
+    Rule {
+        id: "roles_anywhere_trust_anchor_created",
+        service: "rolesanywhere.amazonaws.com",
+        actions: &["CreateTrustAnchor"],
+        check: always,
+        title: "created an IAM Roles Anywhere trust anchor",
+        severity: Severity::Medium,
+        confidence: Confidence::Medium,
+        attacks: &[attack::ACCOUNT_MANIPULATION],
+        remediation: "A trust anchor lets holders of certificates from its CA assume roles from \
+                      outside AWS. Delete it unless it was approved.",
+        include_failures: false,
+    },
+    Rule {
+        id: "federation_token_issued",
+        service: "sts.amazonaws.com",
+        actions: &["GetFederationToken"],
+        check: always,
+        title: "issued a federation token",
+        severity: Severity::Medium,
+        confidence: Confidence::Medium,
+        attacks: &[attack::APPLICATION_ACCESS_TOKEN],
+        remediation: "Federation tokens outlive the deletion of the access key that made them. \
+                      Confirm the use; if unexpected, deny sts:GetFederationToken and revoke the \
+                      key's sessions.",
+        include_failures: false,
+    },
+    Rule {
+        id: "leave_organization",
+        service: "organizations.amazonaws.com",
+        actions: &["LeaveOrganization"],
+        check: always,
+        title: "tried to remove the account from its AWS Organization",
+        severity: Severity::High,
+        confidence: Confidence::High,
+        attacks: &[attack::MODIFY_CLOUD_HIERARCHY],
+        remediation: "Leaving the organisation drops its guardrails (SCPs, central logging). Deny \
+                      organizations:LeaveOrganization with an SCP.",
+        include_failures: true,
+    },
+    Rule {
+        id: "ec2_password_data_read",
+        service: "ec2.amazonaws.com",
+        actions: &["GetPasswordData"],
+        check: always,
+        title: "requested the administrator password of a Windows instance",
+        severity: Severity::Medium,
+        confidence: Confidence::Medium,
+        attacks: &[attack::UNSECURED_CREDENTIALS],
+        remediation: "Confirm the request with the instance owner; rotate the instance's \
+                      administrator password if it was not expected.",
+        include_failures: true,
+    },
+    Rule {
+        id: "ec2_user_data_read",
+        service: "ec2.amazonaws.com",
+        actions: &["DescribeInstanceAttribute"],
+        check: user_data_read,
+        title: "read the user data of an instance",
+        severity: Severity::Low,
+        confidence: Confidence::Medium,
+        attacks: &[attack::CLOUD_INSTANCE_METADATA],
+        remediation: "User data often holds bootstrap secrets. Move secrets to Secrets Manager and \
+                      confirm the read was expected.",
+        include_failures: true,
+    },
+    Rule {
+        id: "ec2_user_data_modified",
+        service: "ec2.amazonaws.com",
+        actions: &["ModifyInstanceAttribute"],
+        check: user_data_changed,
+        title: "changed the user data of an instance",
+        severity: Severity::Medium,
+        confidence: Confidence::Medium,
+        attacks: &[attack::CLOUD_API],
+        remediation: "User data runs as root on the next start. Inspect the new script and \
+                      restore the previous one if the change was not planned.",
+        include_failures: false,
+    },
+    Rule {
+        id: "ec2_accelerated_instances_requested",
+        service: "ec2.amazonaws.com",
+        actions: &["RunInstances"],
+        check: gpu_instances,
+        title: "tried to launch GPU or other accelerated instances",
+        severity: Severity::Medium,
+        confidence: Confidence::Low,
+        attacks: &[attack::RESOURCE_HIJACKING],
+        remediation: "Accelerated instances are what cryptominers launch first. Confirm the \
+                      request with the team that owns the identity.",
+        include_failures: true,
+    },
+    Rule {
+        id: "ssm_command_sent",
+        service: "ssm.amazonaws.com",
+        actions: &["SendCommand"],
+        check: always,
+        title: "ran a command on instances through SSM",
+        severity: Severity::Low,
+        confidence: Confidence::Low,
+        attacks: &[attack::CLOUD_ADMINISTRATION_COMMAND],
+        remediation: "Confirm the command came from an operator or automation you know.",
+        include_failures: false,
+    },
+    Rule {
+        id: "ssm_session_started",
+        service: "ssm.amazonaws.com",
+        actions: &["StartSession"],
+        check: always,
+        title: "opened an interactive SSM session on an instance",
+        severity: Severity::Low,
+        confidence: Confidence::Low,
+        attacks: &[attack::CLOUD_ADMINISTRATION_COMMAND],
+        remediation: "Confirm the session with the operator; review the session log.",
+        include_failures: false,
+    },
+    Rule {
+        id: "ec2_instance_connect_key_pushed",
+        service: "ec2-instance-connect.amazonaws.com",
+        actions: &["SendSSHPublicKey"],
+        check: always,
+        title: "pushed an SSH key to an instance with EC2 Instance Connect",
+        severity: Severity::Low,
+        confidence: Confidence::Low,
+        attacks: &[attack::REMOTE_SERVICES_SSH],
+        remediation: "Confirm the connection with the operator.",
+        include_failures: false,
+    },
+    Rule {
+        id: "ec2_serial_console_access",
+        service: "ec2.amazonaws.com",
+        actions: &["EnableSerialConsoleAccess"],
+        check: always,
+        title: "enabled EC2 serial console access for the account",
+        severity: Severity::Medium,
+        confidence: Confidence::Medium,
+        attacks: &[attack::REMOTE_SERVICES_SSH],
+        remediation: "The serial console bypasses network controls. Disable it unless it is \
+                      needed for a recovery.",
+        include_failures: false,
+    },
+    Rule {
+        id: "ec2_serial_console_key_pushed",
+        service: "ec2-instance-connect.amazonaws.com",
+        actions: &["SendSerialConsoleSSHPublicKey"],
+        check: always,
+        title: "pushed an SSH key to an instance's serial console",
+        severity: Severity::Medium,
+        confidence: Confidence::Medium,
+        attacks: &[attack::SSH_AUTHORIZED_KEYS],
+        remediation: "Confirm the connection with the operator; disable serial console access \
+                      afterwards.",
+        include_failures: false,
+    },
+    Rule {
+        id: "bedrock_model_access_enabled",
+        service: "bedrock.amazonaws.com",
+        actions: &[
+            "PutUseCaseForModelAccess",
+            "PutFoundationModelEntitlement",
+            "CreateFoundationModelAgreement",
+        ],
+        check: always,
+        title: "enabled access to Bedrock foundation models",
+        severity: Severity::Medium,
+        confidence: Confidence::Medium,
+        attacks: &[attack::CLOUD_SERVICE_HIJACKING],
+        remediation: "Stolen keys are used to resell model access (LLMjacking). Confirm the \
+                      request with the owning team; restrict bedrock:* where unused.",
+        include_failures: true,
+    },
+];
+
+pub(crate) fn check(ctx: &mut Context<'_>, state: &mut IdentityState) {
+    let event = ctx.event;
+    for rule in RULES {
+        if rule.service != event.service || !rule.actions.contains(&event.action.as_str()) {
+            continue;
+        }
+        if !event.succeeded() && !rule.include_failures {
+            continue;
+        }
+        let Some(detail) = (rule.check)(event) else {
+            continue;
+        };
+        let mut hit = Hit::new(ID, rule.id, FindingCategory::Anomaly);
+        let attempted = if event.succeeded() {
+            ""
+        } else {
+            " (attempt failed)"
+        };
+        hit.title = format!("{} {}{}", state.name, rule.title, attempted);
+        hit.description = format!("{} {} with {}.", state.name, rule.title, event.action);
+        hit.severity = rule.severity;
+        hit.confidence = rule.confidence;
+        hit.attacks = rule.attacks;
+        hit.remediation = rule.remediation;
+        hit.data = detail;
+        ctx.emit(state, hit);
+    }
+}
+
+/// Rule ids of this detector, for documentation.
+pub fn rule_ids() -> impl Iterator<Item = &'static str> {
+    RULES.iter().map(|rule| rule.id)
+}

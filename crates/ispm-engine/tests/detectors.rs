@@ -1,0 +1,428 @@
+//! One test per detector behaviour, on hand-made events with event time
+//! passed in.
+
+mod support;
+
+use std::time::Duration;
+
+use ispm_engine::EngineConfig;
+use ispm_model::{FindingCategory, IdentityKind, Severity};
+use support::*;
+
+#[test]
+fn root_api_call_is_a_policy_finding() {
+    let mut event = user_event("root", "s3.amazonaws.com", "ListBuckets", 0);
+    event.actor.kind = IdentityKind::Root;
+    event.actor.principal_type = "Root".to_owned();
+    let findings = run(EngineConfig::default(), &[event]);
+    assert_eq!(rules(&findings), ["root_account_used/root_activity"]);
+    assert_eq!(findings[0].category, FindingCategory::Policy);
+    assert_eq!(findings[0].severity, Severity::High);
+}
+
+#[test]
+fn root_call_made_by_aws_support_is_not_root_use() {
+    let mut event = user_event("root", "support.amazonaws.com", "DescribeCases", 0);
+    event.actor.kind = IdentityKind::Root;
+    event.actor.invoked_by = Some("support.amazonaws.com".to_owned());
+    assert!(run(EngineConfig::default(), &[event]).is_empty());
+}
+
+#[test]
+fn console_login_without_mfa_is_reported() {
+    let mut event = user_event("alice", "signin.amazonaws.com", "ConsoleLogin", 0);
+    event.response = raw(r#"{"ConsoleLogin":"Success"}"#);
+    event.additional = raw(r#"{"MFAUsed":"No"}"#);
+    let findings = run(EngineConfig::default(), &[event.clone()]);
+    assert_eq!(
+        rules(&findings),
+        ["console_login_without_mfa/console_password_only"]
+    );
+
+    event.additional = raw(r#"{"MFAUsed":"Yes"}"#);
+    assert!(run(EngineConfig::default(), &[event]).is_empty());
+}
+
+#[test]
+fn failed_console_login_without_mfa_is_not_reported() {
+    let mut event = user_event("alice", "signin.amazonaws.com", "ConsoleLogin", 0);
+    event.response = raw(r#"{"ConsoleLogin":"Failure"}"#);
+    event.additional = raw(r#"{"MFAUsed":"No"}"#);
+    event.error_code = Some("Failed authentication".to_owned());
+    assert!(run(EngineConfig::default(), &[event]).is_empty());
+}
+
+#[test]
+fn service_account_console_login_is_reported() {
+    let mut event = user_event("svc-backup", "signin.amazonaws.com", "ConsoleLogin", 0);
+    event.actor.kind = IdentityKind::NonHuman;
+    event.response = raw(r#"{"ConsoleLogin":"Success"}"#);
+    event.additional = raw(r#"{"MFAUsed":"Yes"}"#);
+    event.origin.user_agent = Some("Mozilla/5.0 (X11; Linux x86_64)".to_owned());
+    let findings = run(EngineConfig::default(), &[event]);
+    assert_eq!(rules(&findings), ["non_human_console_login/console_login"]);
+}
+
+#[test]
+fn stop_logging_is_logging_tampering() {
+    let event = user_event("mallory", "cloudtrail.amazonaws.com", "StopLogging", 0);
+    let findings = run(EngineConfig::default(), &[event]);
+    assert_eq!(
+        rules(&findings),
+        ["logging_tampering/cloudtrail_stop_logging"]
+    );
+    assert_eq!(findings[0].attacks[0].technique_id, "T1562.008");
+}
+
+#[test]
+fn event_selectors_without_management_events_are_tampering() {
+    let reduce = with_request(
+        user_event(
+            "mallory",
+            "cloudtrail.amazonaws.com",
+            "PutEventSelectors",
+            0,
+        ),
+        r#"{"trailName":"t","eventSelectors":[{"includeManagementEvents":false,"readWriteType":"ReadOnly"}]}"#,
+    );
+    let keep = with_request(
+        user_event("ops", "cloudtrail.amazonaws.com", "PutEventSelectors", 0),
+        r#"{"trailName":"t","eventSelectors":[{"includeManagementEvents":true,"readWriteType":"All"}]}"#,
+    );
+    assert_eq!(
+        rules(&run(EngineConfig::default(), &[reduce])),
+        ["logging_tampering/cloudtrail_reduce_event_selectors"]
+    );
+    assert!(run(EngineConfig::default(), &[keep]).is_empty());
+}
+
+#[test]
+fn access_key_for_another_user_is_reported_but_own_key_is_not() {
+    let other = with_request(
+        user_event("mallory", "iam.amazonaws.com", "CreateAccessKey", 0),
+        r#"{"userName":"bob"}"#,
+    );
+    let own = with_request(
+        user_event("bob", "iam.amazonaws.com", "CreateAccessKey", 0),
+        r#"{"userName":"bob"}"#,
+    );
+    let implicit = user_event("carol", "iam.amazonaws.com", "CreateAccessKey", 0);
+    assert_eq!(
+        rules(&run(EngineConfig::default(), &[other])),
+        ["credential_for_other_identity/access_key_for_other_user"]
+    );
+    assert!(run(EngineConfig::default(), &[own]).is_empty());
+    assert!(run(EngineConfig::default(), &[implicit]).is_empty());
+}
+
+#[test]
+fn login_profile_for_another_user_is_reported() {
+    let create = with_request(
+        user_event("mallory", "iam.amazonaws.com", "CreateLoginProfile", 0),
+        r#"{"userName":"bob"}"#,
+    );
+    let update = with_request(
+        user_event("mallory", "iam.amazonaws.com", "UpdateLoginProfile", 1),
+        r#"{"userName":"carol"}"#,
+    );
+    assert_eq!(
+        rules(&run(EngineConfig::default(), &[create, update])),
+        [
+            "credential_for_other_identity/console_password_for_other_user",
+            "credential_for_other_identity/console_password_reset_for_other_user"
+        ]
+    );
+}
+
+#[test]
+fn administrator_access_attached_is_a_privilege_grant() {
+    let admin = with_request(
+        user_event("mallory", "iam.amazonaws.com", "AttachUserPolicy", 0),
+        r#"{"userName":"bob","policyArn":"arn:aws:iam::aws:policy/AdministratorAccess"}"#,
+    );
+    let read_only = with_request(
+        user_event("ops", "iam.amazonaws.com", "AttachUserPolicy", 0),
+        r#"{"userName":"bob","policyArn":"arn:aws:iam::aws:policy/ReadOnlyAccess"}"#,
+    );
+    assert_eq!(
+        rules(&run(EngineConfig::default(), &[admin])),
+        ["privilege_grant/admin_policy_attached"]
+    );
+    assert!(run(EngineConfig::default(), &[read_only]).is_empty());
+}
+
+#[test]
+fn inline_star_policy_and_admin_group_are_privilege_grants() {
+    let inline = with_request(
+        user_event("mallory", "iam.amazonaws.com", "PutRolePolicy", 0),
+        r#"{"roleName":"r","policyName":"p","policyDocument":"{\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"*\"}]}"}"#,
+    );
+    let group = with_request(
+        user_event("mallory", "iam.amazonaws.com", "AddUserToGroup", 1),
+        r#"{"userName":"bob","groupName":"Administrators"}"#,
+    );
+    assert_eq!(
+        rules(&run(EngineConfig::default(), &[inline, group])),
+        [
+            "privilege_grant/admin_inline_policy",
+            "privilege_grant/added_to_admin_group"
+        ]
+    );
+}
+
+#[test]
+fn trust_policy_opened_to_another_account_is_reported() {
+    let event = with_request(
+        user_event("mallory", "iam.amazonaws.com", "UpdateAssumeRolePolicy", 0),
+        r#"{"roleName":"r","policyDocument":"{\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"arn:aws:iam::999988887777:root\"},\"Action\":\"sts:AssumeRole\"}]}"}"#,
+    );
+    assert_eq!(
+        rules(&run(EngineConfig::default(), &[event])),
+        ["privilege_grant/role_trust_opened"]
+    );
+}
+
+#[test]
+fn access_denied_burst_fires_once_at_the_threshold() {
+    let events: Vec<_> = (0..25)
+        .map(|second| {
+            denied(role_event(
+                "app",
+                "ec2.amazonaws.com",
+                "DescribeInstances",
+                second,
+            ))
+        })
+        .collect();
+    let findings = run(EngineConfig::default(), &events);
+    assert_eq!(
+        rules(&findings),
+        ["access_denied_burst/access_denied_burst"]
+    );
+    assert_eq!(findings[0].related_events.len(), 10);
+}
+
+#[test]
+fn spread_out_denials_do_not_make_a_burst() {
+    let events: Vec<_> = (0..25)
+        .map(|minute| {
+            denied(role_event(
+                "app",
+                "ec2.amazonaws.com",
+                "DescribeInstances",
+                minute * 120,
+            ))
+        })
+        .collect();
+    assert!(run(EngineConfig::default(), &events).is_empty());
+}
+
+#[test]
+fn many_distinct_discovery_calls_are_an_enumeration_burst() {
+    let events: Vec<_> = (0..25)
+        .map(|index| {
+            role_event(
+                "scanner",
+                "ec2.amazonaws.com",
+                &format!("Describe{index}"),
+                index,
+            )
+        })
+        .collect();
+    assert_eq!(
+        rules(&run(EngineConfig::default(), &events)),
+        ["enumeration_burst/distinct_discovery_calls"]
+    );
+}
+
+#[test]
+fn reading_many_secrets_is_a_secret_access_burst() {
+    let events: Vec<_> = (0..6)
+        .map(|index| {
+            with_request(
+                role_event(
+                    "app",
+                    "secretsmanager.amazonaws.com",
+                    "GetSecretValue",
+                    index,
+                ),
+                &format!(r#"{{"secretId":"secret-{index}"}}"#),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rules(&run(EngineConfig::default(), &events)),
+        ["secret_access_burst/distinct_secrets_read"]
+    );
+}
+
+#[test]
+fn reading_one_secret_repeatedly_is_routine() {
+    let events: Vec<_> = (0..50)
+        .map(|index| {
+            with_request(
+                role_event(
+                    "app",
+                    "secretsmanager.amazonaws.com",
+                    "GetSecretValue",
+                    index,
+                ),
+                r#"{"secretId":"db"}"#,
+            )
+        })
+        .collect();
+    assert!(run(EngineConfig::default(), &events).is_empty());
+}
+
+#[test]
+fn snapshot_shared_with_another_account_is_reported() {
+    let event = with_request(
+        user_event("mallory", "ec2.amazonaws.com", "ModifySnapshotAttribute", 0),
+        r#"{"snapshotId":"snap-1","createVolumePermission":{"add":{"items":[{"userId":"999988887777"}]}}}"#,
+    );
+    assert_eq!(
+        rules(&run(EngineConfig::default(), &[event])),
+        ["sensitive_api_call/ebs_snapshot_shared_with_account"]
+    );
+}
+
+#[test]
+fn ssh_opened_to_the_internet_is_reported_but_https_is_not() {
+    let ssh = with_request(
+        user_event(
+            "mallory",
+            "ec2.amazonaws.com",
+            "AuthorizeSecurityGroupIngress",
+            0,
+        ),
+        r#"{"groupId":"sg-1","cidrIp":"0.0.0.0/0","fromPort":22,"toPort":22,"ipProtocol":"tcp"}"#,
+    );
+    let https = with_request(
+        user_event(
+            "ops",
+            "ec2.amazonaws.com",
+            "AuthorizeSecurityGroupIngress",
+            0,
+        ),
+        r#"{"groupId":"sg-1","cidrIp":"0.0.0.0/0","fromPort":443,"toPort":443,"ipProtocol":"tcp"}"#,
+    );
+    assert_eq!(
+        rules(&run(EngineConfig::default(), &[ssh])),
+        ["sensitive_api_call/security_group_admin_port_open_to_internet"]
+    );
+    assert!(run(EngineConfig::default(), &[https]).is_empty());
+}
+
+#[test]
+fn repeats_within_the_window_fold_into_one_finding() {
+    let events: Vec<_> = (0..5)
+        .map(|minute| {
+            user_event(
+                "mallory",
+                "cloudtrail.amazonaws.com",
+                "StopLogging",
+                minute * 60,
+            )
+        })
+        .collect();
+    assert_eq!(run(EngineConfig::default(), &events).len(), 1);
+
+    let later = user_event(
+        "mallory",
+        "cloudtrail.amazonaws.com",
+        "StopLogging",
+        2 * 3600,
+    );
+    let mut with_later = events.clone();
+    with_later.push(later);
+    assert_eq!(run(EngineConfig::default(), &with_later).len(), 2);
+}
+
+#[test]
+fn first_seen_values_stay_quiet_during_learning() {
+    let mut events: Vec<_> = (0..10)
+        .map(|index| user_event("bob", "s3.amazonaws.com", "ListBuckets", index))
+        .collect();
+    let mut novel = user_event("bob", "s3.amazonaws.com", "ListBuckets", 20);
+    novel.origin.region = Some("ap-southeast-2".to_owned());
+    events.push(novel);
+    assert!(run(EngineConfig::default(), &events).is_empty());
+}
+
+#[test]
+fn new_region_after_learning_is_reported_once() {
+    let mut config = EngineConfig::default();
+    config.learning.duration = Duration::from_secs(3600);
+    let mut events: Vec<_> = (0..10)
+        .map(|index| user_event("bob", "s3.amazonaws.com", "ListBuckets", index * 600))
+        .collect();
+    for second in [7200, 7300] {
+        let mut novel = user_event("bob", "s3.amazonaws.com", "ListBuckets", second);
+        novel.origin.region = Some("ap-southeast-2".to_owned());
+        events.push(novel);
+    }
+    let findings = run(config, &events);
+    assert_eq!(rules(&findings), ["first_seen/new_region"]);
+    assert!(
+        findings[0].description.contains("known values"),
+        "{}",
+        findings[0].description
+    );
+}
+
+#[test]
+fn learning_ends_after_min_events() {
+    let mut config = EngineConfig::default();
+    config.learning.min_events = 5;
+    let mut events: Vec<_> = (0..5)
+        .map(|index| user_event("bob", "s3.amazonaws.com", "ListBuckets", index))
+        .collect();
+    let mut novel = user_event("bob", "s3.amazonaws.com", "ListBuckets", 10);
+    novel.origin.user_agent = Some("curl/8.0".to_owned());
+    events.push(novel);
+    assert_eq!(rules(&run(config, &events)), ["first_seen/new_user_agent"]);
+}
+
+#[test]
+fn high_variance_attribute_is_not_reported() {
+    let mut config = EngineConfig::default();
+    config.learning.min_events = 1;
+    config.first_seen.max_values = 3;
+    let events: Vec<_> = (0..10)
+        .map(|index| {
+            let mut event = user_event("bob", "s3.amazonaws.com", "ListBuckets", index);
+            event.origin.region = Some(format!("region-{index}"));
+            event
+        })
+        .collect();
+    let findings = run(config, &events);
+    let new_regions = findings
+        .iter()
+        .filter(|finding| finding.rule == "new_region")
+        .count();
+    assert_eq!(
+        new_regions, 2,
+        "values 2 and 3 are new; past the cap of 3 the region is high-variance"
+    );
+}
+
+#[test]
+fn disabled_detector_stays_silent() {
+    let mut config = EngineConfig::default();
+    config.disabled_detectors = vec!["logging_tampering".to_owned()];
+    let event = user_event("mallory", "cloudtrail.amazonaws.com", "StopLogging", 0);
+    assert!(run(config, &[event]).is_empty());
+}
+
+#[test]
+fn finding_ids_are_the_same_on_every_run() {
+    let events = vec![user_event(
+        "mallory",
+        "cloudtrail.amazonaws.com",
+        "StopLogging",
+        0,
+    )];
+    let first = run(EngineConfig::default(), &events);
+    let second = run(EngineConfig::default(), &events);
+    assert_eq!(first[0].uid, second[0].uid);
+}

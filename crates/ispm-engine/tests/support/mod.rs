@@ -1,0 +1,99 @@
+//! Builders for hand-made events in detector tests.
+
+#![allow(dead_code)]
+
+use ispm_engine::{Engine, EngineConfig};
+use ispm_model::{
+    Actor, EventTime, Finding, IdentityEvent, IdentityId, IdentityKind, NhiType, Origin, SourceKind,
+};
+use serde_json::value::RawValue;
+
+pub const ACCOUNT: &str = "111122223333";
+
+/// An event by IAM user `name` at `second` seconds after a fixed epoch.
+pub fn user_event(name: &str, service: &str, action: &str, second: i64) -> IdentityEvent {
+    IdentityEvent {
+        event_id: format!("{name}-{action}-{second}"),
+        time: EventTime::from_millis(1_700_000_000_000 + second * 1000),
+        source: SourceKind::Cloudtrail,
+        service: service.to_owned(),
+        action: action.to_owned(),
+        event_type: Some("AwsApiCall".to_owned()),
+        account: Some(ACCOUNT.to_owned()),
+        actor: Actor {
+            id: IdentityId::new(format!("aws:{ACCOUNT}:user/{name}")),
+            name: name.to_owned(),
+            kind: IdentityKind::Human,
+            nhi_type: None,
+            kind_reason: "IAM user".to_owned(),
+            account: Some(ACCOUNT.to_owned()),
+            principal_type: "IAMUser".to_owned(),
+            arn: Some(format!("arn:aws:iam::{ACCOUNT}:user/{name}")),
+            via_role: None,
+            session_name: None,
+            source_identity: None,
+            access_key_id: Some("AKIAEXAMPLE".to_owned()),
+            mfa_authenticated: None,
+            invoked_by: None,
+        },
+        origin: Origin {
+            source_raw: Some("198.51.100.7".to_owned()),
+            ip: "198.51.100.7".parse().ok(),
+            service: None,
+            user_agent: Some("aws-cli/2.13.0 Python/3.11".to_owned()),
+            region: Some("us-east-1".to_owned()),
+        },
+        error_code: None,
+        read_only: None,
+        request: None,
+        response: None,
+        additional: None,
+        targets: Vec::new(),
+        warnings: Vec::new(),
+    }
+}
+
+/// The same event made by a role used by a workload.
+pub fn role_event(role: &str, service: &str, action: &str, second: i64) -> IdentityEvent {
+    let mut event = user_event(role, service, action, second);
+    event.actor.id = IdentityId::new(format!("aws:{ACCOUNT}:role/{role}"));
+    event.actor.kind = IdentityKind::NonHuman;
+    event.actor.nhi_type = Some(NhiType::Role);
+    event.actor.principal_type = "AssumedRole".to_owned();
+    event.actor.access_key_id = Some("ASIAEXAMPLE".to_owned());
+    event
+}
+
+pub fn raw(json: &str) -> Option<Box<RawValue>> {
+    Some(RawValue::from_string(json.to_owned()).expect("test payload is valid JSON"))
+}
+
+pub fn with_request(mut event: IdentityEvent, json: &str) -> IdentityEvent {
+    event.request = raw(json);
+    event
+}
+
+pub fn denied(mut event: IdentityEvent) -> IdentityEvent {
+    event.error_code = Some("AccessDenied".to_owned());
+    event
+}
+
+/// Runs events through a fresh engine and returns every finding.
+pub fn run(config: EngineConfig, events: &[IdentityEvent]) -> Vec<Finding> {
+    let mut engine = Engine::new(config);
+    let mut findings = Vec::new();
+    for event in events {
+        engine.process(event, &mut findings);
+        for fact in &event.targets {
+            engine.apply_fact(fact, event, &mut findings);
+        }
+    }
+    findings
+}
+
+pub fn rules(findings: &[Finding]) -> Vec<String> {
+    findings
+        .iter()
+        .map(|finding| format!("{}/{}", finding.detector, finding.rule))
+        .collect()
+}
