@@ -408,8 +408,10 @@ fn high_variance_attribute_is_not_reported() {
 
 #[test]
 fn disabled_detector_stays_silent() {
-    let mut config = EngineConfig::default();
-    config.disabled_detectors = vec!["logging_tampering".to_owned()];
+    let config = EngineConfig {
+        disabled_detectors: vec!["logging_tampering".to_owned()],
+        ..EngineConfig::default()
+    };
     let event = user_event("mallory", "cloudtrail.amazonaws.com", "StopLogging", 0);
     assert!(run(config, &[event]).is_empty());
 }
