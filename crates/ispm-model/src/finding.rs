@@ -306,7 +306,15 @@ fn evidence_to_ocsf(evidence: &Evidence) -> Value {
         },
     });
     if let Some(source) = &evidence.source {
-        value["src_endpoint"] = serde_json::json!({ "ip": source });
+        // OCSF types `src_endpoint.ip` as an IP address; CloudTrail's source
+        // can also be a service name or an invalid address with leading zeros.
+        if source.parse::<std::net::IpAddr>().is_ok() {
+            value["src_endpoint"] = serde_json::json!({ "ip": source });
+        } else if source.ends_with(".amazonaws.com") || source == "AWS Internal" {
+            value["src_endpoint"] = serde_json::json!({ "svc_name": source });
+        } else {
+            value["data"]["source_raw"] = Value::from(source.as_str());
+        }
     }
     if let Some(agent) = &evidence.user_agent {
         value["http_request"] = serde_json::json!({ "user_agent": agent });

@@ -59,7 +59,8 @@ pub struct CredentialRecord {
 /// used it, with counts. These are what break when its credential rotates.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct ConsumerRecord {
-    /// `source_ip`, `user_agent` or `region`.
+    /// `source` (IP address, or service name for calls AWS made), `user_agent`
+    /// or `region`.
     pub attribute: String,
     pub value: String,
     pub count: u64,

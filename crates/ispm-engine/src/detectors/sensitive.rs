@@ -345,6 +345,19 @@ const RULES: &[Rule] = &[
         include_failures: true,
     },
     Rule {
+        id: "secrets_batch_read",
+        service: "secretsmanager.amazonaws.com",
+        actions: &["BatchGetSecretValue"],
+        check: always,
+        title: "read secrets in bulk with BatchGetSecretValue",
+        severity: Severity::Medium,
+        confidence: Confidence::Medium,
+        attacks: &[attack::CLOUD_SECRETS_STORES],
+        remediation: "One call can return every secret a filter matches. Confirm the read with \
+                      the identity's owner; rotate the secrets returned if it was not expected.",
+        include_failures: true,
+    },
+    Rule {
         id: "ec2_password_data_read",
         service: "ec2.amazonaws.com",
         actions: &["GetPasswordData"],

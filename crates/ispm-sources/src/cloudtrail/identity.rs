@@ -1,0 +1,574 @@
+//! `userIdentity` to canonical [`Actor`]. The id rules are a public contract,
+//! listed in the crate documentation; keep the two in step.
+
+use ispm_model::{Actor, IdentityId, IdentityKind, NhiType};
+
+use super::origin::is_aws_service;
+use super::record::{UserIdentity, present};
+use crate::patterns::NamePatterns;
+
+/// The configured name patterns the attribution uses.
+#[derive(Clone, Debug)]
+pub(super) struct IdentityPatterns {
+    pub service_user: NamePatterns,
+    pub person_role: NamePatterns,
+    pub ai_agent: NamePatterns,
+}
+
+/// Record fields outside `userIdentity` that attribution needs.
+#[derive(Clone, Copy, Default)]
+pub(super) struct RecordContext<'r> {
+    pub recipient_account: Option<&'r str>,
+    pub event_source: Option<&'r str>,
+    pub source_ip_address: Option<&'r str>,
+    pub user_agent: Option<&'r str>,
+    /// Record-level `sourceIdentity`, used when the session context has none.
+    pub source_identity: Option<&'r str>,
+}
+
+const ANONYMOUS_PRINCIPAL: &str = "ANONYMOUS_PRINCIPAL";
+const LAMBDA_SERVICE: &str = "lambda.amazonaws.com";
+/// Prefix IAM gives every service-linked role name.
+const SERVICE_LINKED_ROLE_PREFIX: &str = "AWSServiceRoleFor";
+/// Path of every service-linked role.
+const SERVICE_LINKED_ROLE_PATH: &str = ":role/aws-service-role/";
+/// Prefix of the role-name patterns that IAM Identity Center gives roles made
+/// for permission sets.
+const SSO_ROLE_PREFIX: &str = "AWSReservedSSO_";
+
+/// Attributes a record to its canonical identity.
+pub(super) fn attribute(
+    identity: Option<&UserIdentity<'_>>,
+    context: &RecordContext<'_>,
+    patterns: &IdentityPatterns,
+) -> Actor {
+    let Some(identity) = identity else {
+        let account = context.recipient_account.unwrap_or("unknown");
+        return new_actor(
+            format!("aws:{account}:unattributed"),
+            "unattributed",
+            IdentityKind::NonHuman,
+            Some(NhiType::AwsService),
+            "record has no userIdentity (AWS service event)".to_owned(),
+            context.recipient_account,
+        );
+    };
+
+    let principal_type = present(&identity.principal_type).unwrap_or("");
+    let facts = IdentityFacts::new(identity, context);
+    let mut actor = match principal_type {
+        "IAMUser" => iam_user(&facts, patterns),
+        "Root" => root(&facts, context),
+        "AssumedRole" => assumed_role(&facts, context, patterns),
+        "FederatedUser" => federated_user(&facts),
+        "AWSService" => aws_service(&facts, context),
+        "AWSAccount" => aws_account(&facts),
+        "IdentityCenterUser" => identity_center_user(&facts),
+        "Unknown" if identity.on_behalf_of.is_some() || facts.user_name.is_some() => {
+            identity_center_user(&facts)
+        }
+        "SAMLUser" => saml_user(&facts),
+        "WebIdentityUser" => web_identity_user(&facts),
+        "" if facts.invoked_by.is_some() => aws_service(&facts, context),
+        _ => unknown_principal(&facts),
+    };
+
+    actor.principal_type = principal_type.to_owned();
+    if actor.arn.is_none() {
+        actor.arn = facts.arn.map(str::to_owned);
+    }
+    actor.access_key_id = present(&identity.access_key_id).map(str::to_owned);
+    actor.mfa_authenticated = identity
+        .session_context
+        .as_ref()
+        .and_then(|session| session.attributes.as_ref())
+        .and_then(|attributes| attributes.mfa_authenticated)
+        .map(|flag| flag.0);
+    if actor.invoked_by.is_none() {
+        actor.invoked_by = facts.invoked_by.map(str::to_owned);
+    }
+    actor
+}
+
+/// The `userIdentity` values every attribution rule reads, with fallbacks
+/// applied and empty strings dropped.
+struct IdentityFacts<'i> {
+    identity: &'i UserIdentity<'i>,
+    arn: Option<&'i str>,
+    /// `accountId`, else the session issuer's account, else the account in
+    /// the ARN, else `recipientAccountId`.
+    account: Option<&'i str>,
+    user_name: Option<&'i str>,
+    principal_id: Option<&'i str>,
+    invoked_by: Option<&'i str>,
+}
+
+impl<'i> IdentityFacts<'i> {
+    fn new(identity: &'i UserIdentity<'i>, context: &RecordContext<'i>) -> Self {
+        let arn = present(&identity.arn);
+        let issuer_account = identity
+            .session_context
+            .as_ref()
+            .and_then(|session| session.session_issuer.as_ref())
+            .and_then(|issuer| present(&issuer.account_id));
+        let account = present(&identity.account_id)
+            .filter(|account| *account != ANONYMOUS_PRINCIPAL)
+            .or(issuer_account)
+            .or_else(|| arn.and_then(arn_account))
+            .or(context.recipient_account);
+        IdentityFacts {
+            identity,
+            arn,
+            account,
+            user_name: present(&identity.user_name),
+            principal_id: present(&identity.principal_id),
+            invoked_by: present(&identity.invoked_by),
+        }
+    }
+
+    fn account_or_unknown(&self) -> &'i str {
+        self.account.unwrap_or("unknown")
+    }
+
+    fn session_issuer_arn(&self) -> Option<&'i str> {
+        self.identity
+            .session_context
+            .as_ref()
+            .and_then(|session| session.session_issuer.as_ref())
+            .and_then(|issuer| present(&issuer.arn))
+    }
+
+    fn session_issuer_name(&self) -> Option<&'i str> {
+        self.identity
+            .session_context
+            .as_ref()
+            .and_then(|session| session.session_issuer.as_ref())
+            .and_then(|issuer| present(&issuer.user_name))
+    }
+}
+
+fn iam_user(facts: &IdentityFacts<'_>, patterns: &IdentityPatterns) -> Actor {
+    let name = facts
+        .user_name
+        .or_else(|| facts.arn.and_then(last_path_segment))
+        .or(facts.principal_id)
+        .unwrap_or("unknown");
+    let id = format!("aws:{}:user/{name}", facts.account_or_unknown());
+
+    let (kind, nhi_type, reason) = if let Some(pattern) = patterns.ai_agent.find_word_start(name) {
+        (
+            IdentityKind::AiAgent,
+            Some(NhiType::ServiceUser),
+            format!("IAM user name matches AI-agent pattern {pattern:?}"),
+        )
+    } else if let Some(pattern) = patterns.service_user.find_word_start(name) {
+        (
+            IdentityKind::NonHuman,
+            Some(NhiType::ServiceUser),
+            format!("IAM user name matches service-account pattern {pattern:?}"),
+        )
+    } else {
+        (
+            IdentityKind::Human,
+            None,
+            "IAM user with no service-account naming pattern".to_owned(),
+        )
+    };
+    new_actor(id, name, kind, nhi_type, reason, facts.account)
+}
+
+fn root(facts: &IdentityFacts<'_>, context: &RecordContext<'_>) -> Actor {
+    let id = format!("aws:{}:root", facts.account_or_unknown());
+    // AWS Support and other services act as root with the service as the
+    // source; that is not a person signing in as root.
+    let service = facts.invoked_by.or(context
+        .source_ip_address
+        .filter(|source| is_aws_service(source)));
+    let reason = match service {
+        Some(service) => {
+            format!("account root user, call made on its behalf by AWS service {service}")
+        }
+        None => "account root user".to_owned(),
+    };
+    let mut actor = new_actor(id, "root", IdentityKind::Root, None, reason, facts.account);
+    actor.invoked_by = service.map(str::to_owned);
+    actor
+}
+
+fn assumed_role(
+    facts: &IdentityFacts<'_>,
+    context: &RecordContext<'_>,
+    patterns: &IdentityPatterns,
+) -> Actor {
+    let (arn_role, arn_session) = facts.arn.and_then(parse_assumed_role_arn).unzip();
+    let role_name = facts
+        .session_issuer_name()
+        .or(arn_role)
+        .unwrap_or("unknown");
+    let session_name = arn_session.or_else(|| {
+        facts
+            .principal_id
+            .and_then(|principal| principal.split_once(':'))
+            .map(|(_, session)| session)
+    });
+    let account = facts.account_or_unknown();
+    let role_arn = facts.session_issuer_arn().map_or_else(
+        || {
+            format!(
+                "arn:{}:iam::{account}:role/{role_name}",
+                arn_partition(facts.arn)
+            )
+        },
+        str::to_owned,
+    );
+    let session_context = facts.identity.session_context.as_ref();
+    let source_identity = session_context
+        .and_then(|session| present(&session.source_identity))
+        .or(context.source_identity);
+
+    if let Some(mut actor) = person_session(
+        role_name,
+        &role_arn,
+        session_name,
+        source_identity,
+        patterns,
+    ) {
+        actor.account = facts.account.map(str::to_owned);
+        actor.session_name = session_name.map(str::to_owned);
+        actor.source_identity = source_identity.map(str::to_owned);
+        return actor;
+    }
+
+    let session_label = session_name.unwrap_or("");
+    let (kind, nhi_type, reason) = if is_service_linked_role(role_name, &role_arn) {
+        let service = facts.invoked_by.unwrap_or("AWS");
+        (
+            IdentityKind::NonHuman,
+            NhiType::AwsService,
+            format!("service-linked role {role_name} used by {service}"),
+        )
+    } else if let Some(pattern) = patterns.ai_agent.find_word_start(role_name) {
+        (
+            IdentityKind::AiAgent,
+            NhiType::Role,
+            format!("IAM role name matches AI-agent pattern {pattern:?}"),
+        )
+    } else if let Some(reason) = workload_reason(facts, context, session_label) {
+        (IdentityKind::NonHuman, NhiType::Workload, reason)
+    } else {
+        (
+            IdentityKind::NonHuman,
+            NhiType::Role,
+            format!(
+                "IAM role session {session_label:?} attributed to the role (workload or tool session name)"
+            ),
+        )
+    };
+
+    let id = format!("aws:{account}:role/{role_name}");
+    let mut actor = new_actor(id, role_name, kind, Some(nhi_type), reason, facts.account);
+    actor.session_name = session_name.map(str::to_owned);
+    actor.source_identity = source_identity.map(str::to_owned);
+    actor
+}
+
+/// Returns the person behind a role session when the record names one: by a
+/// person-role (SSO permission set), a `sourceIdentity`, or a session named
+/// with an email address.
+fn person_session(
+    role_name: &str,
+    role_arn: &str,
+    session_name: Option<&str>,
+    source_identity: Option<&str>,
+    patterns: &IdentityPatterns,
+) -> Option<Actor> {
+    let (person, reason) = if let Some(pattern) = patterns.person_role.find_prefix(role_name) {
+        let person = source_identity.or(session_name)?;
+        let reason = if pattern.eq_ignore_ascii_case(SSO_ROLE_PREFIX) {
+            format!("session of SSO permission-set role {role_name} named {person}")
+        } else {
+            format!("session of role {role_name} (person-role pattern {pattern:?}) named {person}")
+        };
+        (person, reason)
+    } else if let Some(source_identity) = source_identity {
+        (
+            source_identity,
+            format!("session of role {role_name} with sourceIdentity {source_identity}"),
+        )
+    } else {
+        let session = session_name.filter(|session| looks_like_email(session))?;
+        (
+            session,
+            format!("session of role {role_name} named with the email address {session}"),
+        )
+    };
+
+    let id = format!("aws:person/{}", person.to_lowercase());
+    let mut actor = new_actor(id, person, IdentityKind::Human, None, reason, None);
+    actor.via_role = Some(role_arn.to_owned());
+    Some(actor)
+}
+
+/// Says why a role session is a compute workload, or returns `None`.
+fn workload_reason(
+    facts: &IdentityFacts<'_>,
+    context: &RecordContext<'_>,
+    session: &str,
+) -> Option<String> {
+    if is_ec2_instance_id(session) {
+        return Some(format!("EC2 instance role session {session}"));
+    }
+    let ec2_delivered = facts
+        .identity
+        .session_context
+        .as_ref()
+        .is_some_and(|session_context| session_context.ec2_role_delivery.is_some());
+    if ec2_delivered {
+        return Some(format!(
+            "EC2 instance profile session {session:?} (credentials delivered by the instance metadata service)"
+        ));
+    }
+    if facts.invoked_by == Some(LAMBDA_SERVICE) {
+        return Some(format!(
+            "Lambda function session {session:?} (invokedBy {LAMBDA_SERVICE})"
+        ));
+    }
+    // The AWS SDKs add the runtime's AWS_EXECUTION_ENV to the user agent.
+    let user_agent = context.user_agent.unwrap_or("");
+    if user_agent.contains("exec-env/AWS_Lambda_") {
+        return Some(format!(
+            "Lambda function session {session:?} (user agent names the Lambda runtime)"
+        ));
+    }
+    if user_agent.contains("exec-env/AWS_ECS_") {
+        return Some(format!(
+            "ECS task session {session:?} (user agent names the ECS runtime)"
+        ));
+    }
+    None
+}
+
+fn federated_user(facts: &IdentityFacts<'_>) -> Actor {
+    let name = facts
+        .arn
+        .and_then(|arn| arn.split_once(":federated-user/"))
+        .map(|(_, name)| name)
+        .or_else(|| {
+            facts
+                .principal_id
+                .and_then(|principal| principal.split_once(':'))
+                .map(|(_, name)| name)
+        })
+        .unwrap_or("unknown");
+    let id = format!("aws:{}:federated-user/{name}", facts.account_or_unknown());
+    let mut actor = new_actor(
+        id,
+        name,
+        IdentityKind::NonHuman,
+        Some(NhiType::FederatedUser),
+        "federated user session from GetFederationToken".to_owned(),
+        facts.account,
+    );
+    // The session issuer of a federated user is the IAM user that called
+    // GetFederationToken.
+    actor.via_role = facts.session_issuer_arn().map(str::to_owned);
+    actor
+}
+
+fn aws_service(facts: &IdentityFacts<'_>, context: &RecordContext<'_>) -> Actor {
+    let service = facts
+        .invoked_by
+        .or(context.event_source)
+        .unwrap_or("unknown");
+    new_actor(
+        format!("aws:service/{service}"),
+        service,
+        IdentityKind::NonHuman,
+        Some(NhiType::AwsService),
+        "AWS service acting on its own".to_owned(),
+        facts.account,
+    )
+}
+
+fn aws_account(facts: &IdentityFacts<'_>) -> Actor {
+    let anonymous = facts.principal_id == Some(ANONYMOUS_PRINCIPAL)
+        || present(&facts.identity.account_id) == Some(ANONYMOUS_PRINCIPAL);
+    if anonymous {
+        return new_actor(
+            "aws:anonymous".to_owned(),
+            "anonymous",
+            IdentityKind::NonHuman,
+            Some(NhiType::Account),
+            "anonymous principal (unauthenticated request)".to_owned(),
+            None,
+        );
+    }
+    let account = facts.account_or_unknown();
+    new_actor(
+        format!("aws:{account}:account"),
+        account,
+        IdentityKind::NonHuman,
+        Some(NhiType::Account),
+        format!("AWS account {account} acting as a principal"),
+        facts.account,
+    )
+}
+
+fn identity_center_user(facts: &IdentityFacts<'_>) -> Actor {
+    let user_id = facts
+        .identity
+        .on_behalf_of
+        .as_ref()
+        .and_then(|on_behalf_of| present(&on_behalf_of.user_id));
+    // NOTE: before 2025 these records carried userName, and now they carry the
+    // identity-store user id. One person therefore gets two ids across that
+    // change until a lookup from user id to user name is added.
+    let (id, name) = match (facts.user_name, user_id) {
+        (Some(user_name), _) => (
+            format!("aws:person/{}", user_name.to_lowercase()),
+            user_name,
+        ),
+        (None, Some(user_id)) => (format!("aws:person/{user_id}"), user_id),
+        (None, None) => return unknown_principal(facts),
+    };
+    new_actor(
+        id,
+        name,
+        IdentityKind::Human,
+        None,
+        "IAM Identity Center user".to_owned(),
+        facts.account,
+    )
+}
+
+fn saml_user(facts: &IdentityFacts<'_>) -> Actor {
+    let name = facts.user_name.or_else(|| {
+        facts
+            .principal_id
+            .and_then(|principal| principal.rsplit_once(':'))
+            .map(|(_, name)| name)
+    });
+    let Some(name) = name.filter(|name| !name.is_empty()) else {
+        return unknown_principal(facts);
+    };
+    new_actor(
+        format!("aws:person/{}", name.to_lowercase()),
+        name,
+        IdentityKind::Human,
+        None,
+        "SAML-federated user".to_owned(),
+        facts.account,
+    )
+}
+
+fn web_identity_user(facts: &IdentityFacts<'_>) -> Actor {
+    let provider = present(&facts.identity.identity_provider).unwrap_or("unknown");
+    let name = facts.user_name.or(facts.principal_id).unwrap_or("unknown");
+    new_actor(
+        format!(
+            "aws:{}:web-identity/{provider}/{name}",
+            facts.account_or_unknown()
+        ),
+        name,
+        IdentityKind::NonHuman,
+        None,
+        format!("web identity federation user of provider {provider}"),
+        facts.account,
+    )
+}
+
+fn unknown_principal(facts: &IdentityFacts<'_>) -> Actor {
+    let principal = facts.principal_id.or(facts.arn).unwrap_or("unknown");
+    let reason = match present(&facts.identity.principal_type) {
+        Some(principal_type) => format!("unrecognised userIdentity.type {principal_type:?}"),
+        None => "userIdentity has no type".to_owned(),
+    };
+    new_actor(
+        format!("aws:{}:principal/{principal}", facts.account_or_unknown()),
+        principal,
+        IdentityKind::NonHuman,
+        None,
+        reason,
+        facts.account,
+    )
+}
+
+fn new_actor(
+    id: String,
+    name: &str,
+    kind: IdentityKind,
+    nhi_type: Option<NhiType>,
+    kind_reason: String,
+    account: Option<&str>,
+) -> Actor {
+    Actor {
+        id: IdentityId::new(id),
+        name: name.to_owned(),
+        kind,
+        nhi_type,
+        kind_reason,
+        account: account.map(str::to_owned),
+        principal_type: String::new(),
+        arn: None,
+        via_role: None,
+        session_name: None,
+        source_identity: None,
+        access_key_id: None,
+        mfa_authenticated: None,
+        invoked_by: None,
+    }
+}
+
+/// Splits `arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION` into role and
+/// session name.
+fn parse_assumed_role_arn(arn: &str) -> Option<(&str, &str)> {
+    let (_, path) = arn.split_once(":assumed-role/")?;
+    path.split_once('/')
+}
+
+/// Returns the account field of an ARN (`arn:PARTITION:SERVICE:REGION:ACCOUNT:...`).
+fn arn_account(arn: &str) -> Option<&str> {
+    arn.split(':').nth(4).filter(|account| !account.is_empty())
+}
+
+fn arn_partition(arn: Option<&str>) -> &str {
+    arn.and_then(|arn| arn.split(':').nth(1))
+        .filter(|partition| partition.starts_with("aws"))
+        .unwrap_or("aws")
+}
+
+fn last_path_segment(arn: &str) -> Option<&str> {
+    arn.rsplit_once('/')
+        .map(|(_, last)| last)
+        .filter(|last| !last.is_empty())
+}
+
+fn is_service_linked_role(role_name: &str, role_arn: &str) -> bool {
+    role_name.starts_with(SERVICE_LINKED_ROLE_PREFIX) || role_arn.contains(SERVICE_LINKED_ROLE_PATH)
+}
+
+/// EC2 instance ids: `i-` and 8 (older) or 17 hex digits, any case (some
+/// anonymised logs change the case).
+fn is_ec2_instance_id(session: &str) -> bool {
+    let Some(hex) = session.strip_prefix("i-") else {
+        return false;
+    };
+    matches!(hex.len(), 8 | 17) && hex.bytes().all(|byte| byte.is_ascii_hexdigit())
+}
+
+fn looks_like_email(text: &str) -> bool {
+    let Some((local, domain)) = text.split_once('@') else {
+        return false;
+    };
+    let Some((host, top_level)) = domain.rsplit_once('.') else {
+        return false;
+    };
+    !local.is_empty()
+        && !host.is_empty()
+        && top_level.len() >= 2
+        && !domain.contains('@')
+        && !text.bytes().any(|byte| byte.is_ascii_whitespace())
+}
+
+#[cfg(test)]
+mod tests;

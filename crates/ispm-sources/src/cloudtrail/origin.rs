@@ -1,0 +1,276 @@
+//! Validation of `sourceIPAddress` and `awsRegion`.
+//!
+//! Invalid values are kept as text and reported as warnings instead of
+//! rejecting the record: anonymised attack data (and some real tools) write
+//! addresses like `075.050.255.67` and regions like `us-north-2r`, and
+//! dropping those events would lose detections.
+
+use std::net::IpAddr;
+
+use ispm_model::Origin;
+
+/// The value CloudTrail writes when AWS made the call from its own network.
+const AWS_INTERNAL: &str = "AWS Internal";
+
+/// Host name endings of AWS service principals in `sourceIPAddress`, for the
+/// commercial and GovCloud partitions and for the China regions.
+const AWS_SERVICE_SUFFIXES: &[&str] = &[".amazonaws.com", ".amazonaws.com.cn"];
+
+const REGION_DIRECTIONS: &[&str] = &[
+    "north",
+    "south",
+    "east",
+    "west",
+    "central",
+    "northeast",
+    "northwest",
+    "southeast",
+    "southwest",
+];
+
+/// Builds the origin of a call, appending a warning for each invalid value.
+pub(super) fn build_origin(
+    source_ip_address: Option<&str>,
+    region: Option<&str>,
+    user_agent: Option<&str>,
+    warnings: &mut Vec<String>,
+) -> Origin {
+    let mut origin = Origin {
+        user_agent: user_agent.map(str::to_owned),
+        ..Origin::default()
+    };
+
+    if let Some(source) = source_ip_address {
+        origin.source_raw = Some(source.to_owned());
+        match classify_source(source) {
+            Source::Ip(ip) => origin.ip = Some(ip),
+            Source::AwsService => origin.service = Some(source.to_owned()),
+            Source::Invalid(problem) => warnings.push(format!(
+                "sourceIPAddress {source:?} is not a valid IP address ({problem}); kept as text"
+            )),
+            Source::Other => warnings.push(format!(
+                "sourceIPAddress {source:?} is neither an IP address nor an AWS service name; kept as text"
+            )),
+        }
+    }
+
+    if let Some(region) = region {
+        if !is_valid_region(region) {
+            warnings.push(format!(
+                "awsRegion {region:?} is not a valid AWS region name such as us-east-1; kept as text"
+            ));
+        }
+        origin.region = Some(region.to_owned());
+    }
+
+    origin
+}
+
+/// Returns true for values of `sourceIPAddress` that name an AWS service
+/// rather than a network address.
+pub(super) fn is_aws_service(source: &str) -> bool {
+    source == AWS_INTERNAL
+        || AWS_SERVICE_SUFFIXES
+            .iter()
+            .any(|suffix| source.len() > suffix.len() && ends_with_ignore_case(source, suffix))
+}
+
+enum Source {
+    Ip(IpAddr),
+    AwsService,
+    /// Shaped like an IP address but invalid, with the problem.
+    Invalid(&'static str),
+    Other,
+}
+
+fn classify_source(source: &str) -> Source {
+    if let Ok(ip) = source.parse::<IpAddr>() {
+        return Source::Ip(ip);
+    }
+    if is_aws_service(source) {
+        return Source::AwsService;
+    }
+    if let Some(problem) = ipv4_problem(source) {
+        return Source::Invalid(problem);
+    }
+    if looks_like_ipv6(source) {
+        return Source::Invalid("not a valid IPv6 address");
+    }
+    Source::Other
+}
+
+/// Says why a dotted-decimal text is not a valid IPv4 address, or returns
+/// `None` when the text is not dotted decimal at all. Only called for text
+/// that `Ipv4Addr` rejected.
+fn ipv4_problem(source: &str) -> Option<&'static str> {
+    if source.is_empty()
+        || !source
+            .bytes()
+            .all(|byte| byte.is_ascii_digit() || byte == b'.')
+    {
+        return None;
+    }
+    let octets: Vec<&str> = source.split('.').collect();
+    if octets.len() != 4 || octets.iter().any(|octet| octet.is_empty()) {
+        return Some("not four dot-separated numbers");
+    }
+    if octets
+        .iter()
+        .any(|octet| octet.len() > 1 && octet.starts_with('0'))
+    {
+        return Some("leading zeros");
+    }
+    Some("number out of range 0-255")
+}
+
+fn looks_like_ipv6(source: &str) -> bool {
+    source.contains(':')
+        && source.bytes().all(|byte| {
+            byte.is_ascii_hexdigit() || matches!(byte, b':' | b'.' | b'%' | b'[' | b']')
+        })
+}
+
+/// Checks the shape of AWS region names: two lowercase letters, an optional
+/// `-gov` or `-iso` partition marker (`-isob`, `-isof`), a direction and one
+/// digit, e.g. `us-east-1`, `us-gov-west-1`, `us-isob-east-1`.
+// NOTE: names of a newer shape (the European Sovereign Cloud's `eusc-de-east-1`)
+// fail this check and only get a warning.
+pub(super) fn is_valid_region(region: &str) -> bool {
+    let bytes = region.as_bytes();
+    if bytes.len() < 2 || !bytes[..2].iter().all(u8::is_ascii_lowercase) {
+        return false;
+    }
+    let Some(mut rest) = region[2..].strip_prefix('-') else {
+        return false;
+    };
+
+    if let Some(after_gov) = rest.strip_prefix("gov-") {
+        rest = after_gov;
+    } else if let Some(after_iso) = rest.strip_prefix("iso") {
+        let after_letter = match after_iso.as_bytes().first() {
+            Some(letter) if letter.is_ascii_lowercase() => &after_iso[1..],
+            _ => after_iso,
+        };
+        match after_letter.strip_prefix('-') {
+            Some(after_dash) => rest = after_dash,
+            None => return false,
+        }
+    }
+
+    let Some((direction, number)) = rest.split_once('-') else {
+        return false;
+    };
+    REGION_DIRECTIONS.contains(&direction)
+        && number.len() == 1
+        && number.as_bytes()[0].is_ascii_digit()
+}
+
+fn ends_with_ignore_case(text: &str, suffix: &str) -> bool {
+    let text = text.as_bytes();
+    text.len() >= suffix.len()
+        && text[text.len() - suffix.len()..].eq_ignore_ascii_case(suffix.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn origin_of(source: &str) -> (Origin, Vec<String>) {
+        let mut warnings = Vec::new();
+        let origin = build_origin(Some(source), None, None, &mut warnings);
+        (origin, warnings)
+    }
+
+    #[test]
+    fn valid_ipv4_and_ipv6_are_parsed() {
+        for source in ["18.236.253.47", "2001:db8::1"] {
+            let (origin, warnings) = origin_of(source);
+            assert_eq!(origin.ip.map(|ip| ip.to_string()), Some(source.to_owned()));
+            assert_eq!(origin.source_raw.as_deref(), Some(source));
+            assert!(warnings.is_empty());
+        }
+    }
+
+    #[test]
+    fn service_names_are_services() {
+        for source in ["ssm.amazonaws.com", "AWS Internal", "ec2.amazonaws.com.cn"] {
+            let (origin, warnings) = origin_of(source);
+            assert_eq!(origin.service.as_deref(), Some(source));
+            assert!(origin.ip.is_none());
+            assert!(warnings.is_empty());
+        }
+    }
+
+    #[test]
+    fn leading_zeros_are_kept_as_text_with_warning() {
+        let (origin, warnings) = origin_of("075.050.255.67");
+        assert!(origin.ip.is_none());
+        assert_eq!(origin.source_raw.as_deref(), Some("075.050.255.67"));
+        assert_eq!(
+            warnings,
+            vec![
+                "sourceIPAddress \"075.050.255.67\" is not a valid IP address (leading zeros); kept as text"
+            ]
+        );
+    }
+
+    #[test]
+    fn invalid_address_shapes_are_explained() {
+        assert_eq!(ipv4_problem("256.1.1.1"), Some("number out of range 0-255"));
+        assert_eq!(
+            ipv4_problem("1.2.3"),
+            Some("not four dot-separated numbers")
+        );
+        assert_eq!(ipv4_problem("example.com"), None);
+        let (_, warnings) = origin_of("fe80::1::2");
+        assert!(
+            warnings[0].contains("not a valid IPv6 address"),
+            "{warnings:?}"
+        );
+        let (_, warnings) = origin_of("my-laptop");
+        assert!(
+            warnings[0].contains("neither an IP address nor an AWS service name"),
+            "{warnings:?}"
+        );
+    }
+
+    #[test]
+    fn region_shapes() {
+        for region in [
+            "us-east-1",
+            "eu-central-2",
+            "us-gov-west-1",
+            "us-isob-east-1",
+            "us-iso-east-1",
+            "ap-southeast-7",
+            "cn-northwest-1",
+        ] {
+            assert!(is_valid_region(region), "{region} should be valid");
+        }
+        for region in [
+            "ap-isob-central-3r",
+            "us-north-2r",
+            "us-east-12",
+            "US-east-1",
+            "useast-1",
+            "",
+            "u",
+            "eu-westwest-1",
+            "é-east-1",
+        ] {
+            assert!(!is_valid_region(region), "{region} should be invalid");
+        }
+    }
+
+    #[test]
+    fn invalid_region_is_kept_with_warning() {
+        let mut warnings = Vec::new();
+        let origin = build_origin(None, Some("ap-isob-central-3r"), None, &mut warnings);
+        assert_eq!(origin.region.as_deref(), Some("ap-isob-central-3r"));
+        assert_eq!(warnings.len(), 1);
+        assert!(
+            warnings[0]
+                .starts_with("awsRegion \"ap-isob-central-3r\" is not a valid AWS region name")
+        );
+    }
+}
