@@ -12,6 +12,18 @@ fn replay(c: &mut Criterion) {
     let mut group = c.benchmark_group("cloudtrail");
     group.throughput(Throughput::Elements(records.len() as u64));
 
+    group.bench_function("parse_only", |b| {
+        b.iter(|| {
+            let mut parsed = 0usize;
+            for record in &records {
+                if decoder.parse_only(record).is_ok() {
+                    parsed += 1;
+                }
+            }
+            parsed
+        })
+    });
+
     group.bench_function("decode", |b| {
         b.iter(|| {
             let mut decoded = 0usize;

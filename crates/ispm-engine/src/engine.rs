@@ -1,5 +1,7 @@
 use std::collections::HashMap;
 
+use foldhash::fast::RandomState;
+
 use ispm_model::{
     CredentialRecord, EventTime, Finding, IdentityEvent, IdentityId, IdentityKind, InventoryRecord,
     NhiType, TargetFact, TargetFactKind,
@@ -7,7 +9,7 @@ use ispm_model::{
 
 use crate::EngineConfig;
 use crate::detectors::{self, Context};
-use crate::state::IdentityState;
+use crate::state::{IdentityState, StableHasher, hash_ip, stable_hash};
 
 /// Longest user agent kept in the inventory; longer ones are cut, because
 /// some clients send kilobytes of platform details.
@@ -18,7 +20,7 @@ const MAX_VIA_ROLES: usize = 8;
 /// Per-identity state and detectors for the identities of one partition.
 pub struct Engine {
     config: EngineConfig,
-    identities: HashMap<IdentityId, IdentityState>,
+    identities: HashMap<IdentityId, IdentityState, RandomState>,
     stats: EngineStats,
 }
 
@@ -52,7 +54,7 @@ impl Engine {
     pub fn new(config: EngineConfig) -> Self {
         Engine {
             config,
-            identities: HashMap::new(),
+            identities: HashMap::default(),
             stats: EngineStats::default(),
         }
     }
@@ -342,19 +344,22 @@ fn record_usage(config: &EngineConfig, state: &mut IdentityState, event: &Identi
 
     let cap = config.inventory.max_consumers;
     let mut new_consumer = false;
-    if let Some(source) = event
-        .origin
-        .source_key()
-        .or_else(|| event.origin.service.clone())
-    {
-        new_consumer |= state.record_consumer("source", &source, time, cap);
+    let origin = &event.origin;
+    if let Some(ip) = origin.ip {
+        let hash = hash_ip(StableHasher::new(), ip).finish();
+        new_consumer |= state.record_consumer("source", hash, || ip.to_string(), time, cap);
+    } else if let Some(source) = origin.service.as_deref().or(origin.source_raw.as_deref()) {
+        let hash = stable_hash(&[source]);
+        new_consumer |= state.record_consumer("source", hash, || source.to_owned(), time, cap);
     }
-    if let Some(agent) = &event.origin.user_agent {
+    if let Some(agent) = &origin.user_agent {
         let agent = truncate(agent, MAX_USER_AGENT_LEN);
-        new_consumer |= state.record_consumer("user_agent", agent, time, cap);
+        let hash = stable_hash(&[agent]);
+        new_consumer |= state.record_consumer("user_agent", hash, || agent.to_owned(), time, cap);
     }
-    if let Some(region) = &event.origin.region {
-        new_consumer |= state.record_consumer("region", region, time, cap);
+    if let Some(region) = &origin.region {
+        let hash = stable_hash(&[region]);
+        new_consumer |= state.record_consumer("region", hash, || region.clone(), time, cap);
     }
     if new_consumer {
         state.inventory_dirty = true;

@@ -5,6 +5,7 @@
 //! 64-bit hashes.
 
 use std::collections::VecDeque;
+use std::hash::{BuildHasher, Hasher};
 
 use ispm_model::{
     ConsumerRecord, CredentialRecord, EventTime, IdentityId, IdentityKind, InventoryRecord, NhiType,
@@ -42,10 +43,70 @@ impl SeenValues {
     }
 }
 
-/// Times of recent events of one kind within a sliding window.
+/// An event id kept in a window. CloudTrail event ids are UUIDs, stored as
+/// 16 bytes instead of a 36-byte heap string; other ids are kept as text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum CompactId {
+    Uuid(u128),
+    Text(Box<str>),
+}
+
+impl CompactId {
+    pub fn new(id: &str) -> Self {
+        parse_uuid(id).map_or_else(|| CompactId::Text(id.into()), CompactId::Uuid)
+    }
+
+    /// The id as the provider wrote it (UUIDs in lowercase).
+    pub fn to_text(&self) -> String {
+        match self {
+            CompactId::Text(text) => text.to_string(),
+            CompactId::Uuid(value) => {
+                let hex = format!("{value:032x}");
+                format!(
+                    "{}-{}-{}-{}-{}",
+                    &hex[..8],
+                    &hex[8..12],
+                    &hex[12..16],
+                    &hex[16..20],
+                    &hex[20..]
+                )
+            }
+        }
+    }
+}
+
+/// Parses a lowercase, hyphenated UUID. Returns `None` for anything else,
+/// including uppercase, so that `to_text` gives back the original text.
+fn parse_uuid(id: &str) -> Option<u128> {
+    let bytes = id.as_bytes();
+    if bytes.len() != 36 {
+        return None;
+    }
+    let mut value: u128 = 0;
+    for (index, &byte) in bytes.iter().enumerate() {
+        if matches!(index, 8 | 13 | 18 | 23) {
+            if byte != b'-' {
+                return None;
+            }
+            continue;
+        }
+        let digit = match byte {
+            b'0'..=b'9' => byte - b'0',
+            b'a'..=b'f' => byte - b'a' + 10,
+            _ => return None,
+        };
+        value = (value << 4) | u128::from(digit);
+    }
+    Some(value)
+}
+
+/// Recent events of one kind within a sliding window of event time, with a
+/// running count per key so the number of distinct keys costs nothing to
+/// read.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Window {
-    entries: VecDeque<(EventTime, u64, String)>,
+    entries: VecDeque<(EventTime, u64, CompactId)>,
+    key_counts: Vec<(u64, u32)>,
 }
 
 impl Window {
@@ -54,15 +115,31 @@ impl Window {
     pub fn push(&mut self, now: EventTime, key: u64, event_id: &str, width_ms: i64, cap: usize) {
         while let Some((time, _, _)) = self.entries.front() {
             if now.saturating_sub(*time) > width_ms {
-                self.entries.pop_front();
+                self.pop_front();
             } else {
                 break;
             }
         }
         if self.entries.len() >= cap {
-            self.entries.pop_front();
+            self.pop_front();
         }
-        self.entries.push_back((now, key, event_id.to_owned()));
+        self.entries.push_back((now, key, CompactId::new(event_id)));
+        match self.key_counts.iter_mut().find(|(known, _)| *known == key) {
+            Some((_, count)) => *count += 1,
+            None => self.key_counts.push((key, 1)),
+        }
+    }
+
+    fn pop_front(&mut self) {
+        let Some((_, key, _)) = self.entries.pop_front() else {
+            return;
+        };
+        if let Some(index) = self.key_counts.iter().position(|(known, _)| *known == key) {
+            self.key_counts[index].1 -= 1;
+            if self.key_counts[index].1 == 0 {
+                self.key_counts.swap_remove(index);
+            }
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -70,10 +147,7 @@ impl Window {
     }
 
     pub fn distinct_keys(&self) -> usize {
-        let mut keys: Vec<u64> = self.entries.iter().map(|(_, key, _)| *key).collect();
-        keys.sort_unstable();
-        keys.dedup();
-        keys.len()
+        self.key_counts.len()
     }
 
     pub fn first_time(&self) -> Option<EventTime> {
@@ -85,12 +159,13 @@ impl Window {
         self.entries
             .iter()
             .take(limit)
-            .map(|(_, _, id)| id.clone())
+            .map(|(_, _, id)| id.to_text())
             .collect()
     }
 
     pub fn clear(&mut self) {
         self.entries.clear();
+        self.key_counts.clear();
     }
 }
 
@@ -102,6 +177,9 @@ pub(crate) struct CredentialState {
 #[derive(Clone, Debug)]
 pub(crate) struct Consumer {
     pub attribute: &'static str,
+    /// Hash of the value, so a known consumer is found without building its
+    /// text.
+    pub hash: u64,
     pub value: String,
     pub count: u64,
     pub first_seen: EventTime,
@@ -179,19 +257,21 @@ impl IdentityState {
         }
     }
 
-    /// Records a consumer (source, user agent, region) of this identity.
-    /// Returns true when the consumer is new.
+    /// Records a consumer (source, user agent, region) of this identity,
+    /// identified by the hash of its value; `value` builds the text only for
+    /// a new consumer. Returns true when the consumer is new.
     pub fn record_consumer(
         &mut self,
         attribute: &'static str,
-        value: &str,
+        hash: u64,
+        value: impl FnOnce() -> String,
         time: EventTime,
         cap: usize,
     ) -> bool {
         if let Some(consumer) = self
             .consumers
             .iter_mut()
-            .find(|consumer| consumer.attribute == attribute && consumer.value == value)
+            .find(|consumer| consumer.hash == hash && consumer.attribute == attribute)
         {
             consumer.count += 1;
             consumer.last_seen = consumer.last_seen.max(time);
@@ -218,7 +298,8 @@ impl IdentityState {
         }
         self.consumers.push(Consumer {
             attribute,
-            value: value.to_owned(),
+            hash,
+            value: value(),
             count: 1,
             first_seen: time,
             last_seen: time,
@@ -298,17 +379,98 @@ impl IdentityState {
     }
 }
 
-/// FNV-1a, 64 bit: a fixed hash so state built from the same input is the
-/// same on every run and every machine.
-pub(crate) fn stable_hash(parts: &[&str]) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for part in parts {
-        for byte in part.as_bytes() {
-            hash ^= u64::from(*byte);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
-        }
-        hash ^= 0xff;
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
+/// The hash of values kept only for membership tests (seen values,
+/// consumers, window keys). Seeded with a constant so state built from the
+/// same input is the same on every run.
+///
+/// NOTE: foldhash does not promise the same output across its versions, so
+/// these hashes must not be persisted as they are; a state snapshot has to
+/// store the values or rehash on restore.
+#[derive(Clone)]
+pub(crate) struct StableHasher(foldhash::fast::FoldHasher<'static>);
+
+const HASH_SEED: u64 = 0x5eed_0f15_a11d_a7a5;
+
+impl StableHasher {
+    pub fn new() -> Self {
+        StableHasher(foldhash::fast::FixedState::with_seed(HASH_SEED).build_hasher())
     }
-    hash
+
+    pub fn byte(mut self, byte: u8) -> Self {
+        self.0.write_u8(byte);
+        self
+    }
+
+    pub fn bytes(mut self, bytes: &[u8]) -> Self {
+        self.0.write(bytes);
+        self
+    }
+
+    /// Adds a part and a separator, so `("ab", "c")` and `("a", "bc")` differ.
+    pub fn part(self, part: &str) -> Self {
+        self.bytes(part.as_bytes()).byte(0xff)
+    }
+
+    /// Adds a part folded to ASCII lowercase.
+    pub fn part_lowercase(self, part: &str) -> Self {
+        let mut buffer = [0u8; 64];
+        let mut hasher = self;
+        for chunk in part.as_bytes().chunks(buffer.len()) {
+            let lower = &mut buffer[..chunk.len()];
+            lower.copy_from_slice(chunk);
+            lower.make_ascii_lowercase();
+            hasher = hasher.bytes(lower);
+        }
+        hasher.byte(0xff)
+    }
+
+    pub fn finish(self) -> u64 {
+        self.0.finish()
+    }
+}
+
+/// Adds an address as its bytes, so hashing it needs no text.
+pub(crate) fn hash_ip(hasher: StableHasher, ip: std::net::IpAddr) -> StableHasher {
+    match ip {
+        std::net::IpAddr::V4(v4) => hasher.byte(4).bytes(&v4.octets()),
+        std::net::IpAddr::V6(v6) => hasher.byte(6).bytes(&v6.octets()),
+    }
+}
+
+pub(crate) fn stable_hash(parts: &[&str]) -> u64 {
+    parts
+        .iter()
+        .fold(StableHasher::new(), |hasher, part| hasher.part(part))
+        .finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compact_ids_give_back_the_original_text() {
+        for id in [
+            "083dc4ad-e264-46bc-a407-d0dd31b58bdc",
+            "083DC4AD-E264-46BC-A407-D0DD31B58BDC",
+            "fnv1a64-00ff",
+            "",
+        ] {
+            assert_eq!(CompactId::new(id).to_text(), id);
+        }
+        assert!(matches!(
+            CompactId::new("083dc4ad-e264-46bc-a407-d0dd31b58bdc"),
+            CompactId::Uuid(_)
+        ));
+    }
+
+    #[test]
+    fn window_counts_distinct_keys_as_entries_expire() {
+        let mut window = Window::default();
+        for (second, key) in [(0, 1), (1, 2), (2, 1), (100, 3)] {
+            window.push(EventTime::from_millis(second * 1000), key, "id", 50_000, 10);
+        }
+        assert_eq!(window.len(), 1);
+        assert_eq!(window.distinct_keys(), 1);
+    }
 }

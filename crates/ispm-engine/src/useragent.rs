@@ -4,18 +4,20 @@
 /// Returns the family of a user agent: the product token before the first
 /// `/`, space, `_` or `[`, lowercased; browsers fold into `browser`.
 pub(crate) fn family(user_agent: &str) -> String {
+    family_token(user_agent).to_ascii_lowercase()
+}
+
+/// The family of a user agent before lowercasing, borrowed from it.
+pub(crate) fn family_token(user_agent: &str) -> &str {
     let trimmed = user_agent.trim().trim_start_matches('[');
     if trimmed.starts_with("Mozilla/") || trimmed.starts_with("Opera/") {
-        return "browser".to_owned();
+        return "browser";
     }
     let end = trimmed
         .find(['/', ' ', '_', '[', ']', '('])
         .unwrap_or(trimmed.len());
     let token = &trimmed[..end];
-    if token.is_empty() {
-        return "unknown".to_owned();
-    }
-    token.to_ascii_lowercase()
+    if token.is_empty() { "unknown" } else { token }
 }
 
 /// True for user agents of a web browser, the sign of an interactive session.

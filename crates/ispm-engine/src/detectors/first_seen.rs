@@ -8,44 +8,72 @@ use serde_json::json;
 
 use super::{Context, Hit};
 use crate::attack;
-use crate::state::{IdentityState, SeenValues, stable_hash};
+use crate::state::{IdentityState, SeenValues, StableHasher, hash_ip};
 use crate::useragent;
 
 pub const ID: &str = "first_seen";
 
-/// The watched attributes and the value each takes in an event.
-fn observed(ctx: &Context<'_>) -> [(&'static str, Option<String>); 4] {
+/// The watched attributes.
+const ATTRIBUTES: [&str; 4] = ["source_network", "user_agent", "region", "action"];
+
+/// Hashes the value an attribute takes in the event, without building its
+/// text; `None` when the event has no value for it.
+fn observed_hash(ctx: &Context<'_>, attribute: &str) -> Option<u64> {
     let event = ctx.event;
     let config = &ctx.config.first_seen;
     // Calls an AWS service makes for the identity carry the service's
     // address and agent, not the caller's.
     let acting_service = event.actor.invoked_by.is_some() || event.origin.service.is_some();
-    let network = if acting_service {
-        None
-    } else {
-        match event.origin.ip {
-            Some(ip) => Some(network_of(ip, config.ipv4_prefix, config.ipv6_prefix)),
-            None => event.origin.source_raw.clone(),
-        }
-    };
-    let agent = if acting_service {
-        None
-    } else {
-        event.origin.user_agent.as_deref().map(useragent::family)
-    };
-    [
-        ("source_network", network),
-        ("user_agent", agent),
-        ("region", event.origin.region.clone()),
-        (
-            "action",
-            Some(format!(
-                "{}:{}",
-                event.service.trim_end_matches(".amazonaws.com"),
-                event.action
-            )),
+    let hasher = StableHasher::new();
+    match attribute {
+        "source_network" if !acting_service => match event.origin.ip {
+            Some(ip) => {
+                let network = mask(ip, config.ipv4_prefix, config.ipv6_prefix);
+                Some(hash_ip(hasher, network).finish())
+            }
+            None => event
+                .origin
+                .source_raw
+                .as_deref()
+                .map(|raw| hasher.part(raw).finish()),
+        },
+        "user_agent" if !acting_service => event.origin.user_agent.as_deref().map(|agent| {
+            hasher
+                .part_lowercase(useragent::family_token(agent))
+                .finish()
+        }),
+        "region" => event
+            .origin
+            .region
+            .as_deref()
+            .map(|region| hasher.part(region).finish()),
+        "action" => Some(hasher.part(&event.service).part(&event.action).finish()),
+        _ => None,
+    }
+}
+
+/// The text of the value an attribute takes, for a finding.
+fn observed_text(ctx: &Context<'_>, attribute: &str) -> String {
+    let event = ctx.event;
+    let config = &ctx.config.first_seen;
+    match attribute {
+        "source_network" => match event.origin.ip {
+            Some(ip) => network_of(ip, config.ipv4_prefix, config.ipv6_prefix),
+            None => event.origin.source_raw.clone().unwrap_or_default(),
+        },
+        "user_agent" => event
+            .origin
+            .user_agent
+            .as_deref()
+            .map(useragent::family)
+            .unwrap_or_default(),
+        "region" => event.origin.region.clone().unwrap_or_default(),
+        _ => format!(
+            "{}:{}",
+            event.service.trim_end_matches(".amazonaws.com"),
+            event.action
         ),
-    ]
+    }
 }
 
 fn seen_values<'a>(state: &'a mut IdentityState, attribute: &str) -> &'a mut SeenValues {
@@ -57,30 +85,29 @@ fn seen_values<'a>(state: &'a mut IdentityState, attribute: &str) -> &'a mut See
     }
 }
 
-/// Formats the network of an address as a CIDR, e.g. `203.0.113.0/24`.
-pub(crate) fn network_of(ip: IpAddr, ipv4_prefix: u8, ipv6_prefix: u8) -> String {
+/// Masks an address to its network.
+fn mask(ip: IpAddr, ipv4_prefix: u8, ipv6_prefix: u8) -> IpAddr {
     match ip {
         IpAddr::V4(v4) => {
-            let prefix = ipv4_prefix.min(32);
-            let mask = if prefix == 0 {
-                0
-            } else {
-                u32::MAX << (32 - u32::from(prefix))
-            };
-            let network = std::net::Ipv4Addr::from(u32::from(v4) & mask);
-            format!("{network}/{prefix}")
+            let prefix = u32::from(ipv4_prefix.min(32));
+            let mask = u32::MAX.checked_shl(32 - prefix).unwrap_or(0);
+            IpAddr::V4(std::net::Ipv4Addr::from(u32::from(v4) & mask))
         }
         IpAddr::V6(v6) => {
-            let prefix = ipv6_prefix.min(128);
-            let mask = if prefix == 0 {
-                0
-            } else {
-                u128::MAX << (128 - u32::from(prefix))
-            };
-            let network = std::net::Ipv6Addr::from(u128::from(v6) & mask);
-            format!("{network}/{prefix}")
+            let prefix = u32::from(ipv6_prefix.min(128));
+            let mask = u128::MAX.checked_shl(128 - prefix).unwrap_or(0);
+            IpAddr::V6(std::net::Ipv6Addr::from(u128::from(v6) & mask))
         }
     }
+}
+
+/// Formats the network of an address as a CIDR, e.g. `203.0.113.0/24`.
+pub(crate) fn network_of(ip: IpAddr, ipv4_prefix: u8, ipv6_prefix: u8) -> String {
+    let prefix = match ip {
+        IpAddr::V4(_) => ipv4_prefix.min(32),
+        IpAddr::V6(_) => ipv6_prefix.min(128),
+    };
+    format!("{}/{prefix}", mask(ip, ipv4_prefix, ipv6_prefix))
 }
 
 /// Records the event's values without reporting, for when the detector is
@@ -88,9 +115,9 @@ pub(crate) fn network_of(ip: IpAddr, ipv4_prefix: u8, ipv6_prefix: u8) -> String
 pub(crate) fn learn_only(ctx: &mut Context<'_>, state: &mut IdentityState) {
     let cap = ctx.config.first_seen.max_values;
     let time = ctx.event.time;
-    for (attribute, value) in observed(ctx) {
-        if let Some(value) = value {
-            seen_values(state, attribute).insert(stable_hash(&[&value]), time, cap);
+    for attribute in ATTRIBUTES {
+        if let Some(hash) = observed_hash(ctx, attribute) {
+            seen_values(state, attribute).insert(hash, time, cap);
         }
     }
 }
@@ -102,21 +129,27 @@ pub(crate) fn check(ctx: &mut Context<'_>, state: &mut IdentityState, learned: b
         .first_seen
         .map(|first| time.saturating_sub(first) / 86_400_000)
         .unwrap_or(0);
-    for (attribute, value) in observed(ctx) {
-        let Some(value) = value else { continue };
+    for attribute in ATTRIBUTES {
+        let Some(hash) = observed_hash(ctx, attribute) else {
+            continue;
+        };
+        let seen = seen_values(state, attribute);
+        let was_high_variance = seen.high_variance;
+        let known = seen.len();
+        let new = seen.insert(hash, time, cap);
+        if !new || !learned || was_high_variance || seen.high_variance {
+            continue;
+        }
         let watched = ctx
             .config
             .first_seen
             .attributes
             .iter()
             .any(|name| name == attribute);
-        let seen = seen_values(state, attribute);
-        let was_high_variance = seen.high_variance;
-        let known = seen.len();
-        let new = seen.insert(stable_hash(&[&value]), time, cap);
-        if !new || !learned || !watched || was_high_variance || seen.high_variance {
+        if !watched {
             continue;
         }
+        let value = observed_text(ctx, attribute);
         let mut hit = Hit::new(ID, format!("new_{attribute}"), FindingCategory::Anomaly);
         hit.title = format!(
             "{} used a new {}: {}",
