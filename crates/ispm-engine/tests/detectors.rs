@@ -428,3 +428,14 @@ fn finding_ids_are_the_same_on_every_run() {
     let second = run(EngineConfig::default(), &events);
     assert_eq!(first[0].uid, second[0].uid);
 }
+
+#[test]
+fn readme_documents_every_detector_and_rule() {
+    let readme = include_str!("../../../README.md");
+    for detector in ispm_engine::DETECTORS {
+        assert!(readme.contains(&format!("`{detector}`")), "README.md does not document detector {detector}");
+    }
+    for rule in ispm_engine::sensitive_rule_ids() {
+        assert!(readme.contains(&format!("`{rule}`")), "README.md does not document rule {rule}");
+    }
+}
