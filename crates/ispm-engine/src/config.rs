@@ -74,8 +74,9 @@ impl Default for LearningConfig {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct FirstSeenConfig {
-    /// Attributes to watch, any of `source_network`, `user_agent`, `region`,
-    /// `action`. Default: all four.
+    /// Attributes to watch, any of `source_network`, `country`, `asn`,
+    /// `user_agent`, `region`, `action`. Default: all six. `country` and
+    /// `asn` need the `[enrich]` databases and stay silent without them.
     pub attributes: Vec<String>,
     /// Distinct values kept per attribute and identity. Past this the
     /// attribute is marked high-variance and no longer reported as new,
@@ -93,9 +94,16 @@ pub struct FirstSeenConfig {
 impl Default for FirstSeenConfig {
     fn default() -> Self {
         FirstSeenConfig {
-            attributes: ["source_network", "user_agent", "region", "action"]
-                .map(String::from)
-                .to_vec(),
+            attributes: [
+                "source_network",
+                "country",
+                "asn",
+                "user_agent",
+                "region",
+                "action",
+            ]
+            .map(String::from)
+            .to_vec(),
             max_values: 64,
             ipv4_prefix: 24,
             ipv6_prefix: 48,

@@ -208,6 +208,8 @@ pub(crate) struct IdentityState {
     pub via_roles: Vec<String>,
 
     pub seen_networks: SeenValues,
+    pub seen_countries: SeenValues,
+    pub seen_asns: SeenValues,
     pub seen_user_agents: SeenValues,
     pub seen_regions: SeenValues,
     pub seen_actions: SeenValues,
@@ -245,6 +247,8 @@ impl IdentityState {
             consumers_truncated: false,
             via_roles: Vec::new(),
             seen_networks: SeenValues::default(),
+            seen_countries: SeenValues::default(),
+            seen_asns: SeenValues::default(),
             seen_user_agents: SeenValues::default(),
             seen_regions: SeenValues::default(),
             seen_actions: SeenValues::default(),

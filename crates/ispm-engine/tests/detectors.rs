@@ -429,13 +429,85 @@ fn finding_ids_are_the_same_on_every_run() {
     assert_eq!(first[0].uid, second[0].uid);
 }
 
+fn with_network(
+    mut event: ispm_model::IdentityEvent,
+    country: &str,
+    asn: u32,
+    cloud: bool,
+) -> ispm_model::IdentityEvent {
+    event.origin.network = Some(ispm_model::NetworkInfo {
+        country: Some(country.to_owned()),
+        asn: Some(asn),
+        as_org: Some(format!("org {asn}")),
+        location: None,
+        cloud: Some(cloud),
+    });
+    event
+}
+
+#[test]
+fn instance_credentials_used_outside_aws_are_reported() {
+    let mut inside = role_event("web", "s3.amazonaws.com", "ListBuckets", 0);
+    inside.actor.nhi_type = Some(ispm_model::NhiType::Workload);
+    inside.actor.session_name = Some("i-0123456789abcdef0".to_owned());
+    let outside = with_network(inside.clone(), "NL", 14061, false);
+    let inside = with_network(inside, "US", 16509, true);
+    assert!(run(EngineConfig::default(), &[inside]).is_empty());
+    assert_eq!(
+        rules(&run(EngineConfig::default(), &[outside])),
+        ["workload_credentials_outside_cloud/workload_session_used_outside_aws"]
+    );
+}
+
+#[test]
+fn role_credentials_outside_aws_are_not_workload_theft() {
+    let event = with_network(
+        role_event("deploy", "s3.amazonaws.com", "ListBuckets", 0),
+        "NL",
+        14061,
+        false,
+    );
+    assert!(run(EngineConfig::default(), &[event]).is_empty());
+}
+
+#[test]
+fn new_country_after_learning_is_reported() {
+    let mut config = EngineConfig::default();
+    config.learning.min_events = 5;
+    let mut events: Vec<_> = (0..5)
+        .map(|index| {
+            with_network(
+                user_event("bob", "s3.amazonaws.com", "ListBuckets", index),
+                "DE",
+                3320,
+                false,
+            )
+        })
+        .collect();
+    events.push(with_network(
+        user_event("bob", "s3.amazonaws.com", "ListBuckets", 10),
+        "BR",
+        3320,
+        false,
+    ));
+    let findings = run(config, &events);
+    assert_eq!(rules(&findings), ["first_seen/new_country"]);
+    assert_eq!(findings[0].severity, Severity::Medium);
+}
+
 #[test]
 fn readme_documents_every_detector_and_rule() {
     let readme = include_str!("../../../README.md");
     for detector in ispm_engine::DETECTORS {
-        assert!(readme.contains(&format!("`{detector}`")), "README.md does not document detector {detector}");
+        assert!(
+            readme.contains(&format!("`{detector}`")),
+            "README.md does not document detector {detector}"
+        );
     }
     for rule in ispm_engine::sensitive_rule_ids() {
-        assert!(readme.contains(&format!("`{rule}`")), "README.md does not document rule {rule}");
+        assert!(
+            readme.contains(&format!("`{rule}`")),
+            "README.md does not document rule {rule}"
+        );
     }
 }

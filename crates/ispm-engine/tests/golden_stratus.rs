@@ -119,10 +119,11 @@ fn ec2_get_password_data_is_detected() {
 }
 
 /// The technique runs `curl` against the instance metadata service through
-/// SSM and uses the instance role's keys from the attacker's machine. The
-/// SSM command is caught here. Telling that the role session's calls came
-/// from outside AWS needs to know which addresses belong to AWS (IP
-/// enrichment), which CloudTrail alone does not carry.
+/// SSM and then uses the instance role's keys from the attacker's machine.
+/// The SSM command is caught here. The attacker's machine, 18.236.253.47,
+/// is itself in AWS's address space, so even with IP enrichment the use of
+/// the keys is not "outside AWS"; telling one customer's instance from
+/// another's needs the account's own inventory of instance addresses.
 #[test]
 fn ec2_steal_instance_credentials_is_detected_by_its_ssm_command() {
     assert_detects(

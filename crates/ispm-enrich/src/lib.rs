@@ -33,6 +33,7 @@ mod cloud;
 mod config;
 mod enricher;
 mod error;
+mod event;
 mod geo;
 mod info;
 mod ranges;

@@ -130,6 +130,30 @@ pub struct Origin {
     pub user_agent: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
+    /// What IP enrichment found for the source address; `None` when no
+    /// database is configured or the source is not a public IP address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<NetworkInfo>,
+}
+
+/// Country, network owner and location of a source address.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct NetworkInfo {
+    /// ISO 3166-1 alpha-2 country code, e.g. `US`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    /// Autonomous system number of the network.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub asn: Option<u32>,
+    /// Organisation that owns the autonomous system.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub as_org: Option<String>,
+    /// Latitude and longitude in degrees, when a city database is configured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<(f32, f32)>,
+    /// True when the address belongs to AWS; `None` when that cannot be told.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cloud: Option<bool>,
 }
 
 impl Origin {

@@ -14,7 +14,14 @@ use crate::useragent;
 pub const ID: &str = "first_seen";
 
 /// The watched attributes.
-const ATTRIBUTES: [&str; 4] = ["source_network", "user_agent", "region", "action"];
+const ATTRIBUTES: [&str; 6] = [
+    "source_network",
+    "country",
+    "asn",
+    "user_agent",
+    "region",
+    "action",
+];
 
 /// Hashes the value an attribute takes in the event, without building its
 /// text; `None` when the event has no value for it.
@@ -42,6 +49,18 @@ fn observed_hash(ctx: &Context<'_>, attribute: &str) -> Option<u64> {
                 .part_lowercase(useragent::family_token(agent))
                 .finish()
         }),
+        "country" if !acting_service => event
+            .origin
+            .network
+            .as_ref()
+            .and_then(|network| network.country.as_deref())
+            .map(|country| hasher.part(country).finish()),
+        "asn" if !acting_service => event
+            .origin
+            .network
+            .as_ref()
+            .and_then(|network| network.asn)
+            .map(|asn| hasher.bytes(&asn.to_le_bytes()).finish()),
         "region" => event
             .origin
             .region
@@ -67,6 +86,14 @@ fn observed_text(ctx: &Context<'_>, attribute: &str) -> String {
             .as_deref()
             .map(useragent::family)
             .unwrap_or_default(),
+        "country" => network_field(ctx, |network| network.country.clone()),
+        "asn" => network_field(ctx, |network| {
+            let asn = network.asn?;
+            Some(match &network.as_org {
+                Some(org) => format!("AS{asn} ({org})"),
+                None => format!("AS{asn}"),
+            })
+        }),
         "region" => event.origin.region.clone().unwrap_or_default(),
         _ => format!(
             "{}:{}",
@@ -79,10 +106,24 @@ fn observed_text(ctx: &Context<'_>, attribute: &str) -> String {
 fn seen_values<'a>(state: &'a mut IdentityState, attribute: &str) -> &'a mut SeenValues {
     match attribute {
         "source_network" => &mut state.seen_networks,
+        "country" => &mut state.seen_countries,
+        "asn" => &mut state.seen_asns,
         "user_agent" => &mut state.seen_user_agents,
         "region" => &mut state.seen_regions,
         _ => &mut state.seen_actions,
     }
+}
+
+fn network_field(
+    ctx: &Context<'_>,
+    field: impl Fn(&ispm_model::NetworkInfo) -> Option<String>,
+) -> String {
+    ctx.event
+        .origin
+        .network
+        .as_ref()
+        .and_then(field)
+        .unwrap_or_default()
 }
 
 /// Masks an address to its network.
@@ -163,7 +204,9 @@ pub(crate) fn check(ctx: &mut Context<'_>, state: &mut IdentityState, learned: b
             state.name,
             attribute.replace('_', " ")
         );
-        hit.severity = if attribute == "action" {
+        hit.severity = if attribute == "country" {
+            Severity::Medium
+        } else if attribute == "action" {
             Severity::Informational
         } else {
             Severity::Low

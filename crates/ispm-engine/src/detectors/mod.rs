@@ -10,6 +10,7 @@ mod logging;
 mod privilege;
 mod root;
 mod sensitive;
+mod workload;
 
 pub use sensitive::rule_ids as sensitive_rule_ids;
 
@@ -33,6 +34,7 @@ pub const DETECTORS: &[&str] = &[
     bursts::ID_ENUMERATION,
     bursts::ID_SECRETS,
     sensitive::ID,
+    workload::ID,
     first_seen::ID,
 ];
 
@@ -183,6 +185,9 @@ pub(crate) fn run_all(ctx: &mut Context<'_>, state: &mut IdentityState, learned:
     bursts::check(ctx, state);
     if config.is_enabled(sensitive::ID) {
         sensitive::check(ctx, state);
+    }
+    if config.is_enabled(workload::ID) {
+        workload::check(ctx, state);
     }
     if config.is_enabled(first_seen::ID) {
         first_seen::check(ctx, state, learned);

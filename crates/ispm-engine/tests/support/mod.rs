@@ -42,6 +42,7 @@ pub fn user_event(name: &str, service: &str, action: &str, second: i64) -> Ident
             service: None,
             user_agent: Some("aws-cli/2.13.0 Python/3.11".to_owned()),
             region: Some("us-east-1".to_owned()),
+            network: None,
         },
         error_code: None,
         read_only: None,
