@@ -1,1 +1,89 @@
-fn main() {}
+//! The `ispm` command: `replay` (files through the engine, no Kafka), `run`
+//! (the Kafka pipeline) and `check-config`.
+//!
+//! Exit codes: 0 on success, also when some or all records were
+//! dead-lettered. 1 when no input could be read or output could not be
+//! written. 2 on invalid settings or arguments, including an `--out` path
+//! that is not a folder.
+
+mod check_config;
+mod cli;
+mod enrichment;
+mod input;
+mod logging;
+mod output;
+mod progress;
+mod replay;
+mod run;
+mod settings;
+mod summary;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command};
+use crate::output::OutputError;
+use crate::replay::ReplayOutcome;
+
+const EXIT_FAILED: u8 = 1;
+const EXIT_USAGE: u8 = 2;
+
+fn main() -> ExitCode {
+    // clap prints usage errors and exits with code 2 itself.
+    let cli = Cli::parse();
+
+    let settings = match settings::load(cli.config.as_deref()) {
+        Ok(settings) => settings,
+        Err(errors) => {
+            for error in &errors.0 {
+                eprintln!("{error}");
+            }
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    logging::init(&settings.log);
+
+    // Only the Kafka runtime needs the Kafka settings to be consistent across
+    // fields, so such problems do not stop a replay. Unknown keys and wrong
+    // types do, in every section.
+    if matches!(cli.command, Command::CheckConfig(_) | Command::Run) {
+        let source = cli
+            .config
+            .as_deref()
+            .map_or_else(|| "settings".to_owned(), |path| path.display().to_string());
+        if let Err(errors) = settings.validate_for_run(&source) {
+            for error in &errors.0 {
+                eprintln!("{error}");
+            }
+            return ExitCode::from(EXIT_USAGE);
+        }
+    }
+
+    match &cli.command {
+        Command::CheckConfig(args) => match check_config::print_effective(&settings, args.format) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("ispm check-config: {error:#}");
+                ExitCode::from(EXIT_FAILED)
+            }
+        },
+        Command::Replay(args) => match replay::replay(args, &settings) {
+            Ok(ReplayOutcome::Completed | ReplayOutcome::StdoutClosed) => ExitCode::SUCCESS,
+            Ok(ReplayOutcome::NoInput) => {
+                eprintln!("ispm replay: no input could be read; check the paths above");
+                ExitCode::from(EXIT_FAILED)
+            }
+            // An `--out` path that cannot be a folder is an invalid argument.
+            Err(error @ OutputError::CreateDir { .. }) => {
+                eprintln!("ispm replay: {error}; choose another --out folder");
+                ExitCode::from(EXIT_USAGE)
+            }
+            Err(error) => {
+                eprintln!("ispm replay: {error}");
+                ExitCode::from(EXIT_FAILED)
+            }
+        },
+        Command::Run => run::run(&settings),
+    }
+}

@@ -13,7 +13,9 @@ mod inventory;
 mod time;
 
 pub use deadletter::{DeadLetter, DeadLetterAction};
-pub use event::{Actor, IdentityEvent, NetworkInfo, Origin, SourceKind, TargetFact, TargetFactKind};
+pub use event::{
+    Actor, IdentityEvent, NetworkInfo, Origin, SourceKind, TargetFact, TargetFactKind,
+};
 pub use finding::{
     Attack, Confidence, Evidence, Finding, FindingCategory, FindingInfo, Severity, TOPIC_ANOMALY,
     TOPIC_DEADLETTER, TOPIC_INVENTORY, TOPIC_POLICY,

@@ -1,0 +1,86 @@
+//! Command-line arguments.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Identity Security Posture Management: audit logs in, identity inventory
+/// and findings out.
+#[derive(Debug, Parser)]
+#[command(name = "ispm", version)]
+pub struct Cli {
+    /// Settings file (TOML). Without it the built-in defaults apply;
+    /// `ISPM__SECTION__KEY` environment variables override both.
+    #[arg(long, short = 'c', global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Decode CloudTrail files and run them through the identity engine,
+    /// without Kafka. Prints findings as OCSF NDJSON on stdout and a summary
+    /// on stderr.
+    Replay(ReplayArgs),
+    /// Run the Kafka pipeline with the settings of `--config`.
+    Run,
+    /// Validate the settings, print every invalid key, or print the effective
+    /// settings with secrets redacted.
+    CheckConfig(CheckConfigArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReplayArgs {
+    /// CloudTrail files or folders (plain JSON or gzip, searched recursively);
+    /// `-` reads one document from stdin.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Write one NDJSON file per output topic into this folder instead of
+    /// printing findings on stdout. The folder is created if missing.
+    #[arg(long, short = 'o', value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CheckConfigArgs {
+    /// Output format of the effective settings.
+    #[arg(long, value_enum, default_value_t = PrintFormat::Toml)]
+    pub format: PrintFormat,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PrintFormat {
+    Toml,
+    Json,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn config_is_accepted_after_the_subcommand() {
+        let cli = Cli::try_parse_from(["ispm", "replay", "--config", "a.toml", "x.json"])
+            .expect("valid arguments");
+        assert_eq!(cli.config, Some(PathBuf::from("a.toml")));
+    }
+
+    #[test]
+    fn stdin_dash_is_a_path() {
+        let cli = Cli::try_parse_from(["ispm", "replay", "-"]).expect("valid arguments");
+        let Command::Replay(args) = cli.command else {
+            panic!("expected replay");
+        };
+        assert_eq!(args.paths, [PathBuf::from("-")]);
+    }
+}

@@ -1,0 +1,466 @@
+//! Layered loading of [`Settings`] with every invalid key reported at once.
+//!
+//! Serde stops at the first error, so a file with three mistakes would take
+//! three runs to fix. [`load`] instead deserializes, records the failing key
+//! (serde_path_to_error gives its full dotted path), removes that key from the
+//! merged tree so its default applies, and deserializes again until nothing
+//! fails. Unknown keys and type errors are both found this way, also under
+//! `deny_unknown_fields`, which the section structs use.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::Path;
+
+use config::{Config, ConfigError, Environment, File, FileFormat, Value, ValueKind};
+use serde_path_to_error::Segment;
+
+use super::Settings;
+
+/// Prefix of the environment variables that override settings, e.g.
+/// `ISPM__ENGINE__LEARNING__MIN_EVENTS=50` sets `engine.learning.min_events`.
+pub const ENV_PREFIX: &str = "ISPM";
+/// Separator between the prefix and the keys of one environment variable name.
+pub const ENV_SEPARATOR: &str = "__";
+/// Separator of the items of a list value given in an environment variable,
+/// e.g. `ISPM__ENGINE__DISABLED_DETECTORS=first_seen,bursts`.
+pub const ENV_LIST_SEPARATOR: &str = ",";
+
+/// Origin that the `config` crate gives to values read from the environment.
+const ENVIRONMENT_ORIGIN: &str = "the environment";
+
+/// Upper bound on deserialize-and-remove rounds. Each round removes one key,
+/// so a configuration would need this many invalid keys to reach it.
+const MAX_ROUNDS: usize = 1000;
+
+/// One invalid setting: where it came from, its dotted key and what is wrong.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SettingError {
+    /// The file path, the environment variable name, or `settings` when the
+    /// source is unknown.
+    pub source: String,
+    /// Dotted key, e.g. `engine.learning.min_events`; empty for errors that
+    /// concern a whole file.
+    pub key: String,
+    pub message: String,
+}
+
+impl fmt::Display for SettingError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.key.is_empty() {
+            write!(f, "{}: {}", self.source, self.message)
+        } else {
+            write!(f, "{}: {}: {}", self.source, self.key, self.message)
+        }
+    }
+}
+
+/// Every error found in the layered configuration, sorted by key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SettingErrors(pub Vec<SettingError>);
+
+impl fmt::Display for SettingErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (index, error) in self.0.iter().enumerate() {
+            if index > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{error}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for SettingErrors {}
+
+/// Loads settings from the built-in defaults, then `file` (TOML) when given,
+/// then the process's `ISPM__*` environment variables.
+pub fn load(file: Option<&Path>) -> Result<Settings, SettingErrors> {
+    load_with_env(file, None)
+}
+
+/// [`load`] with the environment given as a map instead of read from the
+/// process, for tests.
+pub fn load_with_env(
+    file: Option<&Path>,
+    env: Option<HashMap<String, String>>,
+) -> Result<Settings, SettingErrors> {
+    let list_keys = list_keys();
+    let mut environment = Environment::with_prefix(ENV_PREFIX)
+        .prefix_separator(ENV_SEPARATOR)
+        .separator(ENV_SEPARATOR)
+        .try_parsing(true)
+        .list_separator(ENV_LIST_SEPARATOR)
+        .source(env);
+    for key in &list_keys {
+        environment = environment.with_list_parse_key(key);
+    }
+
+    let mut builder = Config::builder();
+    if let Some(path) = file {
+        builder = builder.add_source(File::from(path).format(FileFormat::Toml).required(true));
+    }
+    let merged = builder
+        .add_source(environment)
+        .build()
+        .map_err(|error| SettingErrors(vec![whole_source_error(file, error)]))?;
+
+    let mut tree = merged.cache;
+    for key in &list_keys {
+        normalise_env_list(&mut tree, key);
+    }
+    let file_label = file.map_or_else(|| "settings".to_owned(), |path| path.display().to_string());
+    deserialize_reporting_all(tree, &file_label)
+}
+
+fn whole_source_error(file: Option<&Path>, error: ConfigError) -> SettingError {
+    let source = file.map_or_else(|| "settings".to_owned(), |path| path.display().to_string());
+    let message = match error {
+        ConfigError::FileParse { cause, .. } => cause.to_string(),
+        ConfigError::Foreign(cause) => cause.to_string(),
+        other => other.to_string(),
+    };
+    SettingError {
+        source,
+        key: String::new(),
+        message,
+    }
+}
+
+/// `file_label` names the source of every value that did not come from the
+/// environment: the `--config` path as the user wrote it.
+fn deserialize_reporting_all(mut tree: Value, file_label: &str) -> Result<Settings, SettingErrors> {
+    let mut errors = Vec::new();
+    for _ in 0..MAX_ROUNDS {
+        match serde_path_to_error::deserialize::<_, Settings>(tree.clone()) {
+            Ok(settings) if errors.is_empty() => return Ok(settings),
+            Ok(_) => break,
+            Err(error) => {
+                let segments: Vec<String> = error.path().iter().filter_map(segment_key).collect();
+                let key = segments.join(".");
+                let source = if comes_from_environment(&tree, &segments) {
+                    env_var_name(&segments)
+                } else {
+                    file_label.to_owned()
+                };
+                errors.push(SettingError {
+                    source,
+                    key,
+                    message: describe(error.into_inner()),
+                });
+                // A failure with no removable key would repeat forever.
+                if segments.is_empty() || !remove(&mut tree, &segments) {
+                    break;
+                }
+            }
+        }
+    }
+    errors.sort_by(|a, b| (&a.key, &a.source).cmp(&(&b.key, &b.source)));
+    errors.dedup();
+    Err(SettingErrors(errors))
+}
+
+fn segment_key(segment: &Segment) -> Option<String> {
+    match segment {
+        Segment::Map { key } => Some(key.clone()),
+        Segment::Enum { variant } => Some(variant.clone()),
+        Segment::Seq { index } => Some(index.to_string()),
+        Segment::Unknown => None,
+    }
+}
+
+/// Renders a deserialization error without the key and origin that the
+/// `config` crate appends, because [`SettingError`] shows both itself.
+fn describe(error: ConfigError) -> String {
+    match error {
+        ConfigError::Type {
+            unexpected,
+            expected,
+            ..
+        } => format!("invalid type: {unexpected}, expected {expected}"),
+        ConfigError::Message(message) => message,
+        ConfigError::At { error, .. } => describe(*error),
+        other => other.to_string(),
+    }
+}
+
+/// Tells whether the value at `segments` was set by an environment variable
+/// rather than the file.
+fn comes_from_environment(tree: &Value, segments: &[String]) -> bool {
+    let mut value = tree;
+    let mut deepest_origin = value.origin();
+    for segment in segments {
+        let next = match &value.kind {
+            ValueKind::Table(table) => table.get(segment),
+            ValueKind::Array(items) => segment
+                .parse::<usize>()
+                .ok()
+                .and_then(|index| items.get(index)),
+            _ => None,
+        };
+        match next {
+            Some(child) => {
+                value = child;
+                deepest_origin = child.origin().or(deepest_origin);
+            }
+            None => break,
+        }
+    }
+    // The `config` crate gives origins to leaves only, so a table that is
+    // unknown as a whole takes the origin of its first leaf.
+    let origin = value
+        .origin()
+        .or_else(|| first_leaf_origin(value))
+        .or(deepest_origin);
+    origin == Some(ENVIRONMENT_ORIGIN)
+}
+
+fn first_leaf_origin(value: &Value) -> Option<&str> {
+    match &value.kind {
+        ValueKind::Table(table) => table
+            .values()
+            .find_map(|child| child.origin().or_else(|| first_leaf_origin(child))),
+        ValueKind::Array(items) => items
+            .iter()
+            .find_map(|child| child.origin().or_else(|| first_leaf_origin(child))),
+        _ => value.origin(),
+    }
+}
+
+fn env_var_name(segments: &[String]) -> String {
+    let mut name = ENV_PREFIX.to_owned();
+    for segment in segments {
+        name.push_str(ENV_SEPARATOR);
+        name.push_str(&segment.to_uppercase());
+    }
+    name
+}
+
+/// Removes the value at `segments`; returns false when there is none.
+fn remove(tree: &mut Value, segments: &[String]) -> bool {
+    let Some((last, parents)) = segments.split_last() else {
+        return false;
+    };
+    let mut value = tree;
+    for segment in parents {
+        let next = match &mut value.kind {
+            ValueKind::Table(table) => table.get_mut(segment),
+            ValueKind::Array(items) => segment
+                .parse::<usize>()
+                .ok()
+                .and_then(|index| items.get_mut(index)),
+            _ => None,
+        };
+        match next {
+            Some(child) => value = child,
+            None => return false,
+        }
+    }
+    match &mut value.kind {
+        ValueKind::Table(table) => table.remove(last).is_some(),
+        ValueKind::Array(items) => match last.parse::<usize>() {
+            Ok(index) if index < items.len() => {
+                items.remove(index);
+                true
+            }
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+/// Dotted keys of the settings whose value is a list, taken from the
+/// serialized defaults. The environment source splits only these keys at
+/// [`ENV_LIST_SEPARATOR`], so a comma inside any other value stays text.
+fn list_keys() -> Vec<String> {
+    let mut keys = Vec::new();
+    if let Ok(defaults) = serde_json::to_value(Settings::default()) {
+        collect_list_keys(&defaults, "", &mut keys);
+    }
+    keys
+}
+
+fn collect_list_keys(value: &serde_json::Value, prefix: &str, keys: &mut Vec<String>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, child) in map {
+                let path = if prefix.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{prefix}.{key}")
+                };
+                collect_list_keys(child, &path, keys);
+            }
+        }
+        serde_json::Value::Array(_) => keys.push(prefix.to_owned()),
+        _ => {}
+    }
+}
+
+/// Turns list values from the environment into the lists the settings
+/// expect. The `config` crate parses a value that looks like a number or a
+/// boolean before it splits lists, so `ISPM__X=443` arrives as a number and
+/// becomes a list of one here. An empty variable becomes an empty list, not
+/// `[""]`.
+fn normalise_env_list(tree: &mut Value, dotted_key: &str) {
+    let mut value = tree;
+    for segment in dotted_key.split('.') {
+        let ValueKind::Table(table) = &mut value.kind else {
+            return;
+        };
+        match table.get_mut(segment) {
+            Some(child) => value = child,
+            None => return,
+        }
+    }
+    if value.origin() != Some(ENVIRONMENT_ORIGIN) {
+        return;
+    }
+    let origin = Some(ENVIRONMENT_ORIGIN.to_owned());
+    match &mut value.kind {
+        ValueKind::Array(items) => {
+            let only_empty = items.len() == 1
+                && matches!(&items[0].kind, ValueKind::String(text) if text.is_empty());
+            if only_empty {
+                items.clear();
+            }
+        }
+        ValueKind::Table(_) | ValueKind::Nil => {}
+        scalar => {
+            let item = Value::new(origin.as_ref(), scalar.clone());
+            *scalar = ValueKind::Array(vec![item]);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Option<HashMap<String, String>> {
+        Some(
+            pairs
+                .iter()
+                .map(|(key, value)| (key.to_string(), value.to_string()))
+                .collect(),
+        )
+    }
+
+    fn toml_file(text: &str) -> tempfile::NamedTempFile {
+        let mut file = tempfile::Builder::new()
+            .suffix(".toml")
+            .tempfile()
+            .expect("temp file");
+        file.write_all(text.as_bytes()).expect("write temp file");
+        file
+    }
+
+    #[test]
+    fn no_file_and_no_env_gives_defaults() {
+        let settings = load_with_env(None, env(&[])).expect("defaults load");
+        assert_eq!(settings, Settings::default());
+    }
+
+    #[test]
+    fn env_overrides_nested_number() {
+        let settings = load_with_env(None, env(&[("ISPM__ENGINE__LEARNING__MIN_EVENTS", "50")]))
+            .expect("valid override");
+        assert_eq!(settings.engine.learning.min_events, 50);
+    }
+
+    #[test]
+    fn env_overrides_file() {
+        let file = toml_file("[engine.learning]\nmin_events = 7\n");
+        let settings = load_with_env(
+            Some(file.path()),
+            env(&[("ISPM__ENGINE__LEARNING__MIN_EVENTS", "9")]),
+        )
+        .expect("valid settings");
+        assert_eq!(settings.engine.learning.min_events, 9);
+    }
+
+    #[test]
+    fn env_list_is_split_at_commas() {
+        let settings = load_with_env(
+            None,
+            env(&[("ISPM__ENGINE__DISABLED_DETECTORS", "first_seen,bursts")]),
+        )
+        .expect("valid list");
+        assert_eq!(settings.engine.disabled_detectors, ["first_seen", "bursts"]);
+    }
+
+    #[test]
+    fn env_list_of_one_number_stays_a_list() {
+        let settings = load_with_env(None, env(&[("ISPM__ENGINE__DISABLED_DETECTORS", "443")]))
+            .expect("valid list");
+        assert_eq!(settings.engine.disabled_detectors, ["443"]);
+    }
+
+    #[test]
+    fn empty_env_list_is_empty() {
+        let settings = load_with_env(
+            None,
+            env(&[("ISPM__ENGINE__PRIVILEGE__ADMIN_POLICIES", "")]),
+        )
+        .expect("valid");
+        assert!(settings.engine.privilege.admin_policies.is_empty());
+    }
+
+    #[test]
+    fn every_invalid_key_is_reported() {
+        let file = toml_file(
+            "[engine]\nno_such_key = 1\n[engine.learning]\nmin_events = \"many\"\n[log]\nformat = \"xml\"\n[bogus]\nx = 1\n",
+        );
+        let errors = load_with_env(Some(file.path()), env(&[])).expect_err("invalid settings");
+        let keys: Vec<&str> = errors.0.iter().map(|error| error.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "bogus",
+                "engine.learning.min_events",
+                "engine.no_such_key",
+                "log.format"
+            ]
+        );
+        for error in &errors.0 {
+            assert_eq!(error.source, file.path().display().to_string());
+        }
+    }
+
+    #[test]
+    fn type_error_names_value_and_expected_type() {
+        let file = toml_file("[engine.learning]\nmin_events = \"x\"\n");
+        let errors = load_with_env(Some(file.path()), env(&[])).expect_err("invalid settings");
+        assert_eq!(errors.0.len(), 1);
+        let line = errors.0[0].to_string();
+        assert!(
+            line.contains("engine.learning.min_events: invalid type: string \"x\""),
+            "{line}"
+        );
+    }
+
+    #[test]
+    fn env_error_names_the_variable() {
+        let errors = load_with_env(None, env(&[("ISPM__ENGINE__LEARNING__MIN_EVENTS", "lots")]))
+            .expect_err("invalid settings");
+        assert_eq!(errors.0.len(), 1);
+        assert_eq!(errors.0[0].source, "ISPM__ENGINE__LEARNING__MIN_EVENTS");
+        assert_eq!(errors.0[0].key, "engine.learning.min_events");
+    }
+
+    #[test]
+    fn unparsable_file_is_one_error() {
+        let file = toml_file("[engine\n");
+        let errors = load_with_env(Some(file.path()), env(&[])).expect_err("invalid TOML");
+        assert_eq!(errors.0.len(), 1);
+        assert!(errors.0[0].key.is_empty());
+    }
+
+    #[test]
+    fn missing_file_is_an_error() {
+        let errors = load_with_env(Some(Path::new("/nonexistent/ispm.toml")), env(&[]))
+            .expect_err("missing file");
+        assert_eq!(errors.0.len(), 1);
+    }
+}

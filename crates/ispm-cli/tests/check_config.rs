@@ -1,0 +1,102 @@
+//! `ispm check-config`: every invalid key at once, env overrides, redaction.
+
+mod common;
+
+use common::*;
+
+fn write_config(dir: &tempfile::TempDir, text: &str) -> std::path::PathBuf {
+    let path = dir.path().join("ispm.toml");
+    std::fs::write(&path, text).expect("write config");
+    path
+}
+
+#[test]
+fn three_bad_keys_are_all_listed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = write_config(
+        &dir,
+        "[engine]\nno_such_key = 1\n\n[engine.learning]\nmin_events = \"x\"\n\n[log]\nformat = \"xml\"\n",
+    );
+    let output = run(ispm().arg("check-config").arg("--config").arg(&config));
+    let stderr = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(output.stdout.is_empty());
+
+    let path = config.display().to_string();
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 3, "{stderr}");
+    assert!(
+        lines
+            .iter()
+            .any(|line| line.starts_with(&format!("{path}: engine.no_such_key: unknown field"))),
+        "{stderr}"
+    );
+    assert!(
+        lines.contains(&format!("{path}: engine.learning.min_events: invalid type: string \"x\", expected an integer").as_str()),
+        "{stderr}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|line| line.starts_with(&format!("{path}: log.format: "))),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn documented_config_is_valid() {
+    let config = repo_root().join("config/ispm.toml");
+    let output = run(ispm().arg("check-config").arg("--config").arg(&config));
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let effective: toml::Table =
+        toml::from_str(&stdout(&output)).expect("effective settings are TOML");
+    for section in ["decoder", "engine", "log"] {
+        assert!(effective.contains_key(section), "{section} is printed");
+    }
+}
+
+#[test]
+fn env_override_wins_over_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = write_config(&dir, "[engine.learning]\nmin_events = 7\n");
+    let output = run(ispm()
+        .args(["check-config", "--format", "json", "--config"])
+        .arg(&config)
+        .env("ISPM__ENGINE__LEARNING__MIN_EVENTS", "50")
+        .env(
+            "ISPM__ENGINE__DISABLED_DETECTORS",
+            "first_seen,enumeration_burst",
+        ));
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let effective: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("effective settings are JSON");
+    assert_eq!(effective["engine"]["learning"]["min_events"], 50);
+    assert_eq!(
+        effective["engine"]["disabled_detectors"],
+        serde_json::json!(["first_seen", "enumeration_burst"])
+    );
+}
+
+#[test]
+fn invalid_env_value_names_the_variable() {
+    let output = run(ispm()
+        .arg("check-config")
+        .env("ISPM__ENGINE__LEARNING__MIN_EVENTS", "lots"));
+    let stderr = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr
+            .starts_with("ISPM__ENGINE__LEARNING__MIN_EVENTS: engine.learning.min_events: invalid"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn missing_config_file_exits_2() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let output = run(ispm()
+        .arg("check-config")
+        .arg("--config")
+        .arg(dir.path().join("missing.toml")));
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+}

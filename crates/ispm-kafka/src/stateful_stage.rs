@@ -1,0 +1,434 @@
+//! The stateful stage: one [`Engine`] per assigned partition of the events
+//! topic, fed in partition order, producing findings and inventory records.
+//!
+//! All events of an identity, and all facts about it, arrive in one
+//! partition, so engines never share state. Inputs keyed by identity are read
+//! here directly: their partition `n` contains the same identities as partition
+//! `n` of the events topic, so both feed engine `n`.
+//!
+//! NOTE: the state of a partition starts empty whenever the partition is
+//! assigned, including after a restart or a rebalance, because restoring it
+//! from a changelog is not implemented yet. Until then, baselines relearn after
+//! every assignment and inventory records are rebuilt from the events seen
+//! since.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use ispm_engine::{Engine, EngineConfig};
+use ispm_model::{Finding, IdentityEvent};
+
+use crate::decode_stage::{MessageDecoder, event_records};
+use crate::metrics;
+use crate::offsets::{InputRef, TopicPartition};
+use crate::record::{InputRecord, OutputRecord, Route};
+use crate::report::Counters;
+use crate::stage::Processor;
+use crate::topics::OutputTopics;
+
+/// The engine of one partition number, with the inputs of the current batch
+/// whose offsets must wait for its inventory records.
+struct PartitionEngine {
+    engine: Engine,
+    /// The newest record of each topic-partition that fed this engine in the
+    /// current batch.
+    batch_inputs: HashMap<TopicPartition, i64>,
+}
+
+pub(crate) struct StatefulProcessor {
+    engine_config: EngineConfig,
+    engines: HashMap<i32, PartitionEngine>,
+    decoder: MessageDecoder,
+    topics: OutputTopics,
+    counters: Arc<Counters>,
+    findings: Vec<Finding>,
+}
+
+impl StatefulProcessor {
+    pub fn new(
+        engine_config: EngineConfig,
+        decoder: MessageDecoder,
+        topics: OutputTopics,
+        counters: Arc<Counters>,
+    ) -> Self {
+        StatefulProcessor {
+            engine_config,
+            engines: HashMap::new(),
+            decoder,
+            topics,
+            counters,
+            findings: Vec::new(),
+        }
+    }
+
+    /// Returns the engine of the record's partition, creating an empty one
+    /// on its first record, and notes the record as a batch input.
+    fn engine_for(&mut self, input: &InputRef) -> &mut Engine {
+        let partition = input.partition.partition;
+        let engine = self.engines.entry(partition).or_insert_with(|| {
+            tracing::info!(partition, "engine created with empty state");
+            PartitionEngine {
+                engine: Engine::new(self.engine_config.clone()),
+                batch_inputs: HashMap::new(),
+            }
+        });
+        engine
+            .batch_inputs
+            .insert(input.partition.clone(), input.offset);
+        &mut engine.engine
+    }
+
+    /// Processes a message of the events topic.
+    fn process_event_message(&mut self, record: &InputRecord, outputs: &mut Vec<OutputRecord>) {
+        let Some(payload) = record
+            .payload
+            .as_deref()
+            .filter(|payload| !payload.is_empty())
+        else {
+            metrics::skipped("empty_message", &record.origin());
+            Counters::add(&self.counters.skipped, 1);
+            return;
+        };
+        let event: IdentityEvent = match serde_json::from_slice(payload) {
+            Ok(event) => event,
+            Err(error) => {
+                let detail = format!("not an ispm identity event: {error}");
+                self.decoder
+                    .reject(record, payload, "invalid_event", detail, outputs);
+                return;
+            }
+        };
+
+        match &record.route {
+            Route::Event => self.apply_event(&record.input, &event, outputs),
+            Route::Fact(index) => match event.targets.get(*index) {
+                Some(fact) => {
+                    let mut findings = std::mem::take(&mut self.findings);
+                    self.engine_for(&record.input)
+                        .apply_fact(fact, &event, &mut findings);
+                    metrics::processed("fact");
+                    Counters::add(&self.counters.facts_applied, 1);
+                    self.emit_findings(&mut findings, outputs);
+                    self.findings = findings;
+                }
+                None => {
+                    let detail = format!(
+                        "fact index {index} is out of range: event {} has {} target facts",
+                        event.event_id,
+                        event.targets.len()
+                    );
+                    self.decoder
+                        .reject(record, payload, "invalid_fact_route", detail, outputs);
+                }
+            },
+            Route::Invalid(detail) => {
+                self.decoder.reject(
+                    record,
+                    payload,
+                    "invalid_fact_route",
+                    detail.clone(),
+                    outputs,
+                );
+            }
+        }
+    }
+
+    /// Processes an event for its actor.
+    fn apply_event(
+        &mut self,
+        input: &InputRef,
+        event: &IdentityEvent,
+        outputs: &mut Vec<OutputRecord>,
+    ) {
+        let mut findings = std::mem::take(&mut self.findings);
+        self.engine_for(input).process(event, &mut findings);
+        metrics::processed("event");
+        Counters::add(&self.counters.events_processed, 1);
+        self.emit_findings(&mut findings, outputs);
+        self.findings = findings;
+    }
+
+    fn emit_findings(&self, findings: &mut Vec<Finding>, outputs: &mut Vec<OutputRecord>) {
+        for finding in findings.drain(..) {
+            let payload = match serde_json::to_vec(&finding.to_ocsf()) {
+                Ok(payload) => payload,
+                Err(error) => {
+                    // A serde_json::Value always serializes; never seen.
+                    tracing::error!(uid = finding.uid, %error, "finding could not be serialized and is lost");
+                    continue;
+                }
+            };
+            metrics::finding(finding.detector);
+            Counters::add(&self.counters.findings, 1);
+            tracing::debug!(uid = finding.uid, detector = finding.detector, identity = %finding.identity, "finding");
+            outputs.push(OutputRecord {
+                topic: Arc::clone(self.topics.findings(finding.category)),
+                key: Some(finding.identity.as_str().as_bytes().to_vec()),
+                payload,
+                headers: Vec::new(),
+            });
+        }
+    }
+}
+
+impl Processor for StatefulProcessor {
+    fn stage(&self) -> &'static str {
+        "stateful"
+    }
+
+    fn process(&mut self, record: InputRecord, outputs: &mut Vec<OutputRecord>) {
+        if !self.decoder.is_input(&record) {
+            self.process_event_message(&record, outputs);
+            return;
+        }
+
+        // A raw input keyed by identity: decode here, process each event in
+        // place, and route its facts through the events topic.
+        let mut events = Vec::new();
+        self.decoder
+            .decode(&record, &mut |event, _| events.push(event), outputs);
+        for event in events {
+            self.apply_event(&record.input, &event, outputs);
+            if let Err(error) = event_records(&event, &self.topics.events, false, outputs) {
+                let detail = format!("event {} could not be serialized: {error}", event.event_id);
+                let payload = record.payload.as_deref().unwrap_or_default();
+                self.decoder
+                    .reject(&record, payload, "serialization_failed", detail, outputs);
+            }
+        }
+    }
+
+    fn end_batch(&mut self, outputs: &mut Vec<(OutputRecord, Vec<InputRef>)>) {
+        for engine in self.engines.values_mut() {
+            if engine.batch_inputs.is_empty() {
+                continue;
+            }
+            let inputs: Vec<InputRef> = engine
+                .batch_inputs
+                .drain()
+                .map(|(partition, offset)| InputRef { partition, offset })
+                .collect();
+            let records = engine.engine.drain_inventory();
+            metrics::inventory_records(records.len() as u64);
+            Counters::add(&self.counters.inventory_records, records.len() as u64);
+            for inventory in records {
+                let payload = match serde_json::to_vec(&inventory) {
+                    Ok(payload) => payload,
+                    Err(error) => {
+                        tracing::error!(identity = %inventory.identity, %error, "inventory record could not be serialized and is lost");
+                        continue;
+                    }
+                };
+                outputs.push((
+                    OutputRecord {
+                        topic: Arc::clone(&self.topics.inventory),
+                        key: Some(inventory.identity.as_str().as_bytes().to_vec()),
+                        payload,
+                        headers: Vec::new(),
+                    },
+                    inputs.clone(),
+                ));
+            }
+        }
+    }
+
+    fn revoke(&mut self, partitions: &[TopicPartition]) {
+        for partition in partitions {
+            if self.engines.remove(&partition.partition).is_some() {
+                tracing::info!(
+                    partition = partition.partition,
+                    "engine state dropped after revocation"
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::KafkaConfig;
+    use crate::decode_stage::tests::{CREATE_USER, processor_parts, raw_record};
+    use crate::decode_stage::{DecodeProcessor, event_records};
+    use crate::record::HEADER_REASON;
+
+    fn stateful(config: &KafkaConfig) -> StatefulProcessor {
+        let (decoder, topics) = processor_parts(config);
+        StatefulProcessor::new(EngineConfig::default(), decoder, topics, Arc::default())
+    }
+
+    /// Decodes `CREATE_USER` the way the decode stage does and returns the
+    /// records it writes to the events topic.
+    fn events_topic_records() -> Vec<OutputRecord> {
+        let config = KafkaConfig::default();
+        let (decoder, topics) = processor_parts(&config);
+        let mut decode = DecodeProcessor::new(decoder, &topics);
+        let mut outputs = Vec::new();
+        decode.process(
+            raw_record("cloudtrail.raw", 0, CREATE_USER.as_bytes()),
+            &mut outputs,
+        );
+        outputs
+    }
+
+    fn as_input(output: &OutputRecord, partition: i32, offset: i64) -> InputRecord {
+        let mut record = raw_record(&output.topic, offset, &output.payload);
+        record.input.partition.partition = partition;
+        record.route = match output
+            .headers
+            .iter()
+            .find(|(name, _)| *name == crate::record::HEADER_FACT_INDEX)
+        {
+            Some((_, index)) => Route::Fact(
+                std::str::from_utf8(index)
+                    .expect("utf-8")
+                    .parse()
+                    .expect("index"),
+            ),
+            None => Route::Event,
+        };
+        record
+    }
+
+    fn header<'a>(record: &'a OutputRecord, name: &str) -> Option<&'a str> {
+        record
+            .headers
+            .iter()
+            .find(|(key, _)| *key == name)
+            .and_then(|(_, value)| std::str::from_utf8(value).ok())
+    }
+
+    #[test]
+    fn event_and_fact_feed_their_partition_engines() {
+        let config = KafkaConfig::default();
+        let mut processor = stateful(&config);
+        let records = events_topic_records();
+        let mut outputs = Vec::new();
+        processor.process(as_input(&records[0], 1, 0), &mut outputs);
+        processor.process(as_input(&records[1], 4, 0), &mut outputs);
+        assert!(
+            outputs
+                .iter()
+                .all(|output| output.topic.starts_with("ispm.findings.")),
+            "only findings expected: {outputs:?}"
+        );
+
+        let counts = processor.counters.snapshot();
+        assert_eq!(counts.events_processed, 1);
+        assert_eq!(counts.facts_applied, 1);
+        let mut partitions: Vec<i32> = processor.engines.keys().copied().collect();
+        partitions.sort_unstable();
+        assert_eq!(partitions, vec![1, 4]);
+    }
+
+    #[test]
+    fn inventory_waits_for_every_input_of_the_batch() {
+        let config = KafkaConfig::default();
+        let mut processor = stateful(&config);
+        let records = events_topic_records();
+        let mut outputs = Vec::new();
+        processor.process(as_input(&records[0], 1, 7), &mut outputs);
+        processor.process(as_input(&records[0], 1, 8), &mut outputs);
+
+        let mut batch_outputs = Vec::new();
+        processor.end_batch(&mut batch_outputs);
+        assert!(
+            !batch_outputs.is_empty(),
+            "the actor's inventory record is expected"
+        );
+        for (output, inputs) in &batch_outputs {
+            assert_eq!(&*output.topic, "ispm.inventory");
+            let inventory: ispm_model::InventoryRecord =
+                serde_json::from_slice(&output.payload).expect("inventory JSON");
+            assert_eq!(
+                output.key.as_deref(),
+                Some(inventory.identity.as_str().as_bytes())
+            );
+            assert_eq!(inputs.len(), 1);
+            assert_eq!(inputs[0].offset, 8, "the newest record of the partition");
+        }
+
+        batch_outputs.clear();
+        processor.end_batch(&mut batch_outputs);
+        assert!(
+            batch_outputs.is_empty(),
+            "nothing changed since the last batch"
+        );
+    }
+
+    #[test]
+    fn invalid_event_is_dead_lettered() {
+        let config = KafkaConfig::default();
+        let mut processor = stateful(&config);
+        let mut outputs = Vec::new();
+        processor.process(
+            raw_record("ispm.events", 3, b"{\"not\": \"an event\"}"),
+            &mut outputs,
+        );
+        assert_eq!(outputs.len(), 1);
+        assert_eq!(&*outputs[0].topic, "ispm.deadletter");
+        assert_eq!(header(&outputs[0], HEADER_REASON), Some("invalid_event"));
+    }
+
+    #[test]
+    fn fact_index_out_of_range_is_dead_lettered() {
+        let config = KafkaConfig::default();
+        let mut processor = stateful(&config);
+        let records = events_topic_records();
+        let mut record = as_input(&records[1], 0, 0);
+        record.route = Route::Fact(5);
+        let mut outputs = Vec::new();
+        processor.process(record, &mut outputs);
+        assert_eq!(outputs.len(), 1);
+        assert_eq!(
+            header(&outputs[0], HEADER_REASON),
+            Some("invalid_fact_route")
+        );
+    }
+
+    #[test]
+    fn revoke_drops_the_partition_engine() {
+        let config = KafkaConfig::default();
+        let mut processor = stateful(&config);
+        let records = events_topic_records();
+        let mut outputs = Vec::new();
+        processor.process(as_input(&records[0], 2, 0), &mut outputs);
+        assert!(processor.engines.contains_key(&2));
+        processor.revoke(&[TopicPartition::new("ispm.events", 2)]);
+        assert!(processor.engines.is_empty());
+    }
+
+    #[test]
+    fn keyed_input_is_processed_in_place_and_routes_its_facts() {
+        let mut config = KafkaConfig::default();
+        config.inputs[0].keyed_by_identity = true;
+        let mut processor = stateful(&config);
+        let mut outputs = Vec::new();
+        processor.process(
+            raw_record("cloudtrail.raw", 0, CREATE_USER.as_bytes()),
+            &mut outputs,
+        );
+
+        let counts = processor.counters.snapshot();
+        assert_eq!(counts.events_processed, 1);
+        let routed: Vec<&OutputRecord> = outputs
+            .iter()
+            .filter(|output| &*output.topic == "ispm.events")
+            .collect();
+        assert_eq!(
+            routed.len(),
+            1,
+            "only the fact copy goes through the events topic: {outputs:?}"
+        );
+        assert_eq!(
+            routed[0].key.as_deref(),
+            Some(&b"aws:111122223333:user/bob"[..])
+        );
+
+        let mut expected = Vec::new();
+        let event = serde_json::from_slice::<IdentityEvent>(&events_topic_records()[0].payload)
+            .expect("event");
+        event_records(&event, &Arc::from("ispm.events"), false, &mut expected).expect("serializes");
+        assert_eq!(routed[0].payload, expected[0].payload);
+    }
+}
