@@ -21,6 +21,7 @@ pub struct EngineConfig {
     pub bursts: BurstConfig,
     pub privilege: PrivilegeConfig,
     pub inventory: InventoryConfig,
+    pub dormancy: DormancyConfig,
     /// Detectors to switch off, by id (e.g. `["first_seen"]`). See the
     /// detectors table in README.md for the ids.
     pub disabled_detectors: Vec<String>,
@@ -35,6 +36,7 @@ impl Default for EngineConfig {
             bursts: BurstConfig::default(),
             privilege: PrivilegeConfig::default(),
             inventory: InventoryConfig::default(),
+            dormancy: DormancyConfig::default(),
             disabled_detectors: Vec::new(),
         }
     }
@@ -188,6 +190,26 @@ impl Default for InventoryConfig {
             max_consumers: 16,
             max_credentials: 8,
             last_seen_interval: Duration::from_secs(3600),
+        }
+    }
+}
+
+/// When an identity or access key counts as dormant.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DormancyConfig {
+    /// Idle time after which the next use of an access key, or of the
+    /// identity, is reported. Default 30 days: longer than holidays and
+    /// monthly batch jobs, and shorter than the 45 to 90 days after which
+    /// compliance frameworks want unused credentials disabled.
+    #[serde(with = "humantime_serde")]
+    pub idle_after: Duration,
+}
+
+impl Default for DormancyConfig {
+    fn default() -> Self {
+        DormancyConfig {
+            idle_after: Duration::from_secs(30 * 86_400),
         }
     }
 }

@@ -496,6 +496,41 @@ fn new_country_after_learning_is_reported() {
 }
 
 #[test]
+fn access_key_used_after_long_idle_time_is_reported() {
+    let day = 86_400;
+    let events = vec![
+        user_event("svc-report", "s3.amazonaws.com", "ListBuckets", 0),
+        user_event("svc-report", "s3.amazonaws.com", "ListBuckets", day),
+        user_event("svc-report", "s3.amazonaws.com", "ListBuckets", 50 * day),
+    ];
+    let findings = run(EngineConfig::default(), &events);
+    assert_eq!(
+        rules(&findings),
+        ["dormant_credential_used/access_key_reused_after_idle"]
+    );
+    assert!(
+        findings[0].title.contains("49 idle days"),
+        "{}",
+        findings[0].title
+    );
+}
+
+#[test]
+fn regular_use_is_not_dormancy() {
+    let events: Vec<_> = (0..60)
+        .map(|day| {
+            user_event(
+                "svc-report",
+                "s3.amazonaws.com",
+                "ListBuckets",
+                day * 86_400,
+            )
+        })
+        .collect();
+    assert!(run(EngineConfig::default(), &events).is_empty());
+}
+
+#[test]
 fn readme_documents_every_detector_and_rule() {
     let readme = include_str!("../../../README.md");
     for detector in ispm_engine::DETECTORS {

@@ -5,6 +5,7 @@
 mod bursts;
 mod console;
 mod credentials;
+mod dormant;
 mod first_seen;
 mod logging;
 mod privilege;
@@ -35,6 +36,7 @@ pub const DETECTORS: &[&str] = &[
     bursts::ID_SECRETS,
     sensitive::ID,
     workload::ID,
+    dormant::ID,
     first_seen::ID,
 ];
 
@@ -188,6 +190,9 @@ pub(crate) fn run_all(ctx: &mut Context<'_>, state: &mut IdentityState, learned:
     }
     if config.is_enabled(workload::ID) {
         workload::check(ctx, state);
+    }
+    if config.is_enabled(dormant::ID) {
+        dormant::check(ctx, state);
     }
     if config.is_enabled(first_seen::ID) {
         first_seen::check(ctx, state, learned);
