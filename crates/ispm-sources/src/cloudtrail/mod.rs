@@ -119,8 +119,11 @@ impl CloudTrailDecoder {
     /// benchmark measures decoding against this floor.
     pub fn parse_only(&self, bytes: &[u8]) -> Result<(), DecodeError> {
         let body = trim(bytes);
-        self.check_record_bytes(body).map_err(|rejection| rejection.error)?;
-        parse_record(body).map(|_| ()).map_err(|rejection| rejection.error)
+        self.check_record_bytes(body)
+            .map_err(|rejection| rejection.error)?;
+        parse_record(body)
+            .map(|_| ())
+            .map_err(|rejection| rejection.error)
     }
 
     /// Checks what can be checked before parsing a record: its size and that
