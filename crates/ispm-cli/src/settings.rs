@@ -149,10 +149,8 @@ mod tests {
         assert_eq!(from_file, Settings::default());
     }
 
-    /// Top-level sections that config/ispm.toml does not list yet.
-    // NOTE: `kafka` and `http` belong to the Kafka runtime, whose author
-    // documents them in config/ispm.toml; remove them here once listed.
-    const UNDOCUMENTED_SECTIONS: [&str; 2] = ["kafka", "http"];
+    /// Top-level sections that config/ispm.toml does not list.
+    const UNDOCUMENTED_SECTIONS: [&str; 0] = [];
 
     #[test]
     fn documented_config_lists_every_key() {

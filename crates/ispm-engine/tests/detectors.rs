@@ -531,6 +531,21 @@ fn regular_use_is_not_dormancy() {
 }
 
 #[test]
+fn workload_address_changes_are_not_new_networks() {
+    let mut config = EngineConfig::default();
+    config.learning.min_events = 1;
+    let events: Vec<_> = (0..5)
+        .map(|index| {
+            let mut event = role_event("lambda-fn", "s3.amazonaws.com", "GetObject", index);
+            event.actor.nhi_type = Some(ispm_model::NhiType::Workload);
+            event.origin.ip = format!("52.1.{index}.9").parse().ok();
+            event
+        })
+        .collect();
+    assert!(run(config, &events).is_empty());
+}
+
+#[test]
 fn readme_documents_every_detector_and_rule() {
     let readme = include_str!("../../../README.md");
     for detector in ispm_engine::DETECTORS {

@@ -31,9 +31,14 @@ fn observed_hash(ctx: &Context<'_>, attribute: &str) -> Option<u64> {
     // Calls an AWS service makes for the identity carry the service's
     // address and agent, not the caller's.
     let acting_service = event.actor.invoked_by.is_some() || event.origin.service.is_some();
+    let is_workload = event.actor.nhi_type == Some(ispm_model::NhiType::Workload);
     let hasher = StableHasher::new();
     match attribute {
-        "source_network" if !acting_service => match event.origin.ip {
+        // A workload's address is whichever one AWS gives its execution
+        // environment (Lambda changes it every few hours), so a new one says
+        // nothing; `workload_credentials_outside_cloud` covers theft.
+        "source_network" if acting_service || is_workload => None,
+        "source_network" => match event.origin.ip {
             Some(ip) => {
                 let network = mask(ip, config.ipv4_prefix, config.ipv6_prefix);
                 Some(hash_ip(hasher, network).finish())
