@@ -29,6 +29,47 @@ pub enum Command {
     /// Validate the settings, print every invalid key, or print the effective
     /// settings with secrets redacted.
     CheckConfig(CheckConfigArgs),
+    /// Write simulated CloudTrail for an organisation, with labelled attack
+    /// scenarios, for trying detectors and measuring them.
+    Simulate(SimulateArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SimulateArgs {
+    /// Folder to write into: S3-delivery files under `AWSLogs/` (or
+    /// `cloudtrail.ndjson` with `--ndjson`) and `labels.json`, which lists
+    /// every injected scenario with its events and expected detectors.
+    #[arg(long, short = 'o', value_name = "DIR")]
+    pub out: PathBuf,
+
+    /// Identities in the organisation, people and non-human together
+    /// (non-human identities outnumber people about 80 to 1).
+    #[arg(long, default_value_t = 2000)]
+    pub identities: usize,
+
+    /// Simulated days.
+    #[arg(long, default_value_t = 60)]
+    pub days: u32,
+
+    /// Seed of the random generator: the same seed gives the same output.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+
+    /// AWS accounts the identities are spread over.
+    #[arg(long, default_value_t = 3)]
+    pub accounts: usize,
+
+    /// Mean events per identity and day.
+    #[arg(long, default_value_t = 12.0)]
+    pub events_per_identity_day: f64,
+
+    /// Leave out the attack scenarios: benign traffic only.
+    #[arg(long)]
+    pub no_scenarios: bool,
+
+    /// Write one NDJSON file instead of gzipped S3-delivery files.
+    #[arg(long)]
+    pub ndjson: bool,
 }
 
 #[derive(Debug, clap::Args)]

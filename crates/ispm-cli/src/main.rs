@@ -1,5 +1,5 @@
 //! The `ispm` command: `replay` (files through the engine, no Kafka), `run`
-//! (the Kafka pipeline) and `check-config`.
+//! (the Kafka pipeline), `check-config` and `simulate`.
 //!
 //! Exit codes: 0 on success, also when some or all records were
 //! dead-lettered. 1 when no input could be read or output could not be
@@ -16,6 +16,7 @@ mod progress;
 mod replay;
 mod run;
 mod settings;
+mod simulate;
 mod summary;
 
 use std::process::ExitCode;
@@ -85,5 +86,6 @@ fn main() -> ExitCode {
             }
         },
         Command::Run => run::run(&settings),
+        Command::Simulate(args) => simulate::simulate(args),
     }
 }
