@@ -45,14 +45,21 @@ fn main() -> ExitCode {
     };
     logging::init(&settings.log);
 
+    let source = cli
+        .config
+        .as_deref()
+        .map_or_else(|| "settings".to_owned(), |path| path.display().to_string());
+    if let Err(errors) = settings.validate(&source) {
+        for error in &errors.0 {
+            eprintln!("{error}");
+        }
+        return ExitCode::from(EXIT_USAGE);
+    }
+
     // Only the Kafka runtime needs the Kafka settings to be consistent across
     // fields, so such problems do not stop a replay. Unknown keys and wrong
     // types do, in every section.
     if matches!(cli.command, Command::CheckConfig(_) | Command::Run) {
-        let source = cli
-            .config
-            .as_deref()
-            .map_or_else(|| "settings".to_owned(), |path| path.display().to_string());
         if let Err(errors) = settings.validate_for_run(&source) {
             for error in &errors.0 {
                 eprintln!("{error}");

@@ -17,6 +17,10 @@ use serde::{Deserialize, Serialize};
 pub use load::{SettingError, SettingErrors, load};
 pub use redact::redacted_json;
 
+/// The smallest `decoder.max_record_bytes` accepted: a CloudTrail record with
+/// only its mandatory fields is a few hundred bytes.
+const MIN_RECORD_BYTES: usize = 1024;
+
 /// Everything `ispm replay`, `ispm run` and `ispm check-config` read from the
 /// configuration.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -49,6 +53,31 @@ pub struct LogSettings {
 }
 
 impl Settings {
+    /// Checks values that parse but make no sense, in every section that
+    /// all commands use, and returns every problem at once.
+    pub fn validate(&self, source: &str) -> Result<(), SettingErrors> {
+        let mut messages = self.engine.validate().err().unwrap_or_default();
+        if self.decoder.max_record_bytes < MIN_RECORD_BYTES {
+            messages.push(format!(
+                "decoder.max_record_bytes: {} is below {MIN_RECORD_BYTES}; no real CloudTrail record fits",
+                self.decoder.max_record_bytes
+            ));
+        }
+        if messages.is_empty() {
+            return Ok(());
+        }
+        Err(SettingErrors(
+            messages
+                .into_iter()
+                .map(|message| SettingError {
+                    source: source.to_owned(),
+                    key: String::new(),
+                    message,
+                })
+                .collect(),
+        ))
+    }
+
     /// Checks the Kafka settings across fields, which `ispm run` and
     /// `ispm check-config` need but `ispm replay` does not. `source` names
     /// the settings file in the messages.

@@ -164,6 +164,7 @@ mod tests {
             identity_name: identity.to_owned(),
             identity_kind: IdentityKind::Human,
             account: None,
+            credential: None,
             region: None,
             first_seen: EventTime::default(),
             last_seen: EventTime::default(),

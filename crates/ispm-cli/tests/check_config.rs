@@ -100,3 +100,21 @@ fn missing_config_file_exits_2() {
         .arg(dir.path().join("missing.toml")));
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
 }
+
+#[test]
+fn unknown_detector_and_out_of_range_values_are_rejected() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("bad.toml");
+    std::fs::write(&path, "[engine]\ndisabled_detectors = [\"logging_tamperng\"]\n[engine.first_seen]\nipv4_prefix = 40\n")
+        .expect("write config");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_ispm"))
+        .arg("check-config")
+        .arg("--config")
+        .arg(&path)
+        .output()
+        .expect("ispm runs");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("logging_tamperng"), "{stderr}");
+    assert!(stderr.contains("ipv4_prefix"), "{stderr}");
+}

@@ -46,7 +46,105 @@ impl EngineConfig {
     pub fn is_enabled(&self, detector: &str) -> bool {
         !self.disabled_detectors.iter().any(|id| id == detector)
     }
+
+    /// Checks values that parse but make no sense (an unknown detector id,
+    /// a prefix longer than an address), and returns every problem at once
+    /// as `key: message`.
+    pub fn validate(&self) -> Result<(), Vec<String>> {
+        let mut problems = Vec::new();
+        for id in &self.disabled_detectors {
+            if !crate::DETECTORS.contains(&id.as_str()) {
+                problems.push(format!(
+                    "engine.disabled_detectors: unknown detector {id:?}, expected one of {}",
+                    crate::DETECTORS.join(", ")
+                ));
+            }
+        }
+        for attribute in &self.first_seen.attributes {
+            if !FIRST_SEEN_ATTRIBUTES.contains(&attribute.as_str()) {
+                problems.push(format!(
+                    "engine.first_seen.attributes: unknown attribute {attribute:?}, expected one of {}",
+                    FIRST_SEEN_ATTRIBUTES.join(", ")
+                ));
+            }
+        }
+        let mut check = |ok: bool, key: &str, message: &str| {
+            if !ok {
+                problems.push(format!("engine.{key}: {message}"));
+            }
+        };
+        check(
+            self.first_seen.ipv4_prefix <= 32,
+            "first_seen.ipv4_prefix",
+            "must be at most 32",
+        );
+        check(
+            self.first_seen.ipv6_prefix <= 128,
+            "first_seen.ipv6_prefix",
+            "must be at most 128",
+        );
+        check(
+            self.first_seen.max_values >= 1,
+            "first_seen.max_values",
+            "must be at least 1",
+        );
+        check(
+            self.learning.min_events >= 1,
+            "learning.min_events",
+            "must be at least 1",
+        );
+        check(
+            !self.bursts.window.is_zero(),
+            "bursts.window",
+            "must be longer than 0s",
+        );
+        check(
+            self.bursts.access_denied_threshold >= 1,
+            "bursts.access_denied_threshold",
+            "must be at least 1",
+        );
+        check(
+            self.bursts.enumeration_threshold >= 1,
+            "bursts.enumeration_threshold",
+            "must be at least 1",
+        );
+        check(
+            self.bursts.secret_access_threshold >= 1,
+            "bursts.secret_access_threshold",
+            "must be at least 1",
+        );
+        check(
+            self.inventory.max_consumers >= 1,
+            "inventory.max_consumers",
+            "must be at least 1",
+        );
+        check(
+            self.inventory.max_credentials >= 1,
+            "inventory.max_credentials",
+            "must be at least 1",
+        );
+        check(
+            !self.dormancy.idle_after.is_zero(),
+            "dormancy.idle_after",
+            "must be longer than 0s",
+        );
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems)
+        }
+    }
 }
+
+/// The attributes the first-seen detector can watch.
+pub const FIRST_SEEN_ATTRIBUTES: &[&str] = &[
+    "source_network",
+    "country",
+    "asn",
+    "user_agent",
+    "region",
+    "action",
+];
 
 /// The learning period of an identity ends at the earlier of `duration`
 /// after its first event and its `min_events`-th event.
@@ -211,5 +309,29 @@ impl Default for DormancyConfig {
         DormancyConfig {
             idle_after: Duration::from_secs(30 * 86_400),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid() {
+        assert_eq!(EngineConfig::default().validate(), Ok(()));
+    }
+
+    #[test]
+    fn every_invalid_value_is_reported() {
+        let mut config = EngineConfig {
+            disabled_detectors: vec!["logging_tamperng".to_owned()],
+            ..EngineConfig::default()
+        };
+        config.first_seen.attributes = vec!["source_netwrk".to_owned()];
+        config.first_seen.ipv4_prefix = 40;
+        config.bursts.window = Duration::ZERO;
+        let problems = config.validate().expect_err("invalid");
+        assert_eq!(problems.len(), 4, "{problems:?}");
+        assert!(problems[0].contains("logging_tamperng"));
     }
 }

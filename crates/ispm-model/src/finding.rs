@@ -158,6 +158,8 @@ pub struct Finding {
     pub identity_name: String,
     pub identity_kind: IdentityKind,
     pub account: Option<String>,
+    /// The access key of the triggering call, when it used one.
+    pub credential: Option<String>,
     pub region: Option<String>,
     pub first_seen: EventTime,
     pub last_seen: EventTime,
@@ -217,6 +219,9 @@ impl Finding {
             "type_id": user_type_id,
             "type": user_type,
         });
+        if let Some(credential) = &self.credential {
+            user["credential_uid"] = Value::from(credential.as_str());
+        }
         if let Some(account) = &self.account {
             user["account"] =
                 serde_json::json!({ "uid": account, "type_id": 10, "type": "AWS Account" });

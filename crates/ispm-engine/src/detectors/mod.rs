@@ -117,6 +117,12 @@ impl Context<'_> {
             related.push(self.event.event_id.clone());
         }
         let first_event = related.first().cloned().unwrap_or_default();
+        let mut description = hit.description;
+        if let Some(code) = &self.event.error_code {
+            description.push_str(&format!(
+                " The call failed ({code}), so nothing changed; the attempt itself is the signal."
+            ));
+        }
         let event = self.event;
         let evidence = Evidence {
             event_id: event.event_id.clone(),
@@ -135,7 +141,7 @@ impl Context<'_> {
             detector: hit.detector,
             rule: hit.rule,
             title: hit.title,
-            description: hit.description,
+            description,
             severity: hit.severity,
             confidence: hit.confidence,
             attacks: hit.attacks.to_vec(),
@@ -143,6 +149,7 @@ impl Context<'_> {
             identity_name: state.name.clone(),
             identity_kind: state.kind,
             account: state.account.clone().or_else(|| event.account.clone()),
+            credential: event.actor.access_key_id.clone(),
             region: event.origin.region.clone(),
             first_seen: hit.first_seen.unwrap_or(now).min(now),
             last_seen: now,
