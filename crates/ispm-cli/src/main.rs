@@ -59,13 +59,13 @@ fn main() -> ExitCode {
     // Only the Kafka runtime needs the Kafka settings to be consistent across
     // fields, so such problems do not stop a replay. Unknown keys and wrong
     // types do, in every section.
-    if matches!(cli.command, Command::CheckConfig(_) | Command::Run) {
-        if let Err(errors) = settings.validate_for_run(&source) {
-            for error in &errors.0 {
-                eprintln!("{error}");
-            }
-            return ExitCode::from(EXIT_USAGE);
+    if matches!(cli.command, Command::CheckConfig(_) | Command::Run)
+        && let Err(errors) = settings.validate_for_run(&source)
+    {
+        for error in &errors.0 {
+            eprintln!("{error}");
         }
+        return ExitCode::from(EXIT_USAGE);
     }
 
     match &cli.command {
