@@ -8,7 +8,11 @@
 //! ```
 //!
 //! Options: `--records N` (default 100000), `--raw-partitions N` (6),
-//! `--latency-seconds N` (30), `--warmup-seconds N` (5), `--output FILE`.
+//! `--latency-seconds N` (30; 0 skips the latency run), `--warmup-seconds N`
+//! (5), `--output FILE`, `--property NAME=VALUE` (a librdkafka property for
+//! the runtime's producer and consumers; repeatable). With `ISPM_BENCH_BROKER_PID` set to the broker's pid
+//! (`deploy/local/kafka.sh` writes it to `broker.pid` in its data directory),
+//! the report also gives the broker's CPU time during the throughput run.
 //!
 //! It measures, in one run and against the same raw topic:
 //!
@@ -55,6 +59,8 @@ struct Options {
     latency_seconds: u64,
     warmup_seconds: u64,
     output: Option<PathBuf>,
+    /// librdkafka properties for the runtime's clients, from `--property`.
+    properties: Vec<(String, String)>,
 }
 
 fn parse_options() -> BenchResult<Options> {
@@ -68,6 +74,7 @@ fn parse_options() -> BenchResult<Options> {
         latency_seconds: 30,
         warmup_seconds: 5,
         output: None,
+        properties: Vec::new(),
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -78,6 +85,14 @@ fn parse_options() -> BenchResult<Options> {
             "--latency-seconds" => options.latency_seconds = value.parse()?,
             "--warmup-seconds" => options.warmup_seconds = value.parse()?,
             "--output" => options.output = Some(PathBuf::from(value)),
+            "--property" => {
+                let (name, property) = value
+                    .split_once('=')
+                    .ok_or_else(|| format!("--property {value}: expected NAME=VALUE"))?;
+                options
+                    .properties
+                    .push((name.to_owned(), property.to_owned()));
+            }
             other => return Err(format!("unknown option {other}").into()),
         }
     }
@@ -155,11 +170,26 @@ async fn main() -> BenchResult<()> {
             busy * 100.0
         )?;
     }
+    if let Some(broker_cpu) = throughput.broker_cpu_seconds {
+        writeln!(
+            report,
+            "| broker CPU (user + system) during the run | {broker_cpu:.2} s |"
+        )?;
+    }
     writeln!(
         report,
         "| findings / inventory records / dead letters | {} / {} / {} |\n",
         throughput.findings, throughput.inventory, throughput.dead_letters
     )?;
+
+    if options.latency_seconds == 0 {
+        println!("{report}");
+        if let Some(path) = &options.output {
+            std::fs::write(path, &report)?;
+        }
+        delete_bench_topics(&options, &[&raw_topic], &[&format!("tp{run_id}")]).await;
+        return Ok(());
+    }
 
     // Latency at half the measured rate.
     let rate = (throughput.events_per_second / 2.0).max(1.0);
@@ -446,12 +476,17 @@ fn plain_consume(bootstrap: &str, topic: &str, count: usize) -> BenchResult<f64>
 }
 
 fn settings(options: &Options, raw_topic: &str, suffix: &str) -> RunSettings {
+    let mut client_properties = ispm_kafka::ClientProperties::default();
+    for (name, value) in &options.properties {
+        client_properties.insert(name.as_str(), value.as_str());
+    }
     RunSettings {
         decoder: DecoderConfig::default(),
         engine: EngineConfig::default(),
         kafka: KafkaConfig {
             bootstrap_servers: options.bootstrap.clone(),
             group_id: format!("bench-{suffix}"),
+            client_properties,
             inputs: vec![InputConfig {
                 topic: raw_topic.to_owned(),
                 decoder: ispm_kafka::DecoderKind::Cloudtrail,
@@ -490,6 +525,8 @@ struct Throughput {
     decode_seconds: f64,
     /// Share of all cores busy during the run (every process, broker included).
     machine_busy: Option<f64>,
+    /// CPU seconds of the broker process during the run, when its pid is known.
+    broker_cpu_seconds: Option<f64>,
     findings: u64,
     inventory: u64,
     dead_letters: u64,
@@ -519,6 +556,8 @@ async fn pipeline_throughput(
     let ready = Instant::now();
     let cpu_at_ready = cpu_seconds()?;
     let machine_at_ready = machine_ticks();
+    let broker_pid = broker_pid();
+    let broker_at_ready = broker_pid.and_then(process_cpu_seconds);
     let mut decode_seconds = None;
     loop {
         let counts = monitor.counts();
@@ -537,6 +576,10 @@ async fn pipeline_throughput(
     let with_join = started.elapsed().as_secs_f64();
     let cpu = cpu_seconds()? - cpu_at_ready;
     let machine_busy = machine_busy_share(machine_at_ready, machine_ticks());
+    let broker_cpu_seconds = broker_pid
+        .and_then(process_cpu_seconds)
+        .zip(broker_at_ready)
+        .map(|(after, before)| after - before);
     let _ = stop.send(());
     let report = running.await??;
     Ok(Throughput {
@@ -547,6 +590,7 @@ async fn pipeline_throughput(
         events_per_cpu_second: expected_events as f64 / cpu,
         decode_seconds: decode_seconds.unwrap_or(wall_seconds),
         machine_busy,
+        broker_cpu_seconds,
         findings: report.counts.findings,
         inventory: report.counts.inventory_records,
         dead_letters: report.counts.dead_letters,
@@ -731,6 +775,23 @@ fn read_outputs(
         }
     }
     Ok((to_event, to_finding))
+}
+
+/// Returns the broker's pid from `ISPM_BENCH_BROKER_PID`, when set.
+fn broker_pid() -> Option<u32> {
+    std::env::var("ISPM_BENCH_BROKER_PID").ok()?.parse().ok()
+}
+
+/// Returns the user + system CPU seconds of a process from /proc/PID/stat.
+/// Assumes the usual 100 clock ticks per second.
+fn process_cpu_seconds(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name may contain spaces; the fields after it are plain.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of stat(5), 12 and 13 after ')'.
+    let utime: u64 = fields.get(11)?.parse().ok()?;
+    let stime: u64 = fields.get(12)?.parse().ok()?;
+    Some((utime + stime) as f64 / 100.0)
 }
 
 /// Returns (busy, total) jiffies of all cores from /proc/stat.

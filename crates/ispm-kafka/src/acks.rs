@@ -1,6 +1,7 @@
 //! The offset tracker shared by a stage's consumer thread, its processing
 //! task and the producer's delivery callback.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
@@ -20,6 +21,10 @@ struct State {
     /// Set when the processing task has stopped, so that records still in
     /// flight will never finish and waiting for them is pointless.
     abandoned: bool,
+    /// Threads blocked in [`SharedTracker::wait_drained`]. Updates wake the
+    /// condition variable only while this is above zero, because a futex
+    /// wake is a system call and updates happen several times per record.
+    waiters: usize,
 }
 
 /// An [`OffsetTracker`] behind a mutex, with a condition variable that wakes
@@ -32,6 +37,9 @@ struct State {
 pub(crate) struct SharedTracker {
     state: Mutex<State>,
     changed: Condvar,
+    /// Set with `State::failure`, so that the consumer thread can check for
+    /// a failure on every record without taking the lock.
+    failed: AtomicBool,
 }
 
 impl SharedTracker {
@@ -45,8 +53,15 @@ impl SharedTracker {
 
     /// Runs `update` on the tracker and wakes the drain waiters.
     pub fn update<R>(&self, update: impl FnOnce(&mut OffsetTracker) -> R) -> R {
-        let result = update(&mut self.lock().tracker);
-        self.changed.notify_all();
+        let mut state = self.lock();
+        let result = update(&mut state.tracker);
+        // A waiter registers itself under the lock before it sleeps, so a
+        // waiter that missed this update has not checked the tracker yet.
+        let wake = state.waiters > 0;
+        drop(state);
+        if wake {
+            self.changed.notify_all();
+        }
         result
     }
 
@@ -62,6 +77,7 @@ impl SharedTracker {
         let first = state.failure.is_none();
         if first {
             state.failure = Some(failure);
+            self.failed.store(true, Ordering::Release);
         }
         drop(state);
         self.changed.notify_all();
@@ -76,6 +92,9 @@ impl SharedTracker {
     }
 
     pub fn failure(&self) -> Option<DeliveryFailure> {
+        if !self.failed.load(Ordering::Acquire) {
+            return None;
+        }
         self.lock().failure.clone()
     }
 
@@ -96,10 +115,12 @@ impl SharedTracker {
             None => tracker.total_in_flight(),
         };
         let mut state = self.lock();
+        state.waiters += 1;
         loop {
             let remaining = in_flight(&state.tracker);
             let now = Instant::now();
             if remaining == 0 || state.failure.is_some() || state.abandoned || now >= deadline {
+                state.waiters -= 1;
                 return remaining;
             }
             state = self

@@ -6,7 +6,6 @@
 //! librdkafka runs rebalance callbacks on the polling thread and the revoke
 //! callback blocks until the revoked partitions are drained.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::{self, JoinHandle};
@@ -15,6 +14,7 @@ use std::time::{Duration, Instant};
 use rdkafka::Message;
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
+use tokio::sync::mpsc;
 
 use crate::acks::SharedTracker;
 use crate::client::{self, ClientLog};
@@ -212,7 +212,9 @@ fn poll_until_stopped(
     settings: &LoopSettings,
 ) -> Option<RuntimeError> {
     let stage = settings.stage;
-    let mut topic_names: HashMap<String, Arc<str>> = HashMap::new();
+    // Every record carries its topic name; they share one copy per topic.
+    // A stage reads a handful of topics, so a linear scan beats hashing.
+    let mut topic_names: Vec<Arc<str>> = Vec::new();
     let mut last_commit = Instant::now();
 
     while !links.stop.load(Ordering::Relaxed) {
@@ -232,10 +234,8 @@ fn poll_until_stopped(
         match consumer.poll(POLL_TIMEOUT) {
             None => {}
             Some(Ok(message)) => {
-                let topic = topic_names
-                    .entry(message.topic().to_owned())
-                    .or_insert_with(|| Arc::from(message.topic()));
-                let record = InputRecord::from_message(&message, Arc::clone(topic));
+                let topic = shared_topic_name(&mut topic_names, message.topic());
+                let record = InputRecord::from_message(&message, topic);
                 drop(message);
                 if !hand_over(record, links) {
                     if links.stop.load(Ordering::Relaxed) {
@@ -264,6 +264,16 @@ fn poll_until_stopped(
     None
 }
 
+/// Returns the shared copy of `name`, adding it on first sight.
+fn shared_topic_name(names: &mut Vec<Arc<str>>, name: &str) -> Arc<str> {
+    if let Some(shared) = names.iter().find(|shared| ***shared == *name) {
+        return Arc::clone(shared);
+    }
+    let shared: Arc<str> = Arc::from(name);
+    names.push(Arc::clone(&shared));
+    shared
+}
+
 /// Tracks a record and sends it to the processing task. While the channel is
 /// full the thread waits here, which stops fetching: that is the stage's
 /// backpressure. Returns false when the record could not be handed over.
@@ -276,7 +286,16 @@ fn hand_over(record: InputRecord, links: &ConsumerLinks) -> bool {
     {
         tracing::info!(partition = %input.partition, offset = input.offset, "consumer rewound; offset tracking restarted");
     }
-    let mut item = StageInput::Record(record);
+    // Most sends find room. Trying first skips the timer that a blocking
+    // send with a timeout registers on the async runtime.
+    let mut item = match links.sender.try_send(StageInput::Record(record)) {
+        Ok(()) => return true,
+        Err(mpsc::error::TrySendError::Full(item)) => item,
+        Err(mpsc::error::TrySendError::Closed(_)) => {
+            links.tracker.update(|tracker| tracker.untrack(&input));
+            return false;
+        }
+    };
     loop {
         // Wait in slices so that a shutdown request is noticed.
         match rebalance::send_within(&links.runtime, &links.sender, item, POLL_TIMEOUT) {

@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use ::metrics::Counter;
 use ispm_model::{DeadLetterAction, IdentityEvent};
 use ispm_sources::{CloudTrailDecoder, DecoderConfig, InputRead, Item};
 
@@ -18,6 +19,10 @@ use crate::report::Counters;
 use crate::stage::Processor;
 use crate::topics::OutputTopics;
 
+/// Initial buffer of an event's JSON, in bytes: about the size of a
+/// serialized CloudTrail event, so that most need no reallocation.
+const EVENT_JSON_CAPACITY: usize = 1024;
+
 /// The first two bytes of every gzip member (RFC 1952).
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
@@ -26,10 +31,27 @@ const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 pub(crate) struct MessageDecoder {
     cloudtrail: CloudTrailDecoder,
     /// Decoder of each input topic.
-    inputs: HashMap<Arc<str>, DecoderKind>,
+    inputs: HashMap<Arc<str>, InputDecoder, foldhash::fast::RandomState>,
     max_record_bytes: usize,
     dead_letters: DeadLetters,
     counters: Arc<Counters>,
+}
+
+/// The decoder of an input topic and its counters.
+struct InputDecoder {
+    kind: DecoderKind,
+    consumed: Counter,
+    decoded: Counter,
+}
+
+impl InputDecoder {
+    fn new(kind: DecoderKind) -> Self {
+        InputDecoder {
+            kind,
+            consumed: metrics::consumed(kind.as_str()),
+            decoded: metrics::decoded(kind.as_str()),
+        }
+    }
 }
 
 impl MessageDecoder {
@@ -44,7 +66,12 @@ impl MessageDecoder {
             inputs: config
                 .inputs
                 .iter()
-                .map(|input| (Arc::from(input.topic.as_str()), input.decoder))
+                .map(|input| {
+                    (
+                        Arc::from(input.topic.as_str()),
+                        InputDecoder::new(input.decoder),
+                    )
+                })
                 .collect(),
             max_record_bytes: decoder.max_record_bytes,
             dead_letters: DeadLetters::new(
@@ -69,13 +96,16 @@ impl MessageDecoder {
         on_event: &mut dyn FnMut(IdentityEvent, &mut Vec<OutputRecord>),
         outputs: &mut Vec<OutputRecord>,
     ) {
-        let kind = self
-            .inputs
-            .get(&record.input.partition.topic)
-            .copied()
-            .unwrap_or(DecoderKind::Cloudtrail);
-        let source = kind.as_str();
-        metrics::consumed(source);
+        let fallback;
+        let input = match self.inputs.get(&record.input.partition.topic) {
+            Some(input) => input,
+            None => {
+                fallback = InputDecoder::new(DecoderKind::Cloudtrail);
+                &fallback
+            }
+        };
+        let kind = input.kind;
+        input.consumed.increment(1);
         Counters::add(&self.counters.raw_messages, 1);
 
         let Some(payload) = record
@@ -120,7 +150,7 @@ impl MessageDecoder {
             .count();
         // The whole message failed as one record: keep its bytes.
         let whole_message_rejected = events == 0 && rejections == 1 && items.len() == 1;
-        metrics::decoded(source, events as u64);
+        input.decoded.increment(events as u64);
         Counters::add(&self.counters.events_decoded, events as u64);
 
         for item in items {
@@ -195,12 +225,23 @@ pub(crate) fn event_records(
     if !include_event && event.targets.is_empty() {
         return Ok(());
     }
-    let payload = serde_json::to_vec(event)?;
+    let mut payload = Vec::with_capacity(EVENT_JSON_CAPACITY);
+    serde_json::to_writer(&mut payload, event)?;
+    // The last copy takes the buffer, the others clone it.
+    let mut copies = usize::from(include_event) + event.targets.len();
+    let mut next_payload = || {
+        copies -= 1;
+        if copies == 0 {
+            std::mem::take(&mut payload)
+        } else {
+            payload.clone()
+        }
+    };
     if include_event {
         outputs.push(OutputRecord {
             topic: Arc::clone(events_topic),
             key: Some(event.actor.id.as_str().as_bytes().to_vec()),
-            payload: payload.clone(),
+            payload: next_payload(),
             headers: Vec::new(),
         });
     }
@@ -208,7 +249,7 @@ pub(crate) fn event_records(
         outputs.push(OutputRecord {
             topic: Arc::clone(events_topic),
             key: Some(fact.identity.as_str().as_bytes().to_vec()),
-            payload: payload.clone(),
+            payload: next_payload(),
             headers: vec![
                 (HEADER_ROUTE, ROUTE_FACT.as_bytes().to_vec()),
                 (HEADER_FACT_INDEX, index.to_string().into_bytes()),

@@ -10,7 +10,8 @@ use std::thread;
 use std::time::Duration;
 
 use metrics::{
-    Unit, counter, describe_counter, describe_gauge, describe_histogram, gauge, histogram,
+    Counter, Histogram, Unit, counter, describe_counter, describe_gauge, describe_histogram, gauge,
+    histogram,
 };
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use metrics_util::MetricKindMask;
@@ -178,20 +179,25 @@ fn describe() {
     );
 }
 
-/// Counts a raw input message read.
-pub(crate) fn consumed(source: &'static str) {
-    counter!(EVENTS_CONSUMED, "source" => source).increment(1);
+// Per-record metrics are registered once and kept as handles: each
+// `counter!` call with labels builds a key and looks it up in the registry.
+// A handle made before the recorder is installed records nothing, so the
+// runtime makes them after `install_recorder`.
+
+/// Returns the counter of raw input messages read by a decoder.
+pub(crate) fn consumed(source: &'static str) -> Counter {
+    counter!(EVENTS_CONSUMED, "source" => source)
 }
 
-/// Counts the events decoded from a raw message.
-pub(crate) fn decoded(source: &'static str, count: u64) {
-    counter!(EVENTS_DECODED, "source" => source).increment(count);
+/// Returns the counter of events decoded from raw messages by a decoder.
+pub(crate) fn decoded(source: &'static str) -> Counter {
+    counter!(EVENTS_DECODED, "source" => source)
 }
 
-/// Counts an event (`route = "event"`) or a routed fact (`route = "fact"`)
-/// applied to an engine.
-pub(crate) fn processed(route: &'static str) {
-    counter!(EVENTS_PROCESSED, "route" => route).increment(1);
+/// Returns the counter of events (`route = "event"`) or routed facts
+/// (`route = "fact"`) applied to an engine.
+pub(crate) fn processed(route: &'static str) -> Counter {
+    counter!(EVENTS_PROCESSED, "route" => route)
 }
 
 /// Logs and counts a record skipped on purpose. Per record, so DEBUG only.
@@ -215,8 +221,9 @@ pub(crate) fn inventory_records(count: u64) {
     counter!(INVENTORY_RECORDS).increment(count);
 }
 
-pub(crate) fn processing_latency(stage: &'static str, seconds: f64) {
-    histogram!(PROCESSING_LATENCY, "stage" => stage).record(seconds);
+/// Returns the processing latency histogram of a stage, in seconds.
+pub(crate) fn processing_latency(stage: &'static str) -> Histogram {
+    histogram!(PROCESSING_LATENCY, "stage" => stage)
 }
 
 pub(crate) fn consumer_lag(topic: &str, partition: i32, lag: i64) {

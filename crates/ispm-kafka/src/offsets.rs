@@ -102,7 +102,10 @@ pub enum Tracked {
 /// outputs. See the module documentation.
 #[derive(Debug, Default)]
 pub struct OffsetTracker {
-    partitions: HashMap<TopicPartition, PartitionOffsets>,
+    /// Looked up several times per record, so hashed with foldhash rather
+    /// than the default SipHash. The keys come from the broker's topic
+    /// metadata, not from record contents.
+    partitions: HashMap<TopicPartition, PartitionOffsets, foldhash::fast::RandomState>,
 }
 
 impl OffsetTracker {

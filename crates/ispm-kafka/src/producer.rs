@@ -17,6 +17,9 @@ use crate::error::RuntimeError;
 use crate::metrics;
 use crate::record::OutputRecord;
 
+/// Default `linger.ms` of the producer. See [`OutputProducer::create`].
+const PRODUCER_LINGER_MS: &str = "10";
+
 /// Receives delivery reports on the producer's polling thread.
 struct DeliveryContext {
     log: ClientLog,
@@ -91,6 +94,12 @@ impl OutputProducer {
         // identity in the same partition whichever client wrote it, which
         // inputs keyed by identity need. Users may override it.
         client_config.set("partitioner", "murmur2_random");
+        // Twice librdkafka's default of 5 ms: fuller produce requests cut the
+        // broker's CPU per record, measured at about a third less with the
+        // broker on the same 2-core machine (examples/kafka_bench.rs). It
+        // adds up to 5 ms to each of the two produce hops from raw record to
+        // finding. Users may override it.
+        client_config.set("linger.ms", PRODUCER_LINGER_MS);
         client::apply_common(&mut client_config, config);
         client_config
             .set("enable.idempotence", "true")

@@ -48,6 +48,7 @@ pub(crate) async fn run<P: Processor>(
         producer,
         tracker: Arc::clone(&tracker),
         stage: processor.stage(),
+        latency: metrics::processing_latency(processor.stage()),
         outputs: Vec::new(),
         batch_outputs: Vec::new(),
         processed: Vec::new(),
@@ -66,6 +67,7 @@ struct Task {
     producer: Arc<OutputProducer>,
     tracker: Arc<SharedTracker>,
     stage: &'static str,
+    latency: ::metrics::Histogram,
     /// Scratch buffer for the outputs of one record.
     outputs: Vec<OutputRecord>,
     /// Scratch buffer for the outputs of `end_batch`.
@@ -148,15 +150,13 @@ impl Task {
         if self.processed.is_empty() {
             return Ok(());
         }
-        let stage = self.stage;
-        let processed = std::mem::take(&mut self.processed);
         self.tracker.update(|tracker| {
-            for (input, _) in &processed {
+            for (input, _) in &self.processed {
                 tracker.finish(input);
             }
         });
-        for (_, received) in processed {
-            metrics::processing_latency(stage, received.elapsed().as_secs_f64());
+        for (_, received) in self.processed.drain(..) {
+            self.latency.record(received.elapsed().as_secs_f64());
         }
         Ok(())
     }

@@ -15,6 +15,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use ::metrics::Counter;
 use ispm_engine::{Engine, EngineConfig};
 use ispm_model::{Finding, IdentityEvent};
 
@@ -41,6 +42,8 @@ pub(crate) struct StatefulProcessor {
     decoder: MessageDecoder,
     topics: OutputTopics,
     counters: Arc<Counters>,
+    processed_events: Counter,
+    processed_facts: Counter,
     findings: Vec<Finding>,
 }
 
@@ -57,6 +60,8 @@ impl StatefulProcessor {
             decoder,
             topics,
             counters,
+            processed_events: metrics::processed("event"),
+            processed_facts: metrics::processed("fact"),
             findings: Vec::new(),
         }
     }
@@ -106,7 +111,7 @@ impl StatefulProcessor {
                     let mut findings = std::mem::take(&mut self.findings);
                     self.engine_for(&record.input)
                         .apply_fact(fact, &event, &mut findings);
-                    metrics::processed("fact");
+                    self.processed_facts.increment(1);
                     Counters::add(&self.counters.facts_applied, 1);
                     self.emit_findings(&mut findings, outputs);
                     self.findings = findings;
@@ -142,7 +147,7 @@ impl StatefulProcessor {
     ) {
         let mut findings = std::mem::take(&mut self.findings);
         self.engine_for(input).process(event, &mut findings);
-        metrics::processed("event");
+        self.processed_events.increment(1);
         Counters::add(&self.counters.events_processed, 1);
         self.emit_findings(&mut findings, outputs);
         self.findings = findings;
