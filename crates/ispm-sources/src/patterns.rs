@@ -1,17 +1,31 @@
+use std::fmt;
+
 /// A list of configured name patterns, matched case-insensitively (ASCII).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone)]
 pub(crate) struct NamePatterns {
     patterns: Vec<String>,
+    /// For each byte in ASCII lowercase, the indexes into `patterns` of the
+    /// patterns that start with it, in configuration order. Every event's
+    /// names are matched, so a position of a name is compared only with the
+    /// patterns that can match there.
+    by_first_byte: Vec<Vec<usize>>,
 }
 
 impl NamePatterns {
     pub fn new(patterns: &[String]) -> Self {
-        let patterns = patterns
+        let patterns: Vec<String> = patterns
             .iter()
             .filter(|pattern| !pattern.is_empty())
             .cloned()
             .collect();
-        NamePatterns { patterns }
+        let mut by_first_byte = vec![Vec::new(); 256];
+        for (index, pattern) in patterns.iter().enumerate() {
+            by_first_byte[usize::from(pattern.as_bytes()[0].to_ascii_lowercase())].push(index);
+        }
+        NamePatterns {
+            patterns,
+            by_first_byte,
+        }
     }
 
     /// Returns the first pattern that starts a word of `name`. A word starts at
@@ -31,14 +45,26 @@ impl NamePatterns {
     }
 
     fn find_prefix_of(&self, bytes: &[u8]) -> Option<&str> {
-        self.patterns
+        let first = bytes.first()?.to_ascii_lowercase();
+        self.by_first_byte[usize::from(first)]
             .iter()
+            .map(|&index| self.patterns[index].as_str())
             .find(|pattern| {
                 bytes
                     .get(..pattern.len())
                     .is_some_and(|head| head.eq_ignore_ascii_case(pattern.as_bytes()))
             })
-            .map(String::as_str)
+    }
+}
+
+/// Shows the patterns only: the index by first byte is derived from them and
+/// would print 256 lists.
+impl fmt::Debug for NamePatterns {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter
+            .debug_struct("NamePatterns")
+            .field("patterns", &self.patterns)
+            .finish_non_exhaustive()
     }
 }
 
@@ -82,6 +108,21 @@ mod tests {
         );
         assert_eq!(svc.find_word_start("abbott"), None);
         assert_eq!(svc.find_word_start("marci-x"), None);
+    }
+
+    #[test]
+    fn shared_first_letter_keeps_pattern_order() {
+        let first_is_longer = patterns(&["Bot", "bedrock-agent", "b"]);
+        assert_eq!(
+            first_is_longer.find_word_start("bedrock-agent-1"),
+            Some("bedrock-agent")
+        );
+        assert_eq!(first_is_longer.find_word_start("BOT-x"), Some("Bot"));
+        let first_is_shorter = patterns(&["b", "bedrock-agent"]);
+        assert_eq!(
+            first_is_shorter.find_word_start("bedrock-agent-1"),
+            Some("b")
+        );
     }
 
     #[test]

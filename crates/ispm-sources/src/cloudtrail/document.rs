@@ -2,8 +2,11 @@
 
 use serde_json::value::RawValue;
 
+use super::event::RecordError;
 use super::record::{DocumentProbe, RawRecord};
-use super::{CloudTrailDecoder, Failure, Nesting, SKIP_DIGEST, parse_error, parse_record};
+use super::{
+    CloudTrailDecoder, Failure, Nesting, SKIP_DIGEST, parse_error, parse_record, parse_record_text,
+};
 use crate::DecodeError;
 use crate::framing::{Piece, split_document, trim};
 use crate::item::{Item, accepted_with_warnings, rejected};
@@ -125,7 +128,7 @@ impl Document<'_> {
             return self.skip(SKIP_DIGEST);
         }
         let index = self.take_index();
-        let result = self.decoder.decode_object(body, record, Nesting::TopLevel);
+        let result = self.decoder.decode_object(body, &record, Nesting::TopLevel);
         self.finish(index, body, result);
     }
 
@@ -134,22 +137,39 @@ impl Document<'_> {
             return self.empty_document(body);
         }
         for record in records {
-            self.decode_record(record.get().as_bytes());
+            self.decode_record_text(record.get());
         }
     }
 
-    /// Decodes one element of a list of records.
+    /// Decodes one record, or one value where a record belongs.
     fn decode_record(&mut self, record: &[u8]) {
+        self.decode_checked(record, || parse_record(record));
+    }
+
+    /// Decodes one element of a list of records, whose text serde_json has
+    /// already validated as UTF-8.
+    fn decode_record_text(&mut self, record: &str) {
+        self.decode_checked(record.as_bytes(), || parse_record_text(record));
+    }
+
+    /// Checks the size and shape of a record, then parses it with `parse` and
+    /// decodes it.
+    fn decode_checked<'r>(
+        &mut self,
+        record: &'r [u8],
+        parse: impl FnOnce() -> Result<RawRecord<'r>, RecordError>,
+    ) {
         let index = self.take_index();
-        let result = self
+        let result = match self
             .decoder
             .check_record_bytes(record)
-            .and_then(|()| parse_record(record))
-            .map_err(Failure::Reject)
-            .and_then(|parsed| {
-                self.decoder
-                    .decode_object(record, parsed, Nesting::TopLevel)
-            });
+            .and_then(|()| parse())
+        {
+            Ok(parsed) => self
+                .decoder
+                .decode_object(record, &parsed, Nesting::TopLevel),
+            Err(rejection) => Err(Failure::Reject(rejection)),
+        };
         self.finish(index, record, result);
     }
 

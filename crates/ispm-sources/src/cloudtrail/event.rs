@@ -28,16 +28,19 @@ impl RecordError {
 const DERIVED_ID_PREFIX: &str = "fnv1a64-";
 
 /// Builds the event of one record. `raw` is the record's JSON text, hashed
-/// into an event id when the record has no `eventID`.
-pub(super) fn build_event(
+/// into an event id when the record has no `eventID`. Generic over the error
+/// for the reason given at `CloudTrailDecoder::decode_object`.
+pub(super) fn build_event<E: From<RecordError>>(
     record: &RawRecord<'_>,
     raw: &[u8],
     patterns: &IdentityPatterns,
-) -> Result<IdentityEvent, RecordError> {
+) -> Result<IdentityEvent, E> {
     let event_id = present(&record.event_id).map_or_else(|| derived_event_id(raw), str::to_owned);
-    let reject = |reason: &'static str, detail: String| RecordError {
-        error: DecodeError::new(reason, detail),
-        event_id: Some(event_id.clone()),
+    let reject = |reason: &'static str, detail: String| {
+        E::from(RecordError {
+            error: DecodeError::new(reason, detail),
+            event_id: Some(event_id.clone()),
+        })
     };
 
     let Some(time_text) = present(&record.event_time) else {

@@ -1,10 +1,14 @@
 //! `userIdentity` to canonical [`Actor`]. The id rules are a public contract,
 //! listed in the crate documentation; keep the two in step.
 
+use std::borrow::Cow;
+
 use ispm_model::{Actor, IdentityId, IdentityKind, NhiType};
 
+use self::id_cache::identity_id;
 use super::origin::is_aws_service;
 use super::record::{UserIdentity, present};
+use super::text::{Part, concat};
 use crate::patterns::NamePatterns;
 
 /// The configured name patterns the attribution uses.
@@ -45,7 +49,11 @@ pub(super) fn attribute(
     let Some(identity) = identity else {
         let account = context.recipient_account.unwrap_or("unknown");
         return new_actor(
-            format!("aws:{account}:unattributed"),
+            identity_id(&[
+                Part::Plain("aws:"),
+                Part::Plain(account),
+                Part::Plain(":unattributed"),
+            ]),
             "unattributed",
             IdentityKind::NonHuman,
             Some(NhiType::AwsService),
@@ -153,19 +161,30 @@ fn iam_user(facts: &IdentityFacts<'_>, patterns: &IdentityPatterns) -> Actor {
         .or_else(|| facts.arn.and_then(last_path_segment))
         .or(facts.principal_id)
         .unwrap_or("unknown");
-    let id = format!("aws:{}:user/{name}", facts.account_or_unknown());
+    let id = identity_id(&[
+        Part::Plain("aws:"),
+        Part::Plain(facts.account_or_unknown()),
+        Part::Plain(":user/"),
+        Part::Plain(name),
+    ]);
 
     let (kind, nhi_type, reason) = if let Some(pattern) = patterns.ai_agent.find_word_start(name) {
         (
             IdentityKind::AiAgent,
             Some(NhiType::ServiceUser),
-            format!("IAM user name matches AI-agent pattern {pattern:?}"),
+            concat(&[
+                Part::Plain("IAM user name matches AI-agent pattern "),
+                Part::Quoted(pattern),
+            ]),
         )
     } else if let Some(pattern) = patterns.service_user.find_word_start(name) {
         (
             IdentityKind::NonHuman,
             Some(NhiType::ServiceUser),
-            format!("IAM user name matches service-account pattern {pattern:?}"),
+            concat(&[
+                Part::Plain("IAM user name matches service-account pattern "),
+                Part::Quoted(pattern),
+            ]),
         )
     } else {
         (
@@ -178,16 +197,21 @@ fn iam_user(facts: &IdentityFacts<'_>, patterns: &IdentityPatterns) -> Actor {
 }
 
 fn root(facts: &IdentityFacts<'_>, context: &RecordContext<'_>) -> Actor {
-    let id = format!("aws:{}:root", facts.account_or_unknown());
+    let id = identity_id(&[
+        Part::Plain("aws:"),
+        Part::Plain(facts.account_or_unknown()),
+        Part::Plain(":root"),
+    ]);
     // AWS Support and other services act as root with the service as the
     // source; that is not a person signing in as root.
     let service = facts.invoked_by.or(context
         .source_ip_address
         .filter(|source| is_aws_service(source)));
     let reason = match service {
-        Some(service) => {
-            format!("account root user, call made on its behalf by AWS service {service}")
-        }
+        Some(service) => concat(&[
+            Part::Plain("account root user, call made on its behalf by AWS service "),
+            Part::Plain(service),
+        ]),
         None => "account root user".to_owned(),
     };
     let mut actor = new_actor(id, "root", IdentityKind::Root, None, reason, facts.account);
@@ -214,12 +238,16 @@ fn assumed_role(
     let account = facts.account_or_unknown();
     let role_arn = facts.session_issuer_arn().map_or_else(
         || {
-            format!(
-                "arn:{}:iam::{account}:role/{role_name}",
-                arn_partition(facts.arn)
-            )
+            Cow::Owned(concat(&[
+                Part::Plain("arn:"),
+                Part::Plain(arn_partition(facts.arn)),
+                Part::Plain(":iam::"),
+                Part::Plain(account),
+                Part::Plain(":role/"),
+                Part::Plain(role_name),
+            ]))
         },
-        str::to_owned,
+        Cow::Borrowed,
     );
     let session_context = facts.identity.session_context.as_ref();
     let source_identity = session_context
@@ -245,13 +273,21 @@ fn assumed_role(
         (
             IdentityKind::NonHuman,
             NhiType::AwsService,
-            format!("service-linked role {role_name} used by {service}"),
+            concat(&[
+                Part::Plain("service-linked role "),
+                Part::Plain(role_name),
+                Part::Plain(" used by "),
+                Part::Plain(service),
+            ]),
         )
     } else if let Some(pattern) = patterns.ai_agent.find_word_start(role_name) {
         (
             IdentityKind::AiAgent,
             NhiType::Role,
-            format!("IAM role name matches AI-agent pattern {pattern:?}"),
+            concat(&[
+                Part::Plain("IAM role name matches AI-agent pattern "),
+                Part::Quoted(pattern),
+            ]),
         )
     } else if let Some(reason) = workload_reason(facts, context, session_label) {
         (IdentityKind::NonHuman, NhiType::Workload, reason)
@@ -259,13 +295,20 @@ fn assumed_role(
         (
             IdentityKind::NonHuman,
             NhiType::Role,
-            format!(
-                "IAM role session {session_label:?} attributed to the role (workload or tool session name)"
-            ),
+            concat(&[
+                Part::Plain("IAM role session "),
+                Part::Quoted(session_label),
+                Part::Plain(" attributed to the role (workload or tool session name)"),
+            ]),
         )
     };
 
-    let id = format!("aws:{account}:role/{role_name}");
+    let id = identity_id(&[
+        Part::Plain("aws:"),
+        Part::Plain(account),
+        Part::Plain(":role/"),
+        Part::Plain(role_name),
+    ]);
     let mut actor = new_actor(id, role_name, kind, Some(nhi_type), reason, facts.account);
     actor.session_name = session_name.map(str::to_owned);
     actor.source_identity = source_identity.map(str::to_owned);
@@ -285,25 +328,47 @@ fn person_session(
     let (person, reason) = if let Some(pattern) = patterns.person_role.find_prefix(role_name) {
         let person = source_identity.or(session_name)?;
         let reason = if pattern.eq_ignore_ascii_case(SSO_ROLE_PREFIX) {
-            format!("session of SSO permission-set role {role_name} named {person}")
+            concat(&[
+                Part::Plain("session of SSO permission-set role "),
+                Part::Plain(role_name),
+                Part::Plain(" named "),
+                Part::Plain(person),
+            ])
         } else {
-            format!("session of role {role_name} (person-role pattern {pattern:?}) named {person}")
+            concat(&[
+                Part::Plain("session of role "),
+                Part::Plain(role_name),
+                Part::Plain(" (person-role pattern "),
+                Part::Quoted(pattern),
+                Part::Plain(") named "),
+                Part::Plain(person),
+            ])
         };
         (person, reason)
     } else if let Some(source_identity) = source_identity {
         (
             source_identity,
-            format!("session of role {role_name} with sourceIdentity {source_identity}"),
+            concat(&[
+                Part::Plain("session of role "),
+                Part::Plain(role_name),
+                Part::Plain(" with sourceIdentity "),
+                Part::Plain(source_identity),
+            ]),
         )
     } else {
         let session = session_name.filter(|session| looks_like_email(session))?;
         (
             session,
-            format!("session of role {role_name} named with the email address {session}"),
+            concat(&[
+                Part::Plain("session of role "),
+                Part::Plain(role_name),
+                Part::Plain(" named with the email address "),
+                Part::Plain(session),
+            ]),
         )
     };
 
-    let id = format!("aws:person/{}", person.to_lowercase());
+    let id = identity_id(&[Part::Plain("aws:person/"), Part::Lowercase(person)]);
     let mut actor = new_actor(id, person, IdentityKind::Human, None, reason, None);
     actor.via_role = Some(role_arn.to_owned());
     Some(actor)
@@ -316,7 +381,10 @@ fn workload_reason(
     session: &str,
 ) -> Option<String> {
     if is_ec2_instance_id(session) {
-        return Some(format!("EC2 instance role session {session}"));
+        return Some(concat(&[
+            Part::Plain("EC2 instance role session "),
+            Part::Plain(session),
+        ]));
     }
     let ec2_delivered = facts
         .identity
@@ -324,26 +392,36 @@ fn workload_reason(
         .as_ref()
         .is_some_and(|session_context| session_context.ec2_role_delivery.is_some());
     if ec2_delivered {
-        return Some(format!(
-            "EC2 instance profile session {session:?} (credentials delivered by the instance metadata service)"
-        ));
+        return Some(concat(&[
+            Part::Plain("EC2 instance profile session "),
+            Part::Quoted(session),
+            Part::Plain(" (credentials delivered by the instance metadata service)"),
+        ]));
     }
     if facts.invoked_by == Some(LAMBDA_SERVICE) {
-        return Some(format!(
-            "Lambda function session {session:?} (invokedBy {LAMBDA_SERVICE})"
-        ));
+        return Some(concat(&[
+            Part::Plain("Lambda function session "),
+            Part::Quoted(session),
+            Part::Plain(" (invokedBy "),
+            Part::Plain(LAMBDA_SERVICE),
+            Part::Plain(")"),
+        ]));
     }
     // The AWS SDKs add the runtime's AWS_EXECUTION_ENV to the user agent.
     let user_agent = context.user_agent.unwrap_or("");
     if user_agent.contains("exec-env/AWS_Lambda_") {
-        return Some(format!(
-            "Lambda function session {session:?} (user agent names the Lambda runtime)"
-        ));
+        return Some(concat(&[
+            Part::Plain("Lambda function session "),
+            Part::Quoted(session),
+            Part::Plain(" (user agent names the Lambda runtime)"),
+        ]));
     }
     if user_agent.contains("exec-env/AWS_ECS_") {
-        return Some(format!(
-            "ECS task session {session:?} (user agent names the ECS runtime)"
-        ));
+        return Some(concat(&[
+            Part::Plain("ECS task session "),
+            Part::Quoted(session),
+            Part::Plain(" (user agent names the ECS runtime)"),
+        ]));
     }
     None
 }
@@ -351,7 +429,7 @@ fn workload_reason(
 fn federated_user(facts: &IdentityFacts<'_>) -> Actor {
     let name = facts
         .arn
-        .and_then(|arn| arn.split_once(":federated-user/"))
+        .and_then(|arn| split_once_at_colon(arn, ":federated-user/"))
         .map(|(_, name)| name)
         .or_else(|| {
             facts
@@ -360,7 +438,12 @@ fn federated_user(facts: &IdentityFacts<'_>) -> Actor {
                 .map(|(_, name)| name)
         })
         .unwrap_or("unknown");
-    let id = format!("aws:{}:federated-user/{name}", facts.account_or_unknown());
+    let id = identity_id(&[
+        Part::Plain("aws:"),
+        Part::Plain(facts.account_or_unknown()),
+        Part::Plain(":federated-user/"),
+        Part::Plain(name),
+    ]);
     let mut actor = new_actor(
         id,
         name,
@@ -381,7 +464,7 @@ fn aws_service(facts: &IdentityFacts<'_>, context: &RecordContext<'_>) -> Actor 
         .or(context.event_source)
         .unwrap_or("unknown");
     new_actor(
-        format!("aws:service/{service}"),
+        identity_id(&[Part::Plain("aws:service/"), Part::Plain(service)]),
         service,
         IdentityKind::NonHuman,
         Some(NhiType::AwsService),
@@ -395,7 +478,7 @@ fn aws_account(facts: &IdentityFacts<'_>) -> Actor {
         || present(&facts.identity.account_id) == Some(ANONYMOUS_PRINCIPAL);
     if anonymous {
         return new_actor(
-            "aws:anonymous".to_owned(),
+            identity_id(&[Part::Plain("aws:anonymous")]),
             "anonymous",
             IdentityKind::NonHuman,
             Some(NhiType::Account),
@@ -405,11 +488,19 @@ fn aws_account(facts: &IdentityFacts<'_>) -> Actor {
     }
     let account = facts.account_or_unknown();
     new_actor(
-        format!("aws:{account}:account"),
+        identity_id(&[
+            Part::Plain("aws:"),
+            Part::Plain(account),
+            Part::Plain(":account"),
+        ]),
         account,
         IdentityKind::NonHuman,
         Some(NhiType::Account),
-        format!("AWS account {account} acting as a principal"),
+        concat(&[
+            Part::Plain("AWS account "),
+            Part::Plain(account),
+            Part::Plain(" acting as a principal"),
+        ]),
         facts.account,
     )
 }
@@ -425,10 +516,13 @@ fn identity_center_user(facts: &IdentityFacts<'_>) -> Actor {
     // change until a lookup from user id to user name is added.
     let (id, name) = match (facts.user_name, user_id) {
         (Some(user_name), _) => (
-            format!("aws:person/{}", user_name.to_lowercase()),
+            identity_id(&[Part::Plain("aws:person/"), Part::Lowercase(user_name)]),
             user_name,
         ),
-        (None, Some(user_id)) => (format!("aws:person/{user_id}"), user_id),
+        (None, Some(user_id)) => (
+            identity_id(&[Part::Plain("aws:person/"), Part::Plain(user_id)]),
+            user_id,
+        ),
         (None, None) => return unknown_principal(facts),
     };
     new_actor(
@@ -452,7 +546,7 @@ fn saml_user(facts: &IdentityFacts<'_>) -> Actor {
         return unknown_principal(facts);
     };
     new_actor(
-        format!("aws:person/{}", name.to_lowercase()),
+        identity_id(&[Part::Plain("aws:person/"), Part::Lowercase(name)]),
         name,
         IdentityKind::Human,
         None,
@@ -465,14 +559,21 @@ fn web_identity_user(facts: &IdentityFacts<'_>) -> Actor {
     let provider = present(&facts.identity.identity_provider).unwrap_or("unknown");
     let name = facts.user_name.or(facts.principal_id).unwrap_or("unknown");
     new_actor(
-        format!(
-            "aws:{}:web-identity/{provider}/{name}",
-            facts.account_or_unknown()
-        ),
+        identity_id(&[
+            Part::Plain("aws:"),
+            Part::Plain(facts.account_or_unknown()),
+            Part::Plain(":web-identity/"),
+            Part::Plain(provider),
+            Part::Plain("/"),
+            Part::Plain(name),
+        ]),
         name,
         IdentityKind::NonHuman,
         None,
-        format!("web identity federation user of provider {provider}"),
+        concat(&[
+            Part::Plain("web identity federation user of provider "),
+            Part::Plain(provider),
+        ]),
         facts.account,
     )
 }
@@ -480,11 +581,19 @@ fn web_identity_user(facts: &IdentityFacts<'_>) -> Actor {
 fn unknown_principal(facts: &IdentityFacts<'_>) -> Actor {
     let principal = facts.principal_id.or(facts.arn).unwrap_or("unknown");
     let reason = match present(&facts.identity.principal_type) {
-        Some(principal_type) => format!("unrecognised userIdentity.type {principal_type:?}"),
+        Some(principal_type) => concat(&[
+            Part::Plain("unrecognised userIdentity.type "),
+            Part::Quoted(principal_type),
+        ]),
         None => "userIdentity has no type".to_owned(),
     };
     new_actor(
-        format!("aws:{}:principal/{principal}", facts.account_or_unknown()),
+        identity_id(&[
+            Part::Plain("aws:"),
+            Part::Plain(facts.account_or_unknown()),
+            Part::Plain(":principal/"),
+            Part::Plain(principal),
+        ]),
         principal,
         IdentityKind::NonHuman,
         None,
@@ -494,7 +603,7 @@ fn unknown_principal(facts: &IdentityFacts<'_>) -> Actor {
 }
 
 fn new_actor(
-    id: String,
+    id: IdentityId,
     name: &str,
     kind: IdentityKind,
     nhi_type: Option<NhiType>,
@@ -502,7 +611,7 @@ fn new_actor(
     account: Option<&str>,
 ) -> Actor {
     Actor {
-        id: IdentityId::new(id),
+        id,
         name: name.to_owned(),
         kind,
         nhi_type,
@@ -522,8 +631,20 @@ fn new_actor(
 /// Splits `arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION` into role and
 /// session name.
 fn parse_assumed_role_arn(arn: &str) -> Option<(&str, &str)> {
-    let (_, path) = arn.split_once(":assumed-role/")?;
+    let (_, path) = split_once_at_colon(arn, ":assumed-role/")?;
     path.split_once('/')
+}
+
+/// Returns what `text.split_once(needle)` returns, for a `needle` that starts
+/// with `:`, by comparing the needle only where `text` has a colon. In a
+/// short ARN this costs a fraction of setting up the string searcher that
+/// `split_once` uses for a string needle, and it runs on every role event.
+fn split_once_at_colon<'t>(text: &'t str, needle: &str) -> Option<(&'t str, &'t str)> {
+    debug_assert!(needle.starts_with(':'));
+    let bytes = text.as_bytes();
+    let start = (0..bytes.len())
+        .find(|&index| bytes[index] == b':' && bytes[index..].starts_with(needle.as_bytes()))?;
+    Some((&text[..start], &text[start + needle.len()..]))
 }
 
 /// Returns the account field of an ARN (`arn:PARTITION:SERVICE:REGION:ACCOUNT:...`).
@@ -570,5 +691,6 @@ fn looks_like_email(text: &str) -> bool {
         && !text.bytes().any(|byte| byte.is_ascii_whitespace())
 }
 
+mod id_cache;
 #[cfg(test)]
 mod tests;

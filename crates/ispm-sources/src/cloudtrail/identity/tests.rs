@@ -576,3 +576,25 @@ fn configured_patterns_replace_defaults() {
         person.kind_reason
     );
 }
+
+#[test]
+fn split_at_colon_matches_split_once() {
+    let needle = ":assumed-role/";
+    for text in [
+        "arn:aws:sts::111122223333:assumed-role/deploy/botocore-session-1",
+        "arn:aws-cn:sts::111122223333:assumed-role/a:b/c",
+        "arn:aws:sts::111122223333:assumed-role/",
+        ":assumed-role/x",
+        "arn:aws:sts:::assumed-role:assumed-role/x",
+        "arn:aws:iam::111122223333:user/alice",
+        "no colon at all",
+        "",
+        "é:assumed-role/ü",
+    ] {
+        assert_eq!(
+            super::split_once_at_colon(text, needle),
+            text.split_once(needle),
+            "{text}"
+        );
+    }
+}
