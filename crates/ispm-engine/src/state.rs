@@ -22,19 +22,26 @@ pub(crate) struct SeenValues {
 
 impl SeenValues {
     pub fn contains(&self, hash: u64) -> bool {
-        self.values.iter().any(|(value, _)| *value == hash)
+        self.position(hash).is_ok()
+    }
+
+    /// Values are kept sorted by hash, so a lookup is a binary search: busy
+    /// identities hold dozens of values per attribute and are looked up on
+    /// every event.
+    fn position(&self, hash: u64) -> Result<usize, usize> {
+        self.values.binary_search_by_key(&hash, |(value, _)| *value)
     }
 
     /// Records a value; returns true when it was new.
     pub fn insert(&mut self, hash: u64, time: EventTime, cap: usize) -> bool {
-        if self.contains(hash) {
+        let Err(index) = self.position(hash) else {
             return false;
-        }
+        };
         if self.values.len() >= cap {
             self.high_variance = true;
             return true;
         }
-        self.values.push((hash, time));
+        self.values.insert(index, (hash, time));
         true
     }
 
@@ -43,61 +50,32 @@ impl SeenValues {
     }
 }
 
-/// An event id kept in a window. CloudTrail event ids are UUIDs, stored as
-/// 16 bytes instead of a 36-byte heap string; other ids are kept as text.
+/// An event id kept in a window. CloudTrail event ids are 36-character
+/// UUIDs, kept inline as their bytes, so a window entry needs no heap
+/// allocation; other ids are kept as heap text.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum CompactId {
-    Uuid(u128),
+    Inline([u8; UUID_TEXT_LEN]),
     Text(Box<str>),
 }
 
+const UUID_TEXT_LEN: usize = 36;
+
 impl CompactId {
     pub fn new(id: &str) -> Self {
-        parse_uuid(id).map_or_else(|| CompactId::Text(id.into()), CompactId::Uuid)
+        match <[u8; UUID_TEXT_LEN]>::try_from(id.as_bytes()) {
+            Ok(bytes) => CompactId::Inline(bytes),
+            Err(_) => CompactId::Text(id.into()),
+        }
     }
 
-    /// The id as the provider wrote it (UUIDs in lowercase).
+    /// The id as the provider wrote it.
     pub fn to_text(&self) -> String {
         match self {
             CompactId::Text(text) => text.to_string(),
-            CompactId::Uuid(value) => {
-                let hex = format!("{value:032x}");
-                format!(
-                    "{}-{}-{}-{}-{}",
-                    &hex[..8],
-                    &hex[8..12],
-                    &hex[12..16],
-                    &hex[16..20],
-                    &hex[20..]
-                )
-            }
+            CompactId::Inline(bytes) => String::from_utf8_lossy(bytes).into_owned(),
         }
     }
-}
-
-/// Parses a lowercase, hyphenated UUID. Returns `None` for anything else,
-/// including uppercase, so that `to_text` gives back the original text.
-fn parse_uuid(id: &str) -> Option<u128> {
-    let bytes = id.as_bytes();
-    if bytes.len() != 36 {
-        return None;
-    }
-    let mut value: u128 = 0;
-    for (index, &byte) in bytes.iter().enumerate() {
-        if matches!(index, 8 | 13 | 18 | 23) {
-            if byte != b'-' {
-                return None;
-            }
-            continue;
-        }
-        let digit = match byte {
-            b'0'..=b'9' => byte - b'0',
-            b'a'..=b'f' => byte - b'a' + 10,
-            _ => return None,
-        };
-        value = (value << 4) | u128::from(digit);
-    }
-    Some(value)
 }
 
 /// Recent events of one kind within a sliding window of event time, with a
@@ -464,7 +442,7 @@ mod tests {
         }
         assert!(matches!(
             CompactId::new("083dc4ad-e264-46bc-a407-d0dd31b58bdc"),
-            CompactId::Uuid(_)
+            CompactId::Inline(_)
         ));
     }
 

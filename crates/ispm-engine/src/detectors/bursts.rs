@@ -41,7 +41,9 @@ fn check_access_denied(ctx: &mut Context<'_>, state: &mut IdentityState, window_
     state
         .denied
         .push(event.time, key, &event.event_id, window_ms, threshold * 4);
-    if state.denied.len() < threshold {
+    if state.denied.len() < threshold
+        || ctx.is_folded(state, ID_ACCESS_DENIED, "access_denied_burst", "")
+    {
         return;
     }
     let count = state.denied.len();
@@ -99,7 +101,8 @@ fn check_enumeration(ctx: &mut Context<'_>, state: &mut IdentityState, window_ms
         .enumeration
         .push(event.time, key, &event.event_id, window_ms, threshold * 8);
     let distinct = state.enumeration.distinct_keys();
-    if distinct < threshold {
+    if distinct < threshold || ctx.is_folded(state, ID_ENUMERATION, "distinct_discovery_calls", "")
+    {
         return;
     }
     let mut hit = Hit::new(
@@ -147,6 +150,17 @@ struct SecretRequest {
 /// The secrets or decrypted parameters a call reads.
 fn secrets_read(ctx: &Context<'_>) -> Vec<String> {
     let event = ctx.event;
+    let reads_secrets = matches!(
+        (event.service.as_str(), event.action.as_str()),
+        ("secretsmanager.amazonaws.com", "GetSecretValue")
+            | (
+                "ssm.amazonaws.com",
+                "GetParameter" | "GetParameters" | "GetParametersByPath"
+            )
+    );
+    if !reads_secrets {
+        return Vec::new();
+    }
     let request: SecretRequest = payload::parse(event.request.as_deref()).unwrap_or_default();
     match (event.service.as_str(), event.action.as_str()) {
         ("secretsmanager.amazonaws.com", "GetSecretValue") => {
@@ -187,7 +201,7 @@ fn check_secrets(ctx: &mut Context<'_>, state: &mut IdentityState, window_ms: i6
             .push(event.time, key, &event.event_id, window_ms, threshold * 8);
     }
     let distinct = state.secrets.distinct_keys();
-    if distinct < threshold {
+    if distinct < threshold || ctx.is_folded(state, ID_SECRETS, "distinct_secrets_read", "") {
         return;
     }
     let mut hit = Hit::new(

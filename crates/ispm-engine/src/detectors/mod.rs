@@ -91,6 +91,27 @@ impl Hit {
 }
 
 impl Context<'_> {
+    /// True when a hit of this rule and key would be folded into an earlier
+    /// finding. Detectors that fire on every event past a threshold ask first,
+    /// so they build no title and evidence for a hit that is then dropped.
+    pub fn is_folded(
+        &mut self,
+        state: &IdentityState,
+        detector: &str,
+        rule: &str,
+        repeat_key: &str,
+    ) -> bool {
+        let key = stable_hash(&[detector, rule, repeat_key]);
+        let window = i64::try_from(self.config.repeat_window.as_millis()).unwrap_or(i64::MAX);
+        let folded = state.fired.iter().any(|(fired_key, last)| {
+            *fired_key == key && self.event.time.saturating_sub(*last) < window
+        });
+        if folded {
+            self.stats.repeats_folded += 1;
+        }
+        folded
+    }
+
     /// Turns a hit into a finding unless the same rule fired for this
     /// identity and repeat key within the repeat window.
     pub fn emit(&mut self, state: &mut IdentityState, hit: Hit) {

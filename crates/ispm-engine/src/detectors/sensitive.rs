@@ -493,7 +493,8 @@ const RULES: &[Rule] = &[
 pub(crate) fn check(ctx: &mut Context<'_>, state: &mut IdentityState) {
     let event = ctx.event;
     for rule in RULES {
-        if rule.service != event.service || !rule.actions.contains(&event.action.as_str()) {
+        // Actions differ more than services, so they are compared first.
+        if !rule.actions.contains(&event.action.as_str()) || rule.service != event.service {
             continue;
         }
         if !event.succeeded() && !rule.include_failures {
@@ -502,6 +503,9 @@ pub(crate) fn check(ctx: &mut Context<'_>, state: &mut IdentityState) {
         let Some(detail) = (rule.check)(event) else {
             continue;
         };
+        if ctx.is_folded(state, ID, rule.id, "") {
+            continue;
+        }
         let mut hit = Hit::new(ID, rule.id, FindingCategory::Anomaly);
         let attempted = if event.succeeded() {
             ""
