@@ -21,10 +21,6 @@ pub(crate) struct SeenValues {
 }
 
 impl SeenValues {
-    pub fn contains(&self, hash: u64) -> bool {
-        self.position(hash).is_ok()
-    }
-
     /// Values are kept sorted by hash, so a lookup is a binary search: busy
     /// identities hold dozens of values per attribute and are looked up on
     /// every event.
