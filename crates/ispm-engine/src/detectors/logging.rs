@@ -5,7 +5,7 @@ use ispm_model::{Attack, Confidence, FindingCategory, Severity};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{Context, Hit};
+use super::{Context, Hit, attempt_suffix};
 use crate::attack;
 use crate::payload;
 use crate::state::IdentityState;
@@ -298,11 +298,7 @@ pub(crate) fn check(ctx: &mut Context<'_>, state: &mut IdentityState) {
     };
 
     let mut hit = Hit::new(ID, rule_id, FindingCategory::Anomaly);
-    let attempted = if event.succeeded() {
-        ""
-    } else {
-        " (attempt failed)"
-    };
+    let attempted = attempt_suffix(event);
     hit.title = format!("{} {}{}", state.name, what, attempted);
     hit.description = format!(
         "{} {} with {}. Attackers weaken logging and detection first so that what follows goes \

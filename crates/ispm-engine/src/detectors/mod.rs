@@ -23,6 +23,16 @@ use serde_json::Value;
 use crate::state::{IdentityState, stable_hash};
 use crate::{EngineConfig, EngineStats};
 
+/// Returns the title suffix of a call that failed: a denied attempt at a
+/// sensitive change is reported too, marked as such.
+pub(crate) fn attempt_suffix(event: &IdentityEvent) -> &'static str {
+    if event.succeeded() {
+        ""
+    } else {
+        " (attempt failed)"
+    }
+}
+
 /// Detector ids, as used in config (`disabled_detectors`) and findings.
 pub const DETECTORS: &[&str] = &[
     root::ID,

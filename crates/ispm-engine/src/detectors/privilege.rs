@@ -4,7 +4,7 @@ use ispm_model::{Confidence, FindingCategory, Severity};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{Context, Hit};
+use super::{Context, Hit, attempt_suffix};
 use crate::attack;
 use crate::payload;
 use crate::policy_doc;
@@ -151,11 +151,7 @@ pub(crate) fn check(ctx: &mut Context<'_>, state: &mut IdentityState) {
     };
 
     let mut hit = Hit::new(ID, rule, FindingCategory::Anomaly);
-    let attempted = if event.succeeded() {
-        ""
-    } else {
-        " (attempt failed)"
-    };
+    let attempted = attempt_suffix(event);
     hit.title = format!("{} {}{}", state.name, what, attempted);
     hit.description = format!(
         "{} {} with {}. Admin-level grants and roles that outsiders can assume are how attackers \

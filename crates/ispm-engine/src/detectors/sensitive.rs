@@ -6,7 +6,7 @@ use ispm_model::{Attack, Confidence, FindingCategory, IdentityEvent, Severity};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{Context, Hit};
+use super::{Context, Hit, attempt_suffix};
 use crate::attack;
 use crate::payload;
 use crate::state::IdentityState;
@@ -507,11 +507,7 @@ pub(crate) fn check(ctx: &mut Context<'_>, state: &mut IdentityState) {
             continue;
         }
         let mut hit = Hit::new(ID, rule.id, FindingCategory::Anomaly);
-        let attempted = if event.succeeded() {
-            ""
-        } else {
-            " (attempt failed)"
-        };
+        let attempted = attempt_suffix(event);
         hit.title = format!("{} {}{}", state.name, rule.title, attempted);
         hit.description = format!("{} {} with {}.", state.name, rule.title, event.action);
         hit.severity = rule.severity;
