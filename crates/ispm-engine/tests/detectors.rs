@@ -171,6 +171,18 @@ fn inline_star_policy_and_admin_group_are_privilege_grants() {
 }
 
 #[test]
+fn admin_policy_version_is_a_privilege_grant() {
+    let event = with_request(
+        user_event("mallory", "iam.amazonaws.com", "CreatePolicyVersion", 0),
+        r#"{"policyArn":"arn:aws:iam::111122223333:policy/app","setAsDefault":true,"policyDocument":"{\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"*\"}]}"}"#,
+    );
+    assert_eq!(
+        rules(&run(EngineConfig::default(), &[event])),
+        ["privilege_grant/admin_policy_version"]
+    );
+}
+
+#[test]
 fn trust_policy_opened_to_another_account_is_reported() {
     let event = with_request(
         user_event("mallory", "iam.amazonaws.com", "UpdateAssumeRolePolicy", 0),

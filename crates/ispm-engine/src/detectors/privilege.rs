@@ -27,6 +27,8 @@ struct IamRequest {
     role_name: Option<String>,
     #[serde(rename = "groupName")]
     group_name: Option<String>,
+    #[serde(rename = "setAsDefault")]
+    set_as_default: Option<bool>,
 }
 
 impl IamRequest {
@@ -61,6 +63,7 @@ pub(crate) fn check(ctx: &mut Context<'_>, state: &mut IdentityState) {
             | "AddUserToGroup"
             | "UpdateAssumeRolePolicy"
             | "CreateRole"
+            | "CreatePolicyVersion"
     ) {
         return;
     }
@@ -96,6 +99,24 @@ pub(crate) fn check(ctx: &mut Context<'_>, state: &mut IdentityState) {
                 "admin_inline_policy",
                 format!("put an inline policy granting all actions on all resources to {target}"),
                 json!({ "target": target }),
+            ))
+        }
+        "CreatePolicyVersion" => {
+            // A new default version of a managed policy changes the rights
+            // of everyone it is attached to, the caller included.
+            let Some(document) = request.policy_document.as_deref() else {
+                return;
+            };
+            if !policy_doc::grants_admin(document) {
+                return;
+            }
+            let policy = request.policy_arn.as_deref().unwrap_or("?");
+            Some((
+                "admin_policy_version",
+                format!(
+                    "made a version of policy {policy} that allows all actions on all resources"
+                ),
+                json!({ "policy_arn": policy, "set_as_default": request.set_as_default }),
             ))
         }
         "AddUserToGroup" => {
