@@ -243,7 +243,7 @@ impl Default for BurstConfig {
     }
 }
 
-/// What counts as an administrator-level grant.
+/// The policies and groups that count as administrator-level grants.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PrivilegeConfig {

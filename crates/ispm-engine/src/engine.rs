@@ -11,7 +11,7 @@ use crate::EngineConfig;
 use crate::detectors::{self, Context};
 use crate::state::{IdentityState, StableHasher, hash_ip, stable_hash};
 
-/// Longest user agent kept in the inventory; longer ones are cut, because
+/// Maximum length of a user agent kept in the inventory; longer ones are cut, because
 /// some clients send kilobytes of platform details.
 const MAX_USER_AGENT_LEN: usize = 256;
 /// Roles kept per person in `via_roles`.
@@ -38,7 +38,7 @@ pub struct EngineStats {
     pub late_events: u64,
 }
 
-/// What the run summary shows of one identity.
+/// One identity as the run summary shows it.
 #[derive(Clone, Debug)]
 pub struct IdentitySummary {
     pub id: IdentityId,

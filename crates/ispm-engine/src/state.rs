@@ -1,4 +1,4 @@
-//! What the engine keeps per identity.
+//! The engine's state per identity.
 //!
 //! Every collection is capped, so an identity's state stays bounded whatever
 //! its event volume. Values that only need a membership test are kept as
@@ -65,7 +65,7 @@ impl CompactId {
         }
     }
 
-    /// The id as the provider wrote it.
+    /// Returns the id as the provider wrote it.
     pub fn to_text(&self) -> String {
         match self {
             CompactId::Text(text) => text.to_string(),
@@ -160,7 +160,7 @@ pub(crate) struct Consumer {
     pub last_seen: EventTime,
 }
 
-/// Everything the engine knows about one identity.
+/// The engine's state of one identity.
 #[derive(Clone, Debug)]
 pub(crate) struct IdentityState {
     pub id: IdentityId,

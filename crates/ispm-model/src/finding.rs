@@ -22,7 +22,7 @@ const ACTIVITY_CREATE: u32 = 1;
 /// Namespace of the version-5 UUIDs used as finding ids.
 const FINDING_NAMESPACE: Uuid = Uuid::from_u128(0x6f0c_54a4_3b7e_4c55_9a57_1d2e_8b61_0a11);
 
-/// Which output topic a finding belongs to.
+/// The output topic a finding belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
 #[serde(rename_all = "snake_case")]
 pub enum FindingCategory {
@@ -139,7 +139,7 @@ pub struct Evidence {
     pub data: Value,
 }
 
-/// What a detector reports; [`Finding::to_ocsf`] turns it into OCSF JSON.
+/// A detector's report; [`Finding::to_ocsf`] turns it into OCSF JSON.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Finding {
     /// Deterministic id: the same input always gives the same id.

@@ -147,7 +147,7 @@ struct SecretRequest {
     with_decryption: Option<bool>,
 }
 
-/// The secrets or decrypted parameters a call reads.
+/// Returns the secrets or decrypted parameters a call reads.
 fn secrets_read(ctx: &Context<'_>) -> Vec<String> {
     let event = ctx.event;
     let reads_secrets = matches!(

@@ -76,7 +76,7 @@ fn observed_hash(ctx: &Context<'_>, attribute: &str) -> Option<u64> {
     }
 }
 
-/// The text of the value an attribute takes, for a finding.
+/// Returns the text of the value an attribute takes, for a finding.
 fn observed_text(ctx: &Context<'_>, attribute: &str) -> String {
     let event = ctx.event;
     let config = &ctx.config.first_seen;

@@ -50,7 +50,7 @@ pub const DETECTORS: &[&str] = &[
     first_seen::ID,
 ];
 
-/// What the detectors of one event share.
+/// The inputs and outputs the detectors share while handling one event.
 pub(crate) struct Context<'a> {
     pub config: &'a EngineConfig,
     pub event: &'a IdentityEvent,
@@ -58,7 +58,7 @@ pub(crate) struct Context<'a> {
     pub stats: &'a mut EngineStats,
 }
 
-/// What a detector found, before it becomes a finding.
+/// A detector's match, before it becomes a finding.
 pub(crate) struct Hit {
     pub detector: &'static str,
     pub rule: String,
@@ -75,7 +75,7 @@ pub(crate) struct Hit {
     /// The current event is always added last.
     pub related: Vec<String>,
     pub first_seen: Option<EventTime>,
-    /// What makes two hits of the same rule distinct for the repeat window
+    /// The value that makes two hits of the same rule distinct for the repeat window
     /// (e.g. the target user name). Empty: one finding per rule and window.
     pub repeat_key: String,
 }
