@@ -171,6 +171,7 @@ mod tests {
             related_events: Vec::new(),
             evidences: Vec::new(),
             remediation: String::new(),
+            suppressed_by: None,
         }
     }
 

@@ -22,6 +22,10 @@ pub struct EngineConfig {
     pub privilege: PrivilegeConfig,
     pub inventory: InventoryConfig,
     pub dormancy: DormancyConfig,
+    /// Suppression rules, `[[engine.suppressions]]` tables. A finding that
+    /// matches one is still emitted, marked suppressed with the rule's
+    /// reason, so it stays countable. Default: none.
+    pub suppressions: Vec<crate::SuppressionRule>,
     /// Detectors to switch off, by id (e.g. `["first_seen"]`). See the
     /// detectors table in README.md for the ids.
     pub disabled_detectors: Vec<String>,
@@ -37,6 +41,7 @@ impl Default for EngineConfig {
             privilege: PrivilegeConfig::default(),
             inventory: InventoryConfig::default(),
             dormancy: DormancyConfig::default(),
+            suppressions: Vec::new(),
             disabled_detectors: Vec::new(),
         }
     }
@@ -67,6 +72,9 @@ impl EngineConfig {
                     FIRST_SEEN_ATTRIBUTES.join(", ")
                 ));
             }
+        }
+        for (index, rule) in self.suppressions.iter().enumerate() {
+            problems.extend(rule.problems(index));
         }
         let mut check = |ok: bool, key: &str, message: &str| {
             if !ok {

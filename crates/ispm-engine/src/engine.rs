@@ -10,6 +10,7 @@ use ispm_model::{
 use crate::EngineConfig;
 use crate::detectors::{self, Context};
 use crate::state::{IdentityState, StableHasher, hash_ip, stable_hash};
+use crate::suppression::{CompiledRule, SuppressionRule};
 
 /// Maximum length of a user agent kept in the inventory; longer ones are cut, because
 /// some clients send kilobytes of platform details.
@@ -20,6 +21,7 @@ const MAX_VIA_ROLES: usize = 8;
 /// Per-identity state and detectors for the identities of one partition.
 pub struct Engine {
     config: EngineConfig,
+    suppressions: Vec<CompiledRule>,
     identities: HashMap<IdentityId, IdentityState, RandomState>,
     stats: EngineStats,
 }
@@ -33,6 +35,8 @@ pub struct EngineStats {
     /// Findings not emitted because the same rule fired for the same
     /// identity within the repeat window.
     pub repeats_folded: u64,
+    /// Findings marked suppressed by a suppression rule.
+    pub suppressed: u64,
     /// Events older than the actor's last seen event. They are processed;
     /// this counts how often input arrived out of order.
     pub late_events: u64,
@@ -53,6 +57,11 @@ pub struct IdentitySummary {
 impl Engine {
     pub fn new(config: EngineConfig) -> Self {
         Engine {
+            suppressions: config
+                .suppressions
+                .iter()
+                .map(SuppressionRule::compile)
+                .collect(),
             config,
             identities: HashMap::default(),
             stats: EngineStats::default(),
@@ -92,6 +101,7 @@ impl Engine {
 
         let mut ctx = Context {
             config: &self.config,
+            suppressions: &self.suppressions,
             event,
             findings,
             stats: &mut self.stats,

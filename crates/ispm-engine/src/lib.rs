@@ -16,6 +16,7 @@ mod engine;
 mod payload;
 mod policy_doc;
 mod state;
+mod suppression;
 mod useragent;
 
 pub use config::{
@@ -23,3 +24,4 @@ pub use config::{
 };
 pub use detectors::{DETECTORS, sensitive_rule_ids};
 pub use engine::{Engine, EngineStats, IdentitySummary};
+pub use suppression::SuppressionRule;

@@ -573,3 +573,62 @@ fn readme_documents_every_detector_and_rule() {
         );
     }
 }
+
+#[test]
+fn suppression_rule_marks_findings_instead_of_dropping_them() {
+    let config = EngineConfig {
+        suppressions: vec![ispm_engine::SuppressionRule {
+            reason: "change window for the trail migration".to_owned(),
+            identity: Some("aws:*:user/mallory".to_owned()),
+            detectors: vec!["logging_tampering".to_owned()],
+            source_cidr: Some("198.51.100.0/24".to_owned()),
+            ..Default::default()
+        }],
+        ..EngineConfig::default()
+    };
+    let matching = user_event("mallory", "cloudtrail.amazonaws.com", "StopLogging", 0);
+    let findings = run(config.clone(), &[matching]);
+    assert_eq!(findings.len(), 1);
+    assert_eq!(
+        findings[0].suppressed_by.as_deref(),
+        Some("change window for the trail migration")
+    );
+    assert_eq!(findings[0].to_ocsf()["status"], "Suppressed");
+
+    let mut elsewhere = user_event("mallory", "cloudtrail.amazonaws.com", "StopLogging", 0);
+    elsewhere.origin.ip = "203.0.113.9".parse().ok();
+    let findings = run(config, &[elsewhere]);
+    assert_eq!(findings[0].suppressed_by, None);
+}
+
+#[test]
+fn expired_suppression_rule_no_longer_applies() {
+    let config = EngineConfig {
+        suppressions: vec![ispm_engine::SuppressionRule {
+            reason: "temporary".to_owned(),
+            expires: Some("2023-11-14T22:13:30Z".to_owned()),
+            ..Default::default()
+        }],
+        ..EngineConfig::default()
+    };
+    let before = user_event("mallory", "cloudtrail.amazonaws.com", "StopLogging", 0);
+    let after = user_event("eve", "cloudtrail.amazonaws.com", "StopLogging", 20);
+    let findings = run(config, &[before, after]);
+    assert_eq!(findings[0].suppressed_by.as_deref(), Some("temporary"));
+    assert_eq!(findings[1].suppressed_by, None);
+}
+
+#[test]
+fn invalid_suppression_rules_are_reported() {
+    let config = EngineConfig {
+        suppressions: vec![ispm_engine::SuppressionRule {
+            reason: String::new(),
+            source_cidr: Some("10.0.0.0/33".to_owned()),
+            expires: Some("next week".to_owned()),
+            ..Default::default()
+        }],
+        ..EngineConfig::default()
+    };
+    let problems = config.validate().expect_err("invalid rule");
+    assert_eq!(problems.len(), 3, "{problems:?}");
+}

@@ -166,6 +166,9 @@ pub struct Finding {
     pub related_events: Vec<String>,
     pub evidences: Vec<Evidence>,
     pub remediation: String,
+    /// Reason of the suppression rule that matched, when one did. A
+    /// suppressed finding is still published, with OCSF status Suppressed.
+    pub suppressed_by: Option<String>,
 }
 
 /// Short form used by summaries and by tests.
@@ -234,6 +237,15 @@ impl Finding {
         if let Some(region) = &self.region {
             cloud["region"] = Value::from(region.as_str());
         }
+        let mut ispm = serde_json::json!({
+            "detector": self.detector,
+            "rule": self.rule,
+            "category": self.category,
+            "identity_kind": self.identity_kind,
+        });
+        if let Some(reason) = &self.suppressed_by {
+            ispm["suppressed_by"] = Value::from(reason.as_str());
+        }
         serde_json::json!({
             "class_uid": CLASS_UID,
             "class_name": "Detection Finding",
@@ -247,8 +259,8 @@ impl Finding {
             "severity": self.severity.label(),
             "confidence_id": self.confidence.id(),
             "confidence": self.confidence.label(),
-            "status_id": 1,
-            "status": "New",
+            "status_id": if self.suppressed_by.is_some() { 3 } else { 1 },
+            "status": if self.suppressed_by.is_some() { "Suppressed" } else { "New" },
             "time": self.last_seen.millis(),
             "message": self.title,
             "metadata": {
@@ -280,14 +292,7 @@ impl Finding {
             "cloud": cloud,
             "evidences": evidences,
             "remediation": { "desc": self.remediation },
-            "unmapped": {
-                "ispm": {
-                    "detector": self.detector,
-                    "rule": self.rule,
-                    "category": self.category,
-                    "identity_kind": self.identity_kind,
-                }
-            }
+            "unmapped": { "ispm": ispm }
         })
     }
 

@@ -21,6 +21,7 @@ use ispm_model::{
 use serde_json::Value;
 
 use crate::state::{IdentityState, stable_hash};
+use crate::suppression::CompiledRule;
 use crate::{EngineConfig, EngineStats};
 
 /// Returns the title suffix of a call that failed: a denied attempt at a
@@ -53,6 +54,7 @@ pub const DETECTORS: &[&str] = &[
 /// The inputs and outputs the detectors share while handling one event.
 pub(crate) struct Context<'a> {
     pub config: &'a EngineConfig,
+    pub suppressions: &'a [CompiledRule],
     pub event: &'a IdentityEvent,
     pub findings: &'a mut Vec<Finding>,
     pub stats: &'a mut EngineStats,
@@ -187,7 +189,17 @@ impl Context<'_> {
             related_events: related,
             evidences: vec![evidence],
             remediation: hit.remediation.to_owned(),
+            suppressed_by: None,
         };
+        let mut finding = finding;
+        finding.suppressed_by = self
+            .suppressions
+            .iter()
+            .find_map(|rule| rule.matches(finding.detector, finding.identity.as_str(), event))
+            .map(str::to_owned);
+        if finding.suppressed_by.is_some() {
+            self.stats.suppressed += 1;
+        }
         self.stats.findings += 1;
         self.findings.push(finding);
     }
