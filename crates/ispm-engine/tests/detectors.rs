@@ -632,3 +632,25 @@ fn invalid_suppression_rules_are_reported() {
     let problems = config.validate().expect_err("invalid rule");
     assert_eq!(problems.len(), 3, "{problems:?}");
 }
+
+#[test]
+fn service_user_driven_from_a_browser_is_reported() {
+    let mut event = user_event("svc-backup", "s3.amazonaws.com", "ListBuckets", 0);
+    event.actor.kind = IdentityKind::NonHuman;
+    event.actor.nhi_type = Some(ispm_model::NhiType::ServiceUser);
+    event.origin.user_agent = Some("Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5)".to_owned());
+    assert_eq!(
+        rules(&run(EngineConfig::default(), &[event.clone()])),
+        ["non_human_interactive_use/browser_user_agent"]
+    );
+
+    event.origin.user_agent = Some("aws-sdk-go/1.44".to_owned());
+    assert!(run(EngineConfig::default(), &[event]).is_empty());
+}
+
+#[test]
+fn role_session_in_the_console_is_not_interactive_misuse() {
+    let mut event = role_event("Admin", "s3.amazonaws.com", "ListBuckets", 0);
+    event.origin.user_agent = Some("Mozilla/5.0 (X11; Linux x86_64)".to_owned());
+    assert!(run(EngineConfig::default(), &[event]).is_empty());
+}

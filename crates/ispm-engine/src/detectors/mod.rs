@@ -7,6 +7,7 @@ mod console;
 mod credentials;
 mod dormant;
 mod first_seen;
+mod interactive;
 mod logging;
 mod privilege;
 mod root;
@@ -47,6 +48,7 @@ pub const DETECTORS: &[&str] = &[
     bursts::ID_SECRETS,
     sensitive::ID,
     workload::ID,
+    interactive::ID,
     dormant::ID,
     first_seen::ID,
 ];
@@ -240,6 +242,9 @@ pub(crate) fn run_all(ctx: &mut Context<'_>, state: &mut IdentityState, learned:
     }
     if config.is_enabled(workload::ID) {
         workload::check(ctx, state);
+    }
+    if config.is_enabled(interactive::ID) {
+        interactive::check(ctx, state);
     }
     if config.is_enabled(dormant::ID) {
         dormant::check(ctx, state);
