@@ -29,6 +29,11 @@ pub enum Command {
     /// Validate the settings, print every invalid key, or print the effective
     /// settings with secrets redacted.
     CheckConfig(CheckConfigArgs),
+    /// Run the inputs through the engine with two settings files and compare
+    /// their findings per detector, matched by finding id.
+    Backtest(BacktestArgs),
+    /// Print the inventory record and the findings of one identity.
+    Explain(ExplainArgs),
     /// Write simulated CloudTrail for an organisation, with labelled attack
     /// scenarios, for trying detectors and measuring them.
     Simulate(SimulateArgs),
@@ -86,6 +91,50 @@ pub struct ReplayArgs {
 }
 
 #[derive(Debug, clap::Args)]
+pub struct BacktestArgs {
+    /// Settings file (TOML) of the current configuration. Its decoder and
+    /// enrich sections also apply to the candidate, because the inputs are
+    /// decoded once.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: PathBuf,
+
+    /// Settings file (TOML) to compare with the baseline.
+    #[arg(long, value_name = "FILE")]
+    pub candidate: PathBuf,
+
+    /// CloudTrail files or folders, as for `ispm replay`.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Output format of the comparison.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ExplainArgs {
+    /// Canonical identity id, e.g. `aws:123456789012:user/alice`.
+    #[arg(value_name = "IDENTITY")]
+    pub identity: String,
+
+    /// CloudTrail files or folders, as for `ispm replay`.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Output format: text, or JSON with the inventory record and the
+    /// findings as OCSF.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+}
+
+/// Output format of `ispm backtest` and `ispm explain`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
 pub struct CheckConfigArgs {
     /// Output format of the effective settings.
     #[arg(long, value_enum, default_value_t = PrintFormat::Toml)]
@@ -114,6 +163,20 @@ mod tests {
         let cli = Cli::try_parse_from(["ispm", "replay", "--config", "a.toml", "x.json"])
             .expect("valid arguments");
         assert_eq!(cli.config, Some(PathBuf::from("a.toml")));
+    }
+
+    #[test]
+    fn explain_takes_identity_then_paths() {
+        let cli = Cli::try_parse_from(["ispm", "explain", "aws:1:user/a", "x.json", "y.json"])
+            .expect("valid arguments");
+        let Command::Explain(args) = cli.command else {
+            panic!("expected explain");
+        };
+        assert_eq!(args.identity, "aws:1:user/a");
+        assert_eq!(
+            args.paths,
+            [PathBuf::from("x.json"), PathBuf::from("y.json")]
+        );
     }
 
     #[test]

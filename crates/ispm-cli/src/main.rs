@@ -1,14 +1,18 @@
 //! The `ispm` command: `replay` (files through the engine, no Kafka), `run`
-//! (the Kafka pipeline), `check-config` and `simulate`.
+//! (the Kafka pipeline), `check-config`, `simulate`, and `backtest` and
+//! `explain` for tuning detectors.
 //!
 //! Exit codes: 0 on success, also when some or all records were
-//! dead-lettered. 1 when no input could be read or output could not be
-//! written. 2 on invalid settings or arguments, including an `--out` path
+//! dead-lettered. 1 when no input could be read, output could not be
+//! written, or `explain` found no such identity. 2 on invalid settings or arguments, including an `--out` path
 //! that is not a folder.
 
+mod analysis;
+mod backtest;
 mod check_config;
 mod cli;
 mod enrichment;
+mod explain;
 mod input;
 mod logging;
 mod output;
@@ -92,6 +96,8 @@ fn main() -> ExitCode {
                 ExitCode::from(EXIT_FAILED)
             }
         },
+        Command::Backtest(args) => backtest::backtest(args),
+        Command::Explain(args) => explain::explain(args, &settings),
         Command::Run => run::run(&settings),
         Command::Simulate(args) => simulate::simulate(args),
     }

@@ -29,6 +29,9 @@ pub enum Output {
     Stdout(BufWriter<Stdout>),
     /// One file per output topic.
     Folder(Box<TopicFiles>),
+    /// No records, for commands that print their own report and only count
+    /// dead letters in the summary.
+    Discard,
 }
 
 /// `<topic>.ndjson` files in the `--out` folder. All four are created when
@@ -99,6 +102,7 @@ impl Output {
                 FindingCategory::Anomaly => files.anomaly.write(&ocsf),
                 FindingCategory::Policy => files.policy.write(&ocsf),
             },
+            Output::Discard => Ok(()),
         }
     }
 
@@ -106,7 +110,7 @@ impl Output {
     /// only counted in the summary.
     pub fn dead_letter(&mut self, dead_letter: &DeadLetter) -> Result<(), OutputError> {
         match self {
-            Output::Stdout(_) => Ok(()),
+            Output::Stdout(_) | Output::Discard => Ok(()),
             Output::Folder(files) => files.deadletter.write(dead_letter),
         }
     }
@@ -114,7 +118,7 @@ impl Output {
     /// Writes an inventory record; like dead letters, only into a folder.
     pub fn inventory(&mut self, record: &InventoryRecord) -> Result<(), OutputError> {
         match self {
-            Output::Stdout(_) => Ok(()),
+            Output::Stdout(_) | Output::Discard => Ok(()),
             Output::Folder(files) => files.inventory.write(record),
         }
     }
@@ -130,6 +134,7 @@ impl Output {
                 files.inventory.flush()?;
                 files.deadletter.flush()
             }
+            Output::Discard => Ok(()),
         }
     }
 }

@@ -1,0 +1,193 @@
+//! `ispm explain`: run the inputs like `ispm replay` and print what the
+//! engine holds about one identity: its inventory record and its findings.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use ispm_model::{Finding, IdentityId, InventoryRecord};
+
+use crate::EXIT_FAILED;
+use crate::analysis;
+use crate::cli::{ExplainArgs, ReportFormat};
+use crate::replay;
+use crate::settings::Settings;
+
+/// Identity ids suggested when the requested one is not found.
+const SUGGESTIONS: usize = 10;
+
+/// Runs `ispm explain` and returns its exit code: 1 when no input could be
+/// read, the identity is not in the inputs, or stdout failed.
+pub fn explain(args: &ExplainArgs, settings: &Settings) -> ExitCode {
+    let Some(events) = analysis::read_events("explain", &args.paths, settings) else {
+        return ExitCode::from(EXIT_FAILED);
+    };
+    let (engine, findings) = replay::run_engine(settings.engine.clone(), &events);
+
+    let id = IdentityId::new(args.identity.as_str());
+    let Some(record) = engine.inventory(&id) else {
+        let ids: Vec<IdentityId> = engine.identities().into_iter().map(|i| i.id).collect();
+        eprintln!(
+            "ispm explain: identity `{}` not found in the inputs; closest ids:",
+            args.identity
+        );
+        for suggestion in closest_ids(&args.identity, &ids) {
+            eprintln!("  {suggestion}");
+        }
+        return ExitCode::from(EXIT_FAILED);
+    };
+
+    let mut findings: Vec<Finding> = findings
+        .into_iter()
+        .filter(|finding| finding.identity == id)
+        .collect();
+    findings.sort_by(|a, b| a.first_seen.cmp(&b.first_seen).then(a.uid.cmp(&b.uid)));
+
+    let mut stdout = std::io::stdout().lock();
+    let written = match args.format {
+        ReportFormat::Text => render_text(&record, &findings, &mut stdout),
+        ReportFormat::Json => render_json(&record, &findings, &mut stdout),
+    };
+    match written.and_then(|()| stdout.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("ispm explain: failed to write to stdout: {error}");
+            ExitCode::from(EXIT_FAILED)
+        }
+    }
+}
+
+/// Returns up to [`SUGGESTIONS`] ids that contain `wanted`, ignoring case,
+/// or the first ids of the sorted list when none does.
+fn closest_ids<'a>(wanted: &str, ids: &'a [IdentityId]) -> Vec<&'a IdentityId> {
+    let wanted = wanted.to_lowercase();
+    let containing: Vec<&IdentityId> = ids
+        .iter()
+        .filter(|id| id.as_str().to_lowercase().contains(&wanted))
+        .take(SUGGESTIONS)
+        .collect();
+    if containing.is_empty() {
+        ids.iter().take(SUGGESTIONS).collect()
+    } else {
+        containing
+    }
+}
+
+fn render_json(
+    record: &InventoryRecord,
+    findings: &[Finding],
+    out: &mut impl Write,
+) -> std::io::Result<()> {
+    let ocsf: Vec<serde_json::Value> = findings.iter().map(Finding::to_ocsf).collect();
+    let report = serde_json::json!({ "inventory": record, "findings": ocsf });
+    serde_json::to_writer_pretty(&mut *out, &report)?;
+    writeln!(out)
+}
+
+fn render_text(
+    record: &InventoryRecord,
+    findings: &[Finding],
+    out: &mut impl Write,
+) -> std::io::Result<()> {
+    render_inventory(record, out)?;
+    writeln!(out)?;
+    writeln!(out, "findings ({})", findings.len())?;
+    for finding in findings {
+        render_finding(finding, out)?;
+    }
+    Ok(())
+}
+
+fn render_inventory(record: &InventoryRecord, out: &mut impl Write) -> std::io::Result<()> {
+    writeln!(out, "identity    {}", record.identity)?;
+    writeln!(out, "name        {}", record.name)?;
+    let nhi_type = record
+        .nhi_type
+        .and_then(|nhi_type| serde_json::to_value(nhi_type).ok())
+        .and_then(|value| value.as_str().map(|text| format!(", {text}")))
+        .unwrap_or_default();
+    writeln!(
+        out,
+        "kind        {}{nhi_type} ({})",
+        record.kind, record.kind_reason
+    )?;
+    writeln!(out, "account     {}", optional(record.account.as_ref()))?;
+    if let Some(arn) = &record.arn {
+        writeln!(out, "arn         {arn}")?;
+    }
+    writeln!(out, "first seen  {}", optional(record.first_seen.as_ref()))?;
+    writeln!(out, "last seen   {}", optional(record.last_seen.as_ref()))?;
+    writeln!(out, "events      {}", record.event_count)?;
+    match &record.created_by {
+        Some(creator) => writeln!(
+            out,
+            "created by  {creator} at {} (event {})",
+            optional(record.created_at.as_ref()),
+            optional(record.created_event.as_ref())
+        )?,
+        None => writeln!(out, "created by  -")?,
+    }
+    if !record.via_roles.is_empty() {
+        writeln!(out, "via roles   {}", record.via_roles.join(", "))?;
+    }
+
+    writeln!(out)?;
+    writeln!(out, "credentials ({})", record.credentials.len())?;
+    for credential in &record.credentials {
+        writeln!(
+            out,
+            "  {} {} {}, use count {}, first used {}, last used {}",
+            credential.id,
+            credential.kind,
+            credential.status,
+            credential.use_count,
+            optional(credential.first_used.as_ref()),
+            optional(credential.last_used.as_ref())
+        )?;
+    }
+
+    writeln!(out)?;
+    let truncated = if record.consumers_truncated {
+        ", older entries dropped"
+    } else {
+        ""
+    };
+    writeln!(out, "consumers ({}{truncated})", record.consumers.len())?;
+    for consumer in &record.consumers {
+        writeln!(
+            out,
+            "  {} {}: {} events, {} to {}",
+            consumer.attribute,
+            consumer.value,
+            consumer.count,
+            consumer.first_seen,
+            consumer.last_seen
+        )?;
+    }
+    Ok(())
+}
+
+fn render_finding(finding: &Finding, out: &mut impl Write) -> std::io::Result<()> {
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{} {} {}/{} {}",
+        finding.first_seen,
+        finding.severity.label(),
+        finding.detector,
+        finding.rule,
+        finding.uid
+    )?;
+    writeln!(out, "  title        {}", finding.title)?;
+    writeln!(out, "  description  {}", finding.description)?;
+    if finding.last_seen != finding.first_seen {
+        writeln!(out, "  last seen    {}", finding.last_seen)?;
+    }
+    writeln!(out, "  events       {}", finding.related_events.join(", "))?;
+    writeln!(out, "  remediation  {}", finding.remediation)
+}
+
+/// Formats an optional value, `-` when absent.
+fn optional(value: Option<&impl std::fmt::Display>) -> String {
+    value.map_or_else(|| "-".to_owned(), ToString::to_string)
+}
