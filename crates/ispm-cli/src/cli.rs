@@ -37,6 +37,32 @@ pub enum Command {
     /// Write simulated CloudTrail for an organisation, with labelled attack
     /// scenarios, for trying detectors and measuring them.
     Simulate(SimulateArgs),
+    /// Run the engine over simulated traffic and write a detection-quality
+    /// report (true and false positives per detector, scenarios detected).
+    Quality(QualityArgs),
+}
+
+#[derive(Clone, Debug, clap::Args)]
+pub struct QualityArgs {
+    /// Markdown file to write.
+    #[arg(long, short = 'o', value_name = "FILE", default_value = "QUALITY.md")]
+    pub out: PathBuf,
+
+    /// Identities in the simulated organisation.
+    #[arg(long, default_value_t = 2000)]
+    pub identities: usize,
+
+    /// Simulated days.
+    #[arg(long, default_value_t = 60)]
+    pub days: u32,
+
+    /// Seed of the simulator.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+
+    /// Set by the command when `--config` was given, for the report.
+    #[arg(skip)]
+    pub config_given: bool,
 }
 
 #[derive(Debug, clap::Args)]

@@ -17,6 +17,7 @@ mod input;
 mod logging;
 mod output;
 mod progress;
+mod quality;
 mod replay;
 mod run;
 mod settings;
@@ -100,5 +101,10 @@ fn main() -> ExitCode {
         Command::Explain(args) => explain::explain(args, &settings),
         Command::Run => run::run(&settings),
         Command::Simulate(args) => simulate::simulate(args),
+        Command::Quality(args) => {
+            let mut args = args.clone();
+            args.config_given = cli.config.is_some();
+            quality::quality(&args, &settings)
+        }
     }
 }

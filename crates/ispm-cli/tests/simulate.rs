@@ -75,3 +75,19 @@ fn same_seed_gives_the_same_files() {
     }
     assert_eq!(outputs[0], outputs[1]);
 }
+
+#[test]
+fn quality_report_lists_every_scenario() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("QUALITY.md");
+    let status = ispm()
+        .args(["quality", "--identities", "200", "--days", "25", "--out"])
+        .arg(&out)
+        .status()
+        .expect("ispm runs");
+    assert!(status.success());
+    let report = std::fs::read_to_string(&out).expect("report written");
+    assert!(report.contains("## Per detector"), "{report}");
+    assert!(report.contains("## Per scenario"), "{report}");
+    assert!(report.contains("Scenarios detected:"), "{report}");
+}
