@@ -15,7 +15,7 @@ use std::time::Instant;
 use ispm_engine::Engine;
 use ispm_model::Finding;
 use ispm_sim::{ScenarioLabel, SimConfig, Simulator};
-use ispm_sources::{CloudTrailDecoder, DecoderConfig};
+use ispm_sources::CloudTrailDecoder;
 
 use crate::cli::QualityArgs;
 use crate::enrichment;
@@ -79,9 +79,7 @@ pub fn quality(args: &QualityArgs, settings: &Settings) -> ExitCode {
 /// Streams the simulated records through the decoder and the engine; the
 /// simulator yields them in event-time order.
 fn run(simulator: &Simulator, settings: &Settings) -> (Vec<Finding>, u64) {
-    let decoder = CloudTrailDecoder::new(DecoderConfig {
-        ..settings.decoder.clone()
-    });
+    let decoder = CloudTrailDecoder::new(settings.decoder.clone());
     let enricher = enrichment::load(&settings.enrich);
     let mut engine = Engine::new(settings.engine.clone());
     let mut findings = Vec::new();
