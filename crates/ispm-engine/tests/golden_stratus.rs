@@ -15,18 +15,8 @@ use ispm_engine::{Engine, EngineConfig};
 use ispm_model::{Finding, IdentityEvent};
 use ispm_sources::{CloudTrailDecoder, DecoderConfig, Item, read_input};
 
-fn data_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/cloudtrail");
-    assert!(
-        dir.is_dir(),
-        "shared CloudTrail data not found at {}: golden tests need ../shared/data next to the checkout",
-        dir.display()
-    );
-    dir
-}
-
 fn stratus_file(technique: &str) -> PathBuf {
-    data_dir()
+    support::data_dir()
         .join("stratus-red-team-detonations/docs/detonation-logs")
         .join(format!("{technique}.json"))
 }
@@ -412,7 +402,7 @@ fn login_profile_reset_for_another_user_is_detected() {
 #[test]
 fn every_stratus_technique_has_a_golden_test() {
     let source = include_str!("golden_stratus.rs");
-    let dir = data_dir().join("stratus-red-team-detonations/docs/detonation-logs");
+    let dir = support::data_dir().join("stratus-red-team-detonations/docs/detonation-logs");
     let mut missing = Vec::new();
     for entry in std::fs::read_dir(&dir).expect("detonation folder is readable") {
         let name = entry
@@ -434,7 +424,7 @@ fn every_stratus_technique_has_a_golden_test() {
 }
 
 fn invictus_files() -> Vec<PathBuf> {
-    let dir = data_dir().join("invictus-stratus-simulation/CloudTrail");
+    let dir = support::data_dir().join("invictus-stratus-simulation/CloudTrail");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .expect("Invictus folder is readable")
         .map(|entry| entry.expect("directory entry").path())

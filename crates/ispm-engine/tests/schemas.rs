@@ -34,16 +34,6 @@ fn schema_path(name: &str) -> PathBuf {
     repository_dir().join("schemas").join(name)
 }
 
-fn data_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/cloudtrail");
-    assert!(
-        dir.is_dir(),
-        "CloudTrail test data not found at {}: the schema tests read shared/data/cloudtrail next to the checkout",
-        dir.display()
-    );
-    dir
-}
-
 fn read_json(path: &Path) -> Value {
     let text = fs::read_to_string(path)
         .unwrap_or_else(|error| panic!("failed to read {}: {error}", path.display()));
@@ -125,7 +115,7 @@ fn replay() -> &'static Replay {
 }
 
 fn run_replay() -> Replay {
-    let (files, errors) = walk_inputs(&[data_dir()]);
+    let (files, errors) = walk_inputs(&[support::data_dir()]);
     assert!(
         errors.is_empty(),
         "failed to list the CloudTrail test data: {errors:?}"

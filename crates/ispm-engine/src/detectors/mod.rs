@@ -170,6 +170,14 @@ impl Context<'_> {
             error_code: event.error_code.clone(),
             data: hit.data,
         };
+        let suppressed_by = self
+            .suppressions
+            .iter()
+            .find_map(|rule| rule.matches(hit.detector, state.id.as_str(), event))
+            .map(str::to_owned);
+        if suppressed_by.is_some() {
+            self.stats.suppressed += 1;
+        }
         let finding = Finding {
             uid: Finding::derive_uid(hit.detector, &hit.rule, &state.id, &first_event),
             category: hit.category,
@@ -191,17 +199,8 @@ impl Context<'_> {
             related_events: related,
             evidences: vec![evidence],
             remediation: hit.remediation.to_owned(),
-            suppressed_by: None,
+            suppressed_by,
         };
-        let mut finding = finding;
-        finding.suppressed_by = self
-            .suppressions
-            .iter()
-            .find_map(|rule| rule.matches(finding.detector, finding.identity.as_str(), event))
-            .map(str::to_owned);
-        if finding.suppressed_by.is_some() {
-            self.stats.suppressed += 1;
-        }
         self.stats.findings += 1;
         self.findings.push(finding);
     }

@@ -8,6 +8,19 @@ use ispm_model::{
 };
 use serde_json::value::RawValue;
 
+/// Returns the shared CloudTrail data folder, next to the checkout, and
+/// fails with its path when it is missing, so no test passes without it.
+pub fn data_dir() -> std::path::PathBuf {
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/cloudtrail");
+    assert!(
+        dir.is_dir(),
+        "CloudTrail test data not found at {}: these tests read shared/data/cloudtrail next to the checkout",
+        dir.display()
+    );
+    dir
+}
+
 pub const ACCOUNT: &str = "111122223333";
 
 /// An event by IAM user `name` at `second` seconds after a fixed epoch.
