@@ -1,5 +1,5 @@
 //! `ispm explain`: run the inputs like `ispm replay` and print what the
-//! engine holds about one identity: its inventory record and its findings.
+//! engine stores about one identity: its inventory record and its findings.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -57,13 +57,13 @@ pub fn explain(args: &ExplainArgs, settings: &Settings) -> ExitCode {
     }
 }
 
-/// Returns up to [`SUGGESTIONS`] ids that contain `wanted`, ignoring case,
+/// Returns up to [`SUGGESTIONS`] ids that contain `query`, ignoring case,
 /// or the first ids of the sorted list when none does.
-fn closest_ids<'a>(wanted: &str, ids: &'a [IdentityId]) -> Vec<&'a IdentityId> {
-    let wanted = wanted.to_lowercase();
+fn closest_ids<'a>(query: &str, ids: &'a [IdentityId]) -> Vec<&'a IdentityId> {
+    let query = query.to_lowercase();
     let containing: Vec<&IdentityId> = ids
         .iter()
-        .filter(|id| id.as_str().to_lowercase().contains(&wanted))
+        .filter(|id| id.as_str().to_lowercase().contains(&query))
         .take(SUGGESTIONS)
         .collect();
     if containing.is_empty() {

@@ -260,8 +260,9 @@ impl Engine {
     }
 }
 
-/// Ids of the form `aws:ACCOUNT:role/NAME` are roles; anything else seen
-/// only as a target is taken for a user until its own events say more.
+/// Classifies an identity seen only as a target: ids of the form
+/// `aws:ACCOUNT:role/NAME` are roles, and anything else is taken for a user
+/// until its own events classify it.
 fn kind_from_id(id: &IdentityId) -> (IdentityKind, &'static str) {
     if id.as_str().contains(":role/") {
         (
@@ -285,8 +286,9 @@ fn is_learned(config: &EngineConfig, state: &IdentityState, now: EventTime) -> b
     by_time || by_count
 }
 
-/// Takes the identity's name and classification from its latest event: the
-/// decoder's view of an identity gets more precise as it sees more of it.
+/// Takes the identity's name and classification from its latest event,
+/// because the decoder classifies an identity more precisely as more of its
+/// events arrive.
 fn refresh_identity(state: &mut IdentityState, event: &IdentityEvent) {
     let actor = &event.actor;
     if state.kind != actor.kind || state.kind_reason != actor.kind_reason {

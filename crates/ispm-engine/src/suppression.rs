@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SuppressionRule {
-    /// Why the matching findings are expected, shown on each of them.
+    /// The reason the matching findings are expected, shown on each of them.
     /// Required.
     pub reason: String,
     /// Canonical identity id pattern; `*` matches any run of characters,

@@ -21,7 +21,7 @@ fn root_api_call_is_a_policy_finding() {
 }
 
 #[test]
-fn root_call_made_by_aws_support_is_not_root_use() {
+fn root_call_by_aws_support_ignored() {
     let mut event = user_event("root", "support.amazonaws.com", "DescribeCases", 0);
     event.actor.kind = IdentityKind::Root;
     event.actor.invoked_by = Some("support.amazonaws.com".to_owned());
@@ -97,7 +97,7 @@ fn event_selectors_without_management_events_are_tampering() {
 }
 
 #[test]
-fn access_key_for_another_user_is_reported_but_own_key_is_not() {
+fn access_key_for_other_user_only() {
     let other = with_request(
         user_event("mallory", "iam.amazonaws.com", "CreateAccessKey", 0),
         r#"{"userName":"bob"}"#,
@@ -152,7 +152,7 @@ fn administrator_access_attached_is_a_privilege_grant() {
 }
 
 #[test]
-fn inline_star_policy_and_admin_group_are_privilege_grants() {
+fn inline_star_and_admin_group_grants() {
     let inline = with_request(
         user_event("mallory", "iam.amazonaws.com", "PutRolePolicy", 0),
         r#"{"roleName":"r","policyName":"p","policyDocument":"{\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"*\"}]}"}"#,
@@ -299,7 +299,7 @@ fn snapshot_shared_with_another_account_is_reported() {
 }
 
 #[test]
-fn ssh_opened_to_the_internet_is_reported_but_https_is_not() {
+fn internet_admin_port_ingress_reported() {
     let ssh = with_request(
         user_event(
             "mallory",
@@ -508,7 +508,7 @@ fn new_country_after_learning_is_reported() {
 }
 
 #[test]
-fn access_key_used_after_long_idle_time_is_reported() {
+fn idle_access_key_reuse_reported() {
     let day = 86_400;
     let events = vec![
         user_event("svc-report", "s3.amazonaws.com", "ListBuckets", 0),
@@ -649,7 +649,7 @@ fn service_user_driven_from_a_browser_is_reported() {
 }
 
 #[test]
-fn role_session_in_the_console_is_not_interactive_misuse() {
+fn console_role_session_not_misuse() {
     let mut event = role_event("Admin", "s3.amazonaws.com", "ListBuckets", 0);
     event.origin.user_agent = Some("Mozilla/5.0 (X11; Linux x86_64)".to_owned());
     assert!(run(EngineConfig::default(), &[event]).is_empty());

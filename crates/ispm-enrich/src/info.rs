@@ -60,7 +60,7 @@ impl<'de> Deserialize<'de> for CountryCode {
 
 /// Lookup result for one address. Fields are `None` when the
 /// database that provides them is not loaded or has no entry for the
-/// address; [`crate::Enricher::capabilities`] tells the two apart.
+/// address; [`crate::Enricher::capabilities`] distinguishes the two.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct IpInfo {
     /// The address is in a special-purpose block that is not globally
@@ -95,7 +95,7 @@ pub struct Capabilities {
     pub location: bool,
     /// `IpInfo::cloud` can be true: `asn_db` is loaded and `cloud_asns` is
     /// not empty, or `cloud_ranges` is loaded. When false, `cloud` is always
-    /// false and tells nothing about the address.
+    /// false and carries no information about the address.
     pub cloud: bool,
 }
 

@@ -48,7 +48,7 @@ pub struct IdentityEvent {
     pub response: Option<Box<RawValue>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub additional: Option<Box<RawValue>>,
-    /// What this event tells about other identities (created, given a
+    /// Facts this event states about other identities (created, given a
     /// credential, granted a policy). The Kafka runtime routes each fact to
     /// the partition of the identity it is about.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -88,7 +88,7 @@ pub struct Actor {
     pub kind: IdentityKind,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nhi_type: Option<NhiType>,
-    /// Why the identity was classified as `kind`, in one sentence.
+    /// The reason the identity was classified as `kind`, in one sentence.
     pub kind_reason: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account: Option<String>,
@@ -113,7 +113,7 @@ pub struct Actor {
     pub invoked_by: Option<String>,
 }
 
-/// Where the call came from.
+/// The source of a call: address, user agent and region.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Origin {
     /// The source address exactly as the provider wrote it.
@@ -130,7 +130,7 @@ pub struct Origin {
     pub user_agent: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
-    /// What IP enrichment found for the source address; `None` when no
+    /// The IP enrichment result for the source address; `None` when no
     /// database is configured or the source is not a public IP address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub network: Option<NetworkInfo>,
@@ -151,14 +151,15 @@ pub struct NetworkInfo {
     /// Latitude and longitude in degrees, when a city database is configured.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<(f32, f32)>,
-    /// True when the address belongs to AWS; `None` when that cannot be told.
+    /// True when the address belongs to AWS; `None` when no database can
+    /// decide it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cloud: Option<bool>,
 }
 
 impl Origin {
-    /// The value the baselines key the source address on: the parsed IP when
-    /// valid, else the raw text.
+    /// Returns the key of the source address: the parsed IP when valid, else
+    /// the raw text.
     pub fn source_key(&self) -> Option<String> {
         match (&self.ip, &self.source_raw) {
             (Some(ip), _) => Some(ip.to_string()),

@@ -35,7 +35,7 @@ impl From<&str> for IdentityId {
     }
 }
 
-/// Whether a person, a workload or the account root stands behind an identity.
+/// The kind of actor behind an identity: a person, a workload or the account root.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
 #[serde(rename_all = "snake_case")]
 pub enum IdentityKind {
@@ -69,7 +69,7 @@ impl fmt::Display for IdentityKind {
     }
 }
 
-/// The kind of non-human identity, when the source tells.
+/// The kind of non-human identity, when the source records it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum NhiType {

@@ -35,8 +35,8 @@ fn observed_hash(ctx: &Context<'_>, attribute: &str) -> Option<u64> {
     let hasher = StableHasher::new();
     match attribute {
         // A workload's address is whichever one AWS gives its execution
-        // environment (Lambda changes it every few hours), so a new one says
-        // nothing; `workload_credentials_outside_cloud` covers theft.
+        // environment, and Lambda changes it every few hours, so a new one
+        // carries no signal. `workload_credentials_outside_cloud` covers theft.
         "source_network" if acting_service || is_workload => None,
         "source_network" => match event.origin.ip {
             Some(ip) => {

@@ -32,7 +32,8 @@ struct IamRequest {
 }
 
 impl IamRequest {
-    /// The principal the call changes, as `user alice`, `role deploy`, `group admins`.
+    /// Returns the principal the call changes, as `user alice`, `role deploy` or
+    /// `group admins`.
     fn target(&self) -> String {
         if let Some(name) = &self.user_name {
             format!("user {name}")

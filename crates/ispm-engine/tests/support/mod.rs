@@ -23,7 +23,7 @@ pub fn data_dir() -> std::path::PathBuf {
 
 pub const ACCOUNT: &str = "111122223333";
 
-/// An event by IAM user `name` at `second` seconds after a fixed epoch.
+/// Builds an event by IAM user `name` at `second` seconds after a fixed epoch.
 pub fn user_event(name: &str, service: &str, action: &str, second: i64) -> IdentityEvent {
     IdentityEvent {
         event_id: format!("{name}-{action}-{second}"),
@@ -67,7 +67,7 @@ pub fn user_event(name: &str, service: &str, action: &str, second: i64) -> Ident
     }
 }
 
-/// The same event made by a role used by a workload.
+/// Builds the same event made by a role used by a workload.
 pub fn role_event(role: &str, service: &str, action: &str, second: i64) -> IdentityEvent {
     let mut event = user_event(role, service, action, second);
     event.actor.id = IdentityId::new(format!("aws:{ACCOUNT}:role/{role}"));
