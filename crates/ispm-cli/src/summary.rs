@@ -172,6 +172,8 @@ mod tests {
             evidences: Vec::new(),
             remediation: String::new(),
             suppressed_by: None,
+            status: ispm_model::FindingStatus::New,
+            controls: Vec::new(),
         }
     }
 

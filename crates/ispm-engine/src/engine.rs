@@ -168,6 +168,7 @@ impl Engine {
                             last_used: None,
                             use_count: 0,
                             status: "active".to_owned(),
+                            ..CredentialRecord::default()
                         },
                         cap,
                     ),
@@ -189,6 +190,7 @@ impl Engine {
                         last_used: None,
                         use_count: 0,
                         status: "active".to_owned(),
+                        ..CredentialRecord::default()
                     },
                     cap,
                 ),
@@ -346,6 +348,7 @@ fn record_usage(config: &EngineConfig, state: &mut IdentityState, event: &Identi
                         last_used: Some(time),
                         use_count: 1,
                         status: "active".to_owned(),
+                        ..CredentialRecord::default()
                     },
                     config.inventory.max_credentials,
                 );

@@ -8,7 +8,8 @@ use std::collections::VecDeque;
 use std::hash::{BuildHasher, Hasher};
 
 use ispm_model::{
-    ConsumerRecord, CredentialRecord, EventTime, IdentityId, IdentityKind, InventoryRecord, NhiType,
+    ConsumerRecord, CredentialRecord, EventTime, IdentityId, IdentityKind, InventoryRecord,
+    NhiType, PrivilegeLevel,
 };
 
 /// A capped set of value hashes with the time each was first seen.
@@ -143,6 +144,37 @@ impl Window {
     }
 }
 
+/// What snapshots, owner maps and privilege-changing events say about an
+/// identity; rarely set, so kept apart from the per-event fields.
+#[derive(Clone, Debug)]
+pub(crate) struct PostureFacts {
+    pub owner: Option<String>,
+    pub owner_source: Option<String>,
+    pub tags: std::collections::BTreeMap<String, String>,
+    pub privilege: PrivilegeLevel,
+    pub privilege_reason: String,
+    pub enabled: bool,
+    pub mfa_active: Option<bool>,
+    pub sources: Vec<String>,
+    pub snapshot_as_of: Option<EventTime>,
+}
+
+impl Default for PostureFacts {
+    fn default() -> Self {
+        PostureFacts {
+            owner: None,
+            owner_source: None,
+            tags: std::collections::BTreeMap::new(),
+            privilege: PrivilegeLevel::Unknown,
+            privilege_reason: String::new(),
+            enabled: true,
+            mfa_active: None,
+            sources: Vec::new(),
+            snapshot_as_of: None,
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub(crate) struct CredentialState {
     pub record: CredentialRecord,
@@ -180,6 +212,8 @@ pub(crate) struct IdentityState {
     pub consumers: Vec<Consumer>,
     pub consumers_truncated: bool,
     pub via_roles: Vec<String>,
+    /// Posture facts from snapshots, owner maps and privilege-changing events.
+    pub posture: PostureFacts,
 
     pub seen_networks: SeenValues,
     pub seen_countries: SeenValues,
@@ -220,6 +254,7 @@ impl IdentityState {
             consumers: Vec::new(),
             consumers_truncated: false,
             via_roles: Vec::new(),
+            posture: PostureFacts::default(),
             seen_networks: SeenValues::default(),
             seen_countries: SeenValues::default(),
             seen_asns: SeenValues::default(),
@@ -353,6 +388,15 @@ impl IdentityState {
             consumers,
             via_roles: self.via_roles.clone(),
             consumers_truncated: self.consumers_truncated,
+            owner: self.posture.owner.clone(),
+            owner_source: self.posture.owner_source.clone(),
+            tags: self.posture.tags.clone(),
+            privilege: self.posture.privilege,
+            privilege_reason: self.posture.privilege_reason.clone(),
+            enabled: self.posture.enabled,
+            mfa_active: self.posture.mfa_active,
+            sources: self.posture.sources.clone(),
+            snapshot_as_of: self.posture.snapshot_as_of,
         }
     }
 }

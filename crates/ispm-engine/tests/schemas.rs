@@ -17,7 +17,8 @@ use apache_avro::Schema as AvroSchema;
 use ispm_engine::{Engine, EngineConfig};
 use ispm_model::{
     ConsumerRecord, CredentialRecord, DeadLetter, DeadLetterAction, EventTime, Finding,
-    IdentityEvent, IdentityId, IdentityKind, InventoryRecord, NhiType, TargetFact, TargetFactKind,
+    IdentityEvent, IdentityId, IdentityKind, InventoryRecord, NhiType, PrivilegeLevel, TargetFact,
+    TargetFactKind,
 };
 use ispm_sources::{CloudTrailDecoder, DecoderConfig, Item, read_input, walk_inputs};
 use jsonschema::Validator;
@@ -247,6 +248,10 @@ fn full_inventory_record() -> InventoryRecord {
             last_used: Some(time(1_700_000_900_000)),
             use_count: 41,
             status: "active".to_owned(),
+            last_rotated: Some(time(1_700_000_050_000)),
+            slot: Some(1),
+            last_used_region: Some("eu-west-1".to_owned()),
+            last_used_service: Some("s3".to_owned()),
         }],
         consumers: vec![ConsumerRecord {
             attribute: "source".to_owned(),
@@ -257,6 +262,17 @@ fn full_inventory_record() -> InventoryRecord {
         }],
         via_roles: vec!["arn:aws:iam::111122223333:role/admin".to_owned()],
         consumers_truncated: true,
+        owner: Some("team-platform".to_owned()),
+        owner_source: Some("tag:owner".to_owned()),
+        tags: [("owner".to_owned(), "team-platform".to_owned())]
+            .into_iter()
+            .collect(),
+        privilege: PrivilegeLevel::Admin,
+        privilege_reason: "managed policy AdministratorAccess".to_owned(),
+        enabled: true,
+        mfa_active: Some(false),
+        sources: vec!["events".to_owned(), "aws_credential_report".to_owned()],
+        snapshot_as_of: Some(time(1_700_000_800_000)),
     }
 }
 
@@ -281,6 +297,15 @@ fn minimal_inventory_record() -> InventoryRecord {
         consumers: Vec::new(),
         via_roles: Vec::new(),
         consumers_truncated: false,
+        owner: None,
+        owner_source: None,
+        tags: Default::default(),
+        privilege: PrivilegeLevel::Unknown,
+        privilege_reason: String::new(),
+        enabled: true,
+        mfa_active: None,
+        sources: Vec::new(),
+        snapshot_as_of: None,
     }
 }
 
@@ -541,10 +566,10 @@ fn full_and_minimal_inventory_records_match() {
 fn inventory_record_with_unknown_field_fails_validation() {
     let validator = json_validator("ispm.inventory.json");
     let mut json = inventory_json(&full_inventory_record());
-    json["owner"] = json!("team-payments");
+    json["owner_email"] = json!("payments@example.com");
     assert!(
         !validator.is_valid(&json),
-        "the unknown field owner was accepted"
+        "the unknown field owner_email was accepted"
     );
 }
 

@@ -13,11 +13,14 @@ pub const TOPIC_ANOMALY: &str = "ispm.findings.anomaly";
 pub const TOPIC_POLICY: &str = "ispm.findings.policy";
 pub const TOPIC_INVENTORY: &str = "ispm.inventory";
 pub const TOPIC_DEADLETTER: &str = "ispm.deadletter";
+pub const TOPIC_POSTURE_IDENTITY: &str = "ispm.posture.identity";
+pub const TOPIC_POSTURE_SUMMARY: &str = "ispm.posture.summary";
 
 const OCSF_VERSION: &str = "1.3.0";
 const CLASS_UID: u32 = 2004;
 const CATEGORY_UID: u32 = 2;
 const ACTIVITY_CREATE: u32 = 1;
+const ACTIVITY_CLOSE: u32 = 3;
 
 /// Namespace of the version-5 UUIDs used as finding ids.
 const FINDING_NAMESPACE: Uuid = Uuid::from_u128(0x6f0c_54a4_3b7e_4c55_9a57_1d2e_8b61_0a11);
@@ -169,6 +172,30 @@ pub struct Finding {
     /// Reason of the suppression rule that matched, when one did. A
     /// suppressed finding is still published, with OCSF status Suppressed.
     pub suppressed_by: Option<String>,
+    /// `New` when raised; policy findings are published again as `Resolved`
+    /// when their condition clears.
+    pub status: FindingStatus,
+    /// Compliance controls the violated policy maps to; empty for anomalies.
+    pub controls: Vec<Control>,
+}
+
+/// The lifecycle of a finding as SIEMs see it.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum FindingStatus {
+    #[default]
+    New,
+    Resolved,
+}
+
+/// One compliance control, such as SOC 2 `CC6.1` or NIST 800-53 `AC-2(3)`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+pub struct Control {
+    /// `SOC 2`, `NIST 800-53` or `PCI DSS 4.0`, or a user's framework name.
+    pub framework: String,
+    pub id: String,
 }
 
 /// Short form used by summaries and by tests.
@@ -246,21 +273,31 @@ impl Finding {
         if let Some(reason) = &self.suppressed_by {
             ispm["suppressed_by"] = Value::from(reason.as_str());
         }
+        if !self.controls.is_empty() {
+            ispm["controls"] = serde_json::json!(self.controls);
+        }
+        let (activity_id, activity_name, status_id, status) = match self.status {
+            FindingStatus::Resolved => (ACTIVITY_CLOSE, "Close", 4, "Resolved"),
+            FindingStatus::New if self.suppressed_by.is_some() => {
+                (ACTIVITY_CREATE, "Create", 3, "Suppressed")
+            }
+            FindingStatus::New => (ACTIVITY_CREATE, "Create", 1, "New"),
+        };
         serde_json::json!({
             "class_uid": CLASS_UID,
             "class_name": "Detection Finding",
             "category_uid": CATEGORY_UID,
             "category_name": "Findings",
-            "activity_id": ACTIVITY_CREATE,
-            "activity_name": "Create",
-            "type_uid": CLASS_UID * 100 + ACTIVITY_CREATE,
-            "type_name": "Detection Finding: Create",
+            "activity_id": activity_id,
+            "activity_name": activity_name,
+            "type_uid": CLASS_UID * 100 + activity_id,
+            "type_name": format!("Detection Finding: {activity_name}"),
             "severity_id": self.severity.id(),
             "severity": self.severity.label(),
             "confidence_id": self.confidence.id(),
             "confidence": self.confidence.label(),
-            "status_id": if self.suppressed_by.is_some() { 3 } else { 1 },
-            "status": if self.suppressed_by.is_some() { "Suppressed" } else { "New" },
+            "status_id": status_id,
+            "status": status,
             "time": self.last_seen.millis(),
             "message": self.title,
             "metadata": {

@@ -10,6 +10,8 @@ mod event;
 mod finding;
 mod identity;
 mod inventory;
+mod posture;
+mod snapshot;
 mod time;
 
 pub use deadletter::{DeadLetter, DeadLetterAction};
@@ -17,9 +19,14 @@ pub use event::{
     Actor, IdentityEvent, NetworkInfo, Origin, SourceKind, TargetFact, TargetFactKind,
 };
 pub use finding::{
-    Attack, Confidence, Evidence, Finding, FindingCategory, FindingInfo, Severity, TOPIC_ANOMALY,
-    TOPIC_DEADLETTER, TOPIC_INVENTORY, TOPIC_POLICY,
+    Attack, Confidence, Control, Evidence, Finding, FindingCategory, FindingInfo, FindingStatus,
+    Severity, TOPIC_ANOMALY, TOPIC_DEADLETTER, TOPIC_INVENTORY, TOPIC_POLICY,
+    TOPIC_POSTURE_IDENTITY, TOPIC_POSTURE_SUMMARY,
 };
 pub use identity::{IdentityId, IdentityKind, NhiType};
-pub use inventory::{ConsumerRecord, CredentialRecord, InventoryRecord};
+pub use inventory::{ConsumerRecord, CredentialRecord, InventoryRecord, PrivilegeLevel};
+pub use posture::{Hygiene, IdentityPosture, PostureSummary, RiskFactor};
+pub use snapshot::{
+    IdentitySnapshot, SOURCE_CREDENTIAL_REPORT, SOURCE_INVENTORY_JSON, SnapshotCredential,
+};
 pub use time::{EventTime, InvalidTimestamp};

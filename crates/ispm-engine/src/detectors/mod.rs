@@ -200,6 +200,8 @@ impl Context<'_> {
             evidences: vec![evidence],
             remediation: hit.remediation.to_owned(),
             suppressed_by,
+            status: ispm_model::FindingStatus::New,
+            controls: Vec::new(),
         };
         self.stats.findings += 1;
         self.findings.push(finding);

@@ -1,0 +1,73 @@
+//! Risk and posture records, published to `ispm.posture.identity`
+//! (compacted, keyed by identity) and `ispm.posture.summary` (keyed by scope).
+
+use serde::{Deserialize, Serialize};
+
+use crate::{EventTime, IdentityId, IdentityKind, PrivilegeLevel};
+
+/// The risk of one identity and what makes it up.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct IdentityPosture {
+    pub identity: IdentityId,
+    pub name: String,
+    pub kind: IdentityKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    pub privilege: PrivilegeLevel,
+    /// 0 (no known risk) to 100.
+    pub risk_score: u8,
+    /// Risk weighted by blast radius, for ordering work: higher first.
+    pub priority: f64,
+    pub factors: Vec<RiskFactor>,
+    /// Ids of the policies this identity violates now.
+    pub open_violations: Vec<String>,
+    /// Ids of the policies this identity was checked against and passes.
+    pub passed_policies: Vec<String>,
+    /// Event time the posture was computed at.
+    pub as_of: EventTime,
+}
+
+/// One contribution to a risk score.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RiskFactor {
+    /// `privilege`, `exposure`, `credential_age`, `open_violations`,
+    /// `recent_anomalies` or `toxic_combination`.
+    pub factor: String,
+    /// Points this factor adds to the score before the cap at 100.
+    pub points: u8,
+    pub detail: String,
+}
+
+/// Posture of one scope: the organisation, one account or one owner.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PostureSummary {
+    /// `org`, `account:123456789012` or `owner:team-payments`.
+    pub scope: String,
+    /// 0 (worst) to 100 (best); formula in the README.
+    pub posture_score: f64,
+    pub identities: u64,
+    pub non_human_identities: u64,
+    pub policy_checks: u64,
+    pub policy_passes: u64,
+    /// Violations by severity label, highest first.
+    pub violations_by_severity: Vec<(String, u64)>,
+    /// Mean identity risk score.
+    pub mean_risk: f64,
+    pub hygiene: Hygiene,
+    pub as_of: EventTime,
+}
+
+/// Hygiene ratios, each 0 to 1; `None` when nothing in the scope qualifies.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Hygiene {
+    /// Share of non-human identities with an owner.
+    pub nhi_with_owner: Option<f64>,
+    /// Share of active long-term keys rotated within the policy limit.
+    pub keys_rotated_within_policy: Option<f64>,
+    /// Share of identities inactive beyond the stale limit but still enabled.
+    pub stale_identities: Option<f64>,
+    /// Share of privileged people (and root) with MFA.
+    pub privileged_mfa_coverage: Option<f64>,
+}
