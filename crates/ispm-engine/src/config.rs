@@ -76,6 +76,13 @@ impl EngineConfig {
         for (index, rule) in self.suppressions.iter().enumerate() {
             problems.extend(rule.problems(index));
         }
+        for (index, rule) in self.inventory.owners.iter().enumerate() {
+            if rule.identity.trim().is_empty() || rule.owner.trim().is_empty() {
+                problems.push(format!(
+                    "engine.inventory.owners[{index}]: identity and owner must not be empty"
+                ));
+            }
+        }
         let mut check = |ok: bool, key: &str, message: &str| {
             if !ok {
                 problems.push(format!("engine.{key}: {message}"));
@@ -288,6 +295,23 @@ pub struct InventoryConfig {
     /// often in event time. Default 1 hour, to keep the compacted topic quiet.
     #[serde(with = "humantime_serde")]
     pub last_seen_interval: Duration,
+    /// Tag keys that name an identity's owner, tried in this order and
+    /// compared without case. Default `owner`, `team`, `contact`: the keys
+    /// AWS's tagging best practices and most tagging policies use.
+    pub owner_tags: Vec<String>,
+    /// Owners by identity id pattern (`*` matches any text), for identities
+    /// whose tags name no owner. The first matching rule wins. Default: none.
+    pub owners: Vec<OwnerRule>,
+}
+
+/// One `[[engine.inventory.owners]]` entry.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OwnerRule {
+    /// Identity id pattern, e.g. `aws:111122223333:role/payments-*`.
+    pub identity: String,
+    /// The owning team or person, e.g. `team-payments`.
+    pub owner: String,
 }
 
 impl Default for InventoryConfig {
@@ -296,6 +320,8 @@ impl Default for InventoryConfig {
             max_consumers: 16,
             max_credentials: 8,
             last_seen_interval: Duration::from_secs(3600),
+            owner_tags: ["owner", "team", "contact"].map(String::from).to_vec(),
+            owners: Vec::new(),
         }
     }
 }

@@ -9,6 +9,9 @@ use ispm_model::{
 
 use crate::EngineConfig;
 use crate::detectors::{self, Context};
+use crate::owner::assign_owner;
+use crate::privilege_level;
+use crate::snapshot::bind_key_to_slot;
 use crate::state::{IdentityState, StableHasher, hash_ip, stable_hash};
 use crate::suppression::{CompiledRule, SuppressionRule};
 
@@ -20,10 +23,10 @@ const MAX_VIA_ROLES: usize = 8;
 
 /// Per-identity state and detectors for the identities of one partition.
 pub struct Engine {
-    config: EngineConfig,
+    pub(crate) config: EngineConfig,
     suppressions: Vec<CompiledRule>,
-    identities: HashMap<IdentityId, IdentityState, RandomState>,
-    stats: EngineStats,
+    pub(crate) identities: HashMap<IdentityId, IdentityState, RandomState>,
+    pub(crate) stats: EngineStats,
 }
 
 /// Counters for the run summary and metrics.
@@ -40,6 +43,8 @@ pub struct EngineStats {
     /// Events older than the actor's last seen event. They are processed;
     /// this counts how often input arrived out of order.
     pub late_events: u64,
+    /// Identity snapshots merged (credential report rows, JSON inventory entries).
+    pub snapshots: u64,
 }
 
 /// One identity as the run summary shows it.
@@ -81,16 +86,20 @@ impl Engine {
     pub fn process(&mut self, event: &IdentityEvent, findings: &mut Vec<Finding>) {
         self.stats.events += 1;
         let actor = &event.actor;
+        let inventory_config = &self.config.inventory;
         let state = self.identities.entry(actor.id.clone()).or_insert_with(|| {
-            IdentityState::new(
+            let mut state = IdentityState::new(
                 actor.id.clone(),
                 actor.name.clone(),
                 actor.kind,
                 actor.kind_reason.clone(),
-            )
+            );
+            assign_owner(inventory_config, &mut state);
+            state
         });
 
         refresh_identity(state, event);
+        privilege_level::observe_actor(state, event);
         if state.last_seen.is_some_and(|last| event.time < last) {
             self.stats.late_events += 1;
         }
@@ -207,6 +216,25 @@ impl Engine {
                 for credential in &mut state.credentials {
                     credential.record.status = "deleted".to_owned();
                 }
+                state.posture.enabled = false;
+            }
+            TargetFactKind::PolicyAttached { policy } => {
+                let level = privilege_level::policy_level(&self.config.privilege, policy);
+                privilege_level::raise(state, level, || {
+                    format!(
+                        "managed policy {policy} attached by {actor} (event {})",
+                        event.event_id
+                    )
+                });
+            }
+            TargetFactKind::AddedToGroup { group } => {
+                let level = privilege_level::group_level(&self.config.privilege, group);
+                privilege_level::raise(state, level, || {
+                    format!(
+                        "added to group {group} by {actor} (event {})",
+                        event.event_id
+                    )
+                });
             }
         }
         state.inventory_dirty = true;
@@ -321,40 +349,20 @@ fn refresh_identity(state: &mut IdentityState, event: &IdentityEvent) {
 /// record dirty when something worth publishing changed.
 fn record_usage(config: &EngineConfig, state: &mut IdentityState, event: &IdentityEvent) {
     let time = event.time;
+    if state.event_count == 0
+        && !state
+            .posture
+            .sources
+            .iter()
+            .any(|source| source == "events")
+    {
+        state.posture.sources.push("events".to_owned());
+    }
     state.event_count += 1;
     state.last_seen = Some(state.last_seen.map_or(time, |last| last.max(time)));
 
     if let Some(key) = &event.actor.access_key_id {
-        match state.credential_mut(key) {
-            Some(credential) => {
-                let record = &mut credential.record;
-                record.use_count += 1;
-                record.first_used = Some(record.first_used.map_or(time, |first| first.min(time)));
-                record.last_used = Some(record.last_used.map_or(time, |last| last.max(time)));
-            }
-            None => {
-                let kind = if key.starts_with("ASIA") {
-                    "temporary_access_key"
-                } else {
-                    "access_key"
-                };
-                state.add_credential(
-                    CredentialRecord {
-                        id: key.clone(),
-                        kind: kind.to_owned(),
-                        created_at: None,
-                        created_by: None,
-                        first_used: Some(time),
-                        last_used: Some(time),
-                        use_count: 1,
-                        status: "active".to_owned(),
-                        ..CredentialRecord::default()
-                    },
-                    config.inventory.max_credentials,
-                );
-                state.inventory_dirty = true;
-            }
-        }
+        record_key_use(config, state, key, time);
     }
 
     let cap = config.inventory.max_consumers;
@@ -376,6 +384,7 @@ fn record_usage(config: &EngineConfig, state: &mut IdentityState, event: &Identi
         let hash = stable_hash(&[region]);
         new_consumer |= state.record_consumer("region", hash, || region.clone(), time, cap);
     }
+    new_consumer |= record_context_consumers(state, event, cap);
     if new_consumer {
         state.inventory_dirty = true;
     }
@@ -388,6 +397,89 @@ fn record_usage(config: &EngineConfig, state: &mut IdentityState, event: &Identi
     if stale {
         state.inventory_dirty = true;
     }
+}
+
+/// Records the consumers that need enrichment or a workload: the network
+/// (`aws`, `aws_service` or `external`), the ASN, the AWS service called and
+/// the workload named by a role session. Returns true when one is new.
+fn record_context_consumers(state: &mut IdentityState, event: &IdentityEvent, cap: usize) -> bool {
+    let time = event.time;
+    let origin = &event.origin;
+    let mut new_consumer = false;
+    let network = match (
+        &origin.service,
+        origin.network.as_ref().and_then(|n| n.cloud),
+    ) {
+        (Some(_), _) => Some("aws_service"),
+        (None, Some(true)) => Some("aws"),
+        (None, Some(false)) => Some("external"),
+        (None, None) => None,
+    };
+    if let Some(network) = network {
+        let hash = stable_hash(&[network]);
+        new_consumer |= state.record_consumer("network", hash, || network.to_owned(), time, cap);
+    }
+    if let Some(info) = &origin.network
+        && let Some(asn) = info.asn
+    {
+        let hash = StableHasher::new().bytes(&asn.to_le_bytes()).finish();
+        new_consumer |= state.record_consumer(
+            "asn",
+            hash,
+            || match &info.as_org {
+                Some(org) => format!("AS{asn} {org}"),
+                None => format!("AS{asn}"),
+            },
+            time,
+            cap,
+        );
+    }
+    let service = event.service.as_str();
+    let hash = stable_hash(&[service]);
+    new_consumer |= state.record_consumer("service", hash, || service.to_owned(), time, cap);
+    if state.nhi_type == Some(NhiType::Workload)
+        && let Some(session) = &event.actor.session_name
+    {
+        let hash = stable_hash(&[session]);
+        new_consumer |= state.record_consumer("workload", hash, || session.clone(), time, cap);
+    }
+    new_consumer
+}
+
+/// Counts a use of an access key, adding the key to the identity's
+/// credentials (or tying it to a credential report slot) when it is new.
+fn record_key_use(config: &EngineConfig, state: &mut IdentityState, key: &str, time: EventTime) {
+    let long_term = !key.starts_with("ASIA");
+    let known = state.credential_mut(key).is_some();
+    let bound = !known && long_term && bind_key_to_slot(state, key);
+    if let Some(credential) = state.credential_mut(key) {
+        let record = &mut credential.record;
+        record.use_count += 1;
+        record.first_used = Some(record.first_used.map_or(time, |first| first.min(time)));
+        record.last_used = Some(record.last_used.map_or(time, |last| last.max(time)));
+        if bound {
+            state.inventory_dirty = true;
+        }
+        return;
+    }
+    let kind = if long_term {
+        "access_key"
+    } else {
+        "temporary_access_key"
+    };
+    state.add_credential(
+        CredentialRecord {
+            id: key.to_owned(),
+            kind: kind.to_owned(),
+            first_used: Some(time),
+            last_used: Some(time),
+            use_count: 1,
+            status: "active".to_owned(),
+            ..CredentialRecord::default()
+        },
+        config.inventory.max_credentials,
+    );
+    state.inventory_dirty = true;
 }
 
 fn truncate(text: &str, max: usize) -> &str {

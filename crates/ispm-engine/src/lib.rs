@@ -13,14 +13,18 @@ mod attack;
 mod config;
 mod detectors;
 mod engine;
+mod owner;
 mod payload;
 mod policy_doc;
+mod privilege_level;
+mod snapshot;
 mod state;
 mod suppression;
 mod useragent;
 
 pub use config::{
-    BurstConfig, EngineConfig, FirstSeenConfig, InventoryConfig, LearningConfig, PrivilegeConfig,
+    BurstConfig, EngineConfig, FirstSeenConfig, InventoryConfig, LearningConfig, OwnerRule,
+    PrivilegeConfig,
 };
 pub use detectors::{DETECTORS, sensitive_rule_ids};
 pub use engine::{Engine, EngineStats, IdentitySummary};

@@ -156,7 +156,7 @@ impl CompiledRule {
 
 /// Matches `text` against `pattern`, where `*` stands for any run of
 /// characters (including none) and every other character for itself.
-fn glob_matches(pattern: &str, text: &str) -> bool {
+pub(crate) fn glob_matches(pattern: &str, text: &str) -> bool {
     let mut parts = pattern.split('*');
     let Some(first) = parts.next() else {
         return text.is_empty();

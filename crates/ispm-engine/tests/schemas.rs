@@ -393,6 +393,12 @@ fn full_event() -> IdentityEvent {
             access_key_id: Some("AKIABOB".to_owned()),
         },
         TargetFactKind::Deleted,
+        TargetFactKind::PolicyAttached {
+            policy: "AdministratorAccess".to_owned(),
+        },
+        TargetFactKind::AddedToGroup {
+            group: "Admins".to_owned(),
+        },
     ];
     event.targets = kinds
         .into_iter()

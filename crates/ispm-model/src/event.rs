@@ -197,4 +197,9 @@ pub enum TargetFactKind {
     },
     /// The identity was deleted.
     Deleted,
+    /// A managed policy was attached to the identity (AttachUserPolicy,
+    /// AttachRolePolicy); `policy` is the last segment of the policy ARN.
+    PolicyAttached { policy: String },
+    /// The IAM user was added to a group (AddUserToGroup).
+    AddedToGroup { group: String },
 }

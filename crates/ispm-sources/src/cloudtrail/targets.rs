@@ -1,6 +1,7 @@
 //! Facts a successful IAM call states about identities other than its actor.
 //!
-//! Only the few calls that create, credential or delete an identity are read.
+//! Only the few calls that create, credential, empower or delete an identity
+//! are read.
 //! Their payloads are parsed into small typed structs. A payload of another
 //! shape (a string, `HIDDEN_DUE_TO_SECURITY_REASONS`, missing fields) yields
 //! no fact rather than an error, because the event itself is still valid.
@@ -34,6 +35,21 @@ struct RoleRequest {
 
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
+struct AttachPolicyRequest {
+    user_name: Option<String>,
+    role_name: Option<String>,
+    policy_arn: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct GroupMemberRequest {
+    user_name: Option<String>,
+    group_name: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
 struct AccessKeyRequest {
     user_name: Option<String>,
     access_key_id: Option<String>,
@@ -58,11 +74,16 @@ pub(super) fn derive_targets(call: &TargetCall<'_>) -> Vec<TargetFact> {
     let Some((identity, name, kind)) = derive_fact(call) else {
         return Vec::new();
     };
-    // Self-created keys still record the key; every other fact about the
-    // actor itself is already known from the event.
+    // Keys and privileges an identity gives itself are still recorded as
+    // facts; every other fact about the actor is already known from the event.
     let about_other = identity != call.actor.id;
-    let self_created_key = matches!(kind, TargetFactKind::AccessKeyCreated { .. });
-    if about_other || self_created_key {
+    let recorded_for_self = matches!(
+        kind,
+        TargetFactKind::AccessKeyCreated { .. }
+            | TargetFactKind::PolicyAttached { .. }
+            | TargetFactKind::AddedToGroup { .. }
+    );
+    if about_other || recorded_for_self {
         vec![TargetFact {
             identity,
             name,
@@ -128,6 +149,26 @@ fn derive_fact(call: &TargetCall<'_>) -> Option<(IdentityId, String, TargetFactK
                 access_key_id: request.access_key_id,
             };
             Some((identity, name, kind))
+        }
+        "AttachUserPolicy" | "AttachRolePolicy" => {
+            let request: AttachPolicyRequest = parse(call.request)?;
+            let policy = request.policy_arn?.rsplit('/').next()?.to_owned();
+            let (identity, name) = match (request.user_name, request.role_name) {
+                (Some(user), _) => (user_id(call, &user), user),
+                (None, Some(role)) => (role_id(call, &role), role),
+                (None, None) => return None,
+            };
+            Some((identity, name, TargetFactKind::PolicyAttached { policy }))
+        }
+        "AddUserToGroup" => {
+            let request: GroupMemberRequest = parse(call.request)?;
+            let group = request.group_name?;
+            let name = request.user_name?;
+            Some((
+                user_id(call, &name),
+                name,
+                TargetFactKind::AddedToGroup { group },
+            ))
         }
         _ => None,
     }

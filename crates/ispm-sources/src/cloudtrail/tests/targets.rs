@@ -226,3 +226,55 @@ fn root_creating_its_own_key_records_root() {
     assert_eq!(event.targets.len(), 1);
     assert_eq!(event.targets[0].identity.as_str(), "aws:111122223333:root");
 }
+
+#[test]
+fn attached_policies_are_recorded_for_users_and_roles() {
+    let user = call(
+        "AttachUserPolicy",
+        json!({"userName": "bob", "policyArn": "arn:aws:iam::aws:policy/AdministratorAccess"}),
+        Value::Null,
+    );
+    assert_eq!(
+        facts(&user),
+        vec![format!(
+            "aws:111122223333:user/bob bob {:?}",
+            TargetFactKind::PolicyAttached {
+                policy: "AdministratorAccess".to_owned()
+            }
+        )]
+    );
+    let role = call(
+        "AttachRolePolicy",
+        json!({"roleName": "app", "policyArn": "arn:aws:iam::111122223333:policy/team/ReadOnly"}),
+        Value::Null,
+    );
+    assert_eq!(
+        facts(&role),
+        vec![format!(
+            "aws:111122223333:role/app app {:?}",
+            TargetFactKind::PolicyAttached {
+                policy: "ReadOnly".to_owned()
+            }
+        )]
+    );
+}
+
+#[test]
+fn group_membership_is_recorded() {
+    let added = call(
+        "AddUserToGroup",
+        json!({"userName": "bob", "groupName": "Admins"}),
+        Value::Null,
+    );
+    assert_eq!(
+        facts(&added),
+        vec![format!(
+            "aws:111122223333:user/bob bob {:?}",
+            TargetFactKind::AddedToGroup {
+                group: "Admins".to_owned()
+            }
+        )]
+    );
+    let no_group = call("AddUserToGroup", json!({"userName": "bob"}), Value::Null);
+    assert!(no_group.targets.is_empty());
+}

@@ -1,0 +1,115 @@
+//! The coarse privilege level of an identity and how it was derived.
+//!
+//! Levels only go up from events: an identity that was once seen with admin
+//! rights stays admin in the inventory until a snapshot says otherwise,
+//! because CloudTrail shows grants reliably but not every revocation.
+
+use ispm_model::{IdentityEvent, IdentityKind, PrivilegeLevel};
+
+use crate::config::PrivilegeConfig;
+use crate::state::IdentityState;
+
+/// IAM and STS calls that change who can do what. An identity that made one
+/// successfully holds at least privileged rights.
+const PRIVILEGED_ACTION_PREFIXES: &[&str] = &[
+    "Attach",
+    "Put",
+    "Create",
+    "Update",
+    "Delete",
+    "Add",
+    "Remove",
+    "Detach",
+    "PassRole",
+    "SetDefaultPolicyVersion",
+];
+
+/// Role names AWS sets up with full administrator rights.
+const ADMIN_ROLE_PATTERNS: &[&str] = &[
+    "AWSReservedSSO_AdministratorAccess",
+    "OrganizationAccountAccessRole",
+];
+
+/// Raises the identity's level to `level` when that is higher, with the reason.
+pub(crate) fn raise(
+    state: &mut IdentityState,
+    level: PrivilegeLevel,
+    reason: impl FnOnce() -> String,
+) {
+    if level > state.posture.privilege {
+        state.posture.privilege = level;
+        state.posture.privilege_reason = reason();
+        state.inventory_dirty = true;
+    }
+}
+
+/// Updates the actor's level from one of its own events: root, well-known
+/// administrator roles, and successful IAM changes.
+pub(crate) fn observe_actor(state: &mut IdentityState, event: &IdentityEvent) {
+    if state.posture.privilege == PrivilegeLevel::Admin {
+        return;
+    }
+    if state.kind == IdentityKind::Root {
+        raise(state, PrivilegeLevel::Admin, || {
+            "account root user: full control of the account".to_owned()
+        });
+        return;
+    }
+    if let Some(pattern) = admin_role_pattern(event) {
+        raise(state, PrivilegeLevel::Admin, || {
+            format!("acts through {pattern}, an AWS role with AdministratorAccess")
+        });
+        return;
+    }
+    if state.posture.privilege < PrivilegeLevel::Privileged
+        && event.succeeded()
+        && event.service == "iam.amazonaws.com"
+        && PRIVILEGED_ACTION_PREFIXES
+            .iter()
+            .any(|prefix| event.action.starts_with(prefix))
+    {
+        raise(state, PrivilegeLevel::Privileged, || {
+            format!(
+                "made the IAM change {} (event {})",
+                event.action, event.event_id
+            )
+        });
+    }
+}
+
+fn admin_role_pattern(event: &IdentityEvent) -> Option<&'static str> {
+    let role = event
+        .actor
+        .via_role
+        .as_deref()
+        .or(event.actor.arn.as_deref())?;
+    ADMIN_ROLE_PATTERNS
+        .iter()
+        .copied()
+        .find(|pattern| role.contains(pattern))
+}
+
+/// Returns the level an attached managed policy grants, by its name.
+pub(crate) fn policy_level(config: &PrivilegeConfig, policy: &str) -> PrivilegeLevel {
+    if config.admin_policies.iter().any(|admin| admin == policy) {
+        PrivilegeLevel::Admin
+    } else if policy.contains("FullAccess") {
+        PrivilegeLevel::Privileged
+    } else {
+        PrivilegeLevel::Standard
+    }
+}
+
+/// Returns the level membership of a group grants, by its name.
+pub(crate) fn group_level(config: &PrivilegeConfig, group: &str) -> PrivilegeLevel {
+    let lower = group.to_ascii_lowercase();
+    if config
+        .admin_group_patterns
+        .iter()
+        .any(|pattern| lower.contains(&pattern.to_ascii_lowercase()))
+    {
+        PrivilegeLevel::Admin
+    } else {
+        PrivilegeLevel::Standard
+    }
+}

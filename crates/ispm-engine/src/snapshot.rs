@@ -1,0 +1,238 @@
+//! Merges identity snapshots (credential reports, JSON inventories) into the
+//! state that events build.
+//!
+//! A snapshot is authoritative for what it states at its `as_of` time:
+//! owner, tags, MFA, enabled, privilege and each credential's status and
+//! rotation date. Times of use only move forward, so a snapshot older than
+//! the events seen never takes back a later last-used time.
+
+use ispm_model::{
+    CredentialRecord, EventTime, IdentityKind, IdentitySnapshot, NhiType, SnapshotCredential,
+};
+
+use crate::engine::Engine;
+use crate::owner::assign_owner;
+use crate::state::IdentityState;
+
+/// A report slot matches an event-seen key created within this many
+/// milliseconds of the slot's last rotation: CreateAccessKey's event time and
+/// the report's rotation time are the same moment, rounded to the second.
+const SLOT_MATCH_TOLERANCE_MS: i64 = 60_000;
+
+impl Engine {
+    /// Merges one snapshot into the state of the identity it describes,
+    /// creating the identity when no event has named it yet.
+    pub fn apply_snapshot(&mut self, snapshot: &IdentitySnapshot) {
+        self.stats.snapshots += 1;
+        let config = &self.config;
+        let state = self
+            .identities
+            .entry(snapshot.identity.clone())
+            .or_insert_with(|| new_state(snapshot));
+        merge(state, snapshot, config.inventory.max_credentials);
+        assign_owner(&config.inventory, state);
+        state.inventory_dirty = true;
+    }
+}
+
+fn new_state(snapshot: &IdentitySnapshot) -> IdentityState {
+    let (kind, reason) = match snapshot.kind {
+        Some(kind) => (kind, format!("{} states kind {kind}", snapshot.source)),
+        None if snapshot.identity.as_str().contains(":role/") => (
+            IdentityKind::NonHuman,
+            format!("IAM role, so far seen only in {}", snapshot.source),
+        ),
+        None => (
+            IdentityKind::Human,
+            format!(
+                "IAM user, so far seen only in {} and taken for a person until its events say otherwise",
+                snapshot.source
+            ),
+        ),
+    };
+    let mut state = IdentityState::new(
+        snapshot.identity.clone(),
+        snapshot.name.clone(),
+        kind,
+        reason,
+    );
+    if kind == IdentityKind::NonHuman {
+        state.nhi_type = snapshot.nhi_type.or(Some(NhiType::Role));
+    }
+    state
+}
+
+fn merge(state: &mut IdentityState, snapshot: &IdentitySnapshot, max_credentials: usize) {
+    let newest = state
+        .posture
+        .snapshot_as_of
+        .is_none_or(|known| snapshot.as_of >= known);
+    if let Some(kind) = snapshot.kind
+        && kind != state.kind
+        && newest
+    {
+        state.kind = kind;
+        state.kind_reason = format!("{} states kind {kind}", snapshot.source);
+        state.nhi_type = snapshot.nhi_type.or(state.nhi_type);
+    }
+    if state.account.is_none() {
+        state.account.clone_from(&snapshot.account);
+    }
+    if state.arn.is_none() {
+        state.arn.clone_from(&snapshot.arn);
+    }
+    if let Some(created) = snapshot.created_at
+        && state.created_at.is_none_or(|known| created < known)
+    {
+        state.created_at = Some(created);
+    }
+    if state.created_by.is_none() {
+        state.created_by.clone_from(&snapshot.created_by);
+    }
+    if !state.posture.sources.contains(&snapshot.source) {
+        state.posture.sources.push(snapshot.source.clone());
+    }
+
+    if newest {
+        state.posture.snapshot_as_of = Some(snapshot.as_of);
+        if let Some(owner) = &snapshot.owner {
+            state.posture.owner = Some(owner.clone());
+            state.posture.owner_source = Some(snapshot.source.clone());
+        }
+        if !snapshot.tags.is_empty() {
+            state.posture.tags.clone_from(&snapshot.tags);
+        }
+        if let Some(enabled) = snapshot.enabled {
+            state.posture.enabled = enabled;
+        }
+        if snapshot.mfa_active.is_some() {
+            state.posture.mfa_active = snapshot.mfa_active;
+        }
+        if let Some(level) = snapshot.privilege {
+            state.posture.privilege = level;
+            state.posture.privilege_reason = snapshot
+                .privilege_reason
+                .clone()
+                .unwrap_or_else(|| format!("{} states {}", snapshot.source, level.as_str()));
+        }
+    }
+    for credential in &snapshot.credentials {
+        merge_credential(state, credential, snapshot, newest, max_credentials);
+    }
+}
+
+fn merge_credential(
+    state: &mut IdentityState,
+    reported: &SnapshotCredential,
+    snapshot: &IdentitySnapshot,
+    newest: bool,
+    max_credentials: usize,
+) {
+    let index = find_credential(state, reported);
+    let Some(index) = index else {
+        state.add_credential(new_record(reported), max_credentials);
+        return;
+    };
+    let record = &mut state.credentials[index].record;
+    if record.slot.is_none() {
+        record.slot = reported.slot;
+    }
+    if let Some(used) = reported.last_used
+        && record.last_used.is_none_or(|known| used > known)
+    {
+        record.last_used = Some(used);
+        record
+            .last_used_region
+            .clone_from(&reported.last_used_region);
+        record
+            .last_used_service
+            .clone_from(&reported.last_used_service);
+    }
+    if record.created_at.is_none() {
+        record.created_at = reported.created_at;
+    }
+    // Status and rotation are the snapshot's to say, unless an event
+    // showed the key after the snapshot was taken.
+    let used_after = record.last_used.is_some_and(|used| used > snapshot.as_of);
+    if newest && !used_after {
+        record.status = status(reported).to_owned();
+    }
+    if newest && reported.last_rotated.is_some() {
+        record.last_rotated = reported.last_rotated;
+    }
+}
+
+/// Finds the credential a reported one describes: by id, by report slot, or
+/// an event-seen long-term key whose creation time matches the slot's last
+/// rotation.
+fn find_credential(state: &IdentityState, reported: &SnapshotCredential) -> Option<usize> {
+    let credentials = &state.credentials;
+    if let Some(index) = credentials
+        .iter()
+        .position(|credential| credential.record.id == reported.id)
+    {
+        return Some(index);
+    }
+    let slot = reported.slot?;
+    if let Some(index) = credentials.iter().position(|credential| {
+        credential.record.slot == Some(slot) && credential.record.kind == reported.kind
+    }) {
+        return Some(index);
+    }
+    let rotated = reported.last_rotated?;
+    credentials.iter().position(|credential| {
+        let record = &credential.record;
+        record.kind == "access_key"
+            && record.slot.is_none()
+            && record
+                .created_at
+                .is_some_and(|created| within_tolerance(created, rotated))
+    })
+}
+
+fn within_tolerance(a: EventTime, b: EventTime) -> bool {
+    a.saturating_sub(b).abs() <= SLOT_MATCH_TOLERANCE_MS
+}
+
+fn status(reported: &SnapshotCredential) -> &'static str {
+    if reported.active {
+        "active"
+    } else {
+        "inactive"
+    }
+}
+
+fn new_record(reported: &SnapshotCredential) -> CredentialRecord {
+    CredentialRecord {
+        id: reported.id.clone(),
+        kind: reported.kind.clone(),
+        created_at: reported.created_at,
+        created_by: None,
+        first_used: None,
+        last_used: reported.last_used,
+        use_count: 0,
+        status: status(reported).to_owned(),
+        last_rotated: reported.last_rotated,
+        slot: reported.slot,
+        last_used_region: reported.last_used_region.clone(),
+        last_used_service: reported.last_used_service.clone(),
+    }
+}
+
+/// Ties a long-term key first seen in an event to the identity's only
+/// unbound, active report slot, so the slot's rotation date and the key's
+/// use are one credential. Returns true when a slot was bound.
+pub(crate) fn bind_key_to_slot(state: &mut IdentityState, key: &str) -> bool {
+    let mut unbound = state.credentials.iter_mut().filter(|credential| {
+        let record = &credential.record;
+        record.kind == "access_key"
+            && record.status == "active"
+            && record.slot.is_some()
+            && record.id.starts_with("access_key_")
+    });
+    let (Some(slot), None) = (unbound.next(), unbound.next()) else {
+        return false;
+    };
+    slot.record.id = key.to_owned();
+    true
+}
