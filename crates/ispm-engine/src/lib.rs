@@ -11,6 +11,7 @@
 
 mod attack;
 mod config;
+mod consumers;
 mod detectors;
 mod engine;
 mod owner;
@@ -20,6 +21,7 @@ mod privilege_level;
 mod snapshot;
 mod state;
 mod suppression;
+mod usage;
 mod useragent;
 
 pub use config::{

@@ -216,6 +216,8 @@ fn new_record(reported: &SnapshotCredential) -> CredentialRecord {
         slot: reported.slot,
         last_used_region: reported.last_used_region.clone(),
         last_used_service: reported.last_used_service.clone(),
+        consumers: Vec::new(),
+        consumers_truncated: false,
     }
 }
 

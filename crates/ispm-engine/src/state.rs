@@ -7,9 +7,9 @@
 use std::collections::VecDeque;
 use std::hash::{BuildHasher, Hasher};
 
+use crate::consumers::Consumers;
 use ispm_model::{
-    ConsumerRecord, CredentialRecord, EventTime, IdentityId, IdentityKind, InventoryRecord,
-    NhiType, PrivilegeLevel,
+    CredentialRecord, EventTime, IdentityId, IdentityKind, InventoryRecord, NhiType, PrivilegeLevel,
 };
 
 /// A capped set of value hashes with the time each was first seen.
@@ -178,18 +178,8 @@ impl Default for PostureFacts {
 #[derive(Clone, Debug)]
 pub(crate) struct CredentialState {
     pub record: CredentialRecord,
-}
-
-#[derive(Clone, Debug)]
-pub(crate) struct Consumer {
-    pub attribute: &'static str,
-    /// Hash of the value, so a known consumer is found without building its
-    /// text.
-    pub hash: u64,
-    pub value: String,
-    pub count: u64,
-    pub first_seen: EventTime,
-    pub last_seen: EventTime,
+    /// Who used this long-term credential: what breaks when it is rotated.
+    pub consumers: Consumers,
 }
 
 /// The engine's state of one identity.
@@ -209,8 +199,7 @@ pub(crate) struct IdentityState {
     pub created_at: Option<EventTime>,
     pub created_event: Option<String>,
     pub credentials: Vec<CredentialState>,
-    pub consumers: Vec<Consumer>,
-    pub consumers_truncated: bool,
+    pub consumers: Consumers,
     pub via_roles: Vec<String>,
     /// Posture facts from snapshots, owner maps and privilege-changing events.
     pub posture: PostureFacts,
@@ -251,8 +240,7 @@ impl IdentityState {
             created_at: None,
             created_event: None,
             credentials: Vec::new(),
-            consumers: Vec::new(),
-            consumers_truncated: false,
+            consumers: Consumers::default(),
             via_roles: Vec::new(),
             posture: PostureFacts::default(),
             seen_networks: SeenValues::default(),
@@ -268,56 +256,6 @@ impl IdentityState {
             inventory_dirty: true,
             inventory_published_at: None,
         }
-    }
-
-    /// Records a consumer (source, user agent, region) of this identity,
-    /// identified by the hash of its value; `value` builds the text only for
-    /// a new consumer. Returns true when the consumer is new.
-    pub fn record_consumer(
-        &mut self,
-        attribute: &'static str,
-        hash: u64,
-        value: impl FnOnce() -> String,
-        time: EventTime,
-        cap: usize,
-    ) -> bool {
-        if let Some(consumer) = self
-            .consumers
-            .iter_mut()
-            .find(|consumer| consumer.hash == hash && consumer.attribute == attribute)
-        {
-            consumer.count += 1;
-            consumer.last_seen = consumer.last_seen.max(time);
-            return false;
-        }
-        let same_attribute = self
-            .consumers
-            .iter()
-            .filter(|consumer| consumer.attribute == attribute)
-            .count();
-        if same_attribute >= cap {
-            // Drop the least recently seen consumer of this attribute.
-            if let Some(oldest) = self
-                .consumers
-                .iter()
-                .enumerate()
-                .filter(|(_, consumer)| consumer.attribute == attribute)
-                .min_by_key(|(_, consumer)| consumer.last_seen)
-                .map(|(index, _)| index)
-            {
-                self.consumers.remove(oldest);
-                self.consumers_truncated = true;
-            }
-        }
-        self.consumers.push(Consumer {
-            attribute,
-            hash,
-            value: value(),
-            count: 1,
-            first_seen: time,
-            last_seen: time,
-        });
-        true
     }
 
     pub fn credential_mut(&mut self, id: &str) -> Option<&mut CredentialState> {
@@ -345,27 +283,13 @@ impl IdentityState {
                 self.credentials.remove(index);
             }
         }
-        self.credentials.push(CredentialState { record });
+        self.credentials.push(CredentialState {
+            record,
+            consumers: Consumers::default(),
+        });
     }
 
     pub fn inventory_record(&self) -> InventoryRecord {
-        let mut consumers: Vec<ConsumerRecord> = self
-            .consumers
-            .iter()
-            .map(|consumer| ConsumerRecord {
-                attribute: consumer.attribute.to_owned(),
-                value: consumer.value.clone(),
-                count: consumer.count,
-                first_seen: consumer.first_seen,
-                last_seen: consumer.last_seen,
-            })
-            .collect();
-        consumers.sort_by(|a, b| {
-            a.attribute
-                .cmp(&b.attribute)
-                .then(b.count.cmp(&a.count))
-                .then(a.value.cmp(&b.value))
-        });
         InventoryRecord {
             identity: self.id.clone(),
             name: self.name.clone(),
@@ -383,11 +307,15 @@ impl IdentityState {
             credentials: self
                 .credentials
                 .iter()
-                .map(|credential| credential.record.clone())
+                .map(|credential| CredentialRecord {
+                    consumers: credential.consumers.to_records(),
+                    consumers_truncated: credential.consumers.truncated,
+                    ..credential.record.clone()
+                })
                 .collect(),
-            consumers,
+            consumers: self.consumers.to_records(),
             via_roles: self.via_roles.clone(),
-            consumers_truncated: self.consumers_truncated,
+            consumers_truncated: self.consumers.truncated,
             owner: self.posture.owner.clone(),
             owner_source: self.posture.owner_source.clone(),
             tags: self.posture.tags.clone(),

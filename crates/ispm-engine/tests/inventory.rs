@@ -248,3 +248,43 @@ fn deleted_identity_is_disabled() {
     engine.apply_fact(&fact, &event, &mut Vec::new());
     assert!(!record(&engine, "old").enabled);
 }
+
+#[test]
+fn rotation_impact_lists_recent_key_consumers() {
+    let mut engine = Engine::new(EngineConfig::default());
+    let mut old = user_event("erin", "s3.amazonaws.com", "ListBuckets", 0);
+    old.actor.access_key_id = Some("AKIAERIN".to_owned());
+    old.origin.user_agent = Some("legacy-batch/1.0".to_owned());
+    let mut recent = user_event("erin", "dynamodb.amazonaws.com", "GetItem", 40 * 86_400);
+    recent.actor.access_key_id = Some("AKIAERIN".to_owned());
+    recent.origin.user_agent = Some("payments-api/3.2".to_owned());
+    let mut session = user_event(
+        "erin",
+        "sts.amazonaws.com",
+        "GetCallerIdentity",
+        40 * 86_400,
+    );
+    session.actor.access_key_id = Some("ASIASESSION".to_owned());
+    process(&mut engine, &[old, recent, session]);
+
+    let erin = record(&engine, "erin");
+    let impact = erin
+        .rotation_impact("AKIAERIN", at(41 * 86_400), 30)
+        .expect("key known");
+    let agents: Vec<&str> = impact
+        .consumers
+        .iter()
+        .filter(|consumer| consumer.attribute == "user_agent")
+        .map(|consumer| consumer.value.as_str())
+        .collect();
+    assert_eq!(agents, ["payments-api/3.2"]);
+    assert!(impact.older_consumers >= 1, "{impact:?}");
+    assert_eq!(impact.last_used, Some(at(40 * 86_400)));
+
+    let session = erin
+        .rotation_impact("ASIASESSION", at(41 * 86_400), 30)
+        .expect("session key known");
+    assert!(session.consumers.is_empty());
+    assert!(session.note.contains("expires"));
+    assert!(erin.rotation_impact("AKIAUNKNOWN", at(0), 30).is_none());
+}

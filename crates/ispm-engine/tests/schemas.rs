@@ -252,6 +252,14 @@ fn full_inventory_record() -> InventoryRecord {
             slot: Some(1),
             last_used_region: Some("eu-west-1".to_owned()),
             last_used_service: Some("s3".to_owned()),
+            consumers: vec![ConsumerRecord {
+                attribute: "user_agent".to_owned(),
+                value: "aws-cli/2.13.0".to_owned(),
+                count: 41,
+                first_seen: time(1_700_000_100_000),
+                last_seen: time(1_700_000_900_000),
+            }],
+            consumers_truncated: true,
         }],
         consumers: vec![ConsumerRecord {
             attribute: "source".to_owned(),

@@ -128,6 +128,13 @@ pub struct CredentialRecord {
     pub last_used_region: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_used_service: Option<String>,
+    /// Who used this long-term credential (source, user agent, region,
+    /// service): what breaks when it is rotated. Empty for session keys.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub consumers: Vec<ConsumerRecord>,
+    /// True when this credential's consumer list reached its cap.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub consumers_truncated: bool,
 }
 
 /// One consumer of an identity: a source address, user agent or region that

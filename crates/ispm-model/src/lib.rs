@@ -11,6 +11,7 @@ mod finding;
 mod identity;
 mod inventory;
 mod posture;
+mod rotation;
 mod snapshot;
 mod time;
 
@@ -26,6 +27,7 @@ pub use finding::{
 pub use identity::{IdentityId, IdentityKind, NhiType};
 pub use inventory::{ConsumerRecord, CredentialRecord, InventoryRecord, PrivilegeLevel};
 pub use posture::{Hygiene, IdentityPosture, PostureSummary, RiskFactor};
+pub use rotation::RotationImpact;
 pub use snapshot::{
     IdentitySnapshot, SOURCE_CREDENTIAL_REPORT, SOURCE_INVENTORY_JSON, SnapshotCredential,
 };
