@@ -3,6 +3,7 @@
 //! [`DeadLetter`](ispm_model::DeadLetter)s out.
 //!
 //! Only AWS CloudTrail is supported so far, through [`CloudTrailDecoder`].
+//! Identity snapshots are read by [`decode_snapshot`] (see below).
 //! Input helpers ([`read_input`], [`read_stdin`], [`walk_inputs`]) turn files,
 //! folders and stdin into decompressed documents.
 //!
@@ -77,6 +78,29 @@
 //! credentials (`ec2RoleDelivery`), when Lambda invoked them, or when the
 //! user agent names the Lambda or ECS runtime.
 
+//!
+//! # Identity snapshots
+//!
+//! A snapshot is what a configuration export records about an identity at
+//! one time: credentials, MFA, owner, privilege. [`detect_snapshot`] tells
+//! the two formats apart from other input, and [`decode_snapshot`] turns
+//! them into [`IdentitySnapshot`](ispm_model::IdentitySnapshot)s:
+//!
+//! - [`SnapshotFormat::CredentialReport`]: the AWS IAM credential report
+//!   CSV, one row per IAM user plus `<root_account>`.
+//! - [`SnapshotFormat::InventoryJson`]: the `ispm.inventory.v1` JSON
+//!   document for any other source, described field by field in
+//!   `schemas/inventory-snapshot.schema.json`.
+//!
+//! Snapshot ids are the canonical ids of the table above, so a snapshot and
+//! the events of the same identity merge: `aws:ACCOUNT:user/NAME` with the
+//! IAM path of the ARN dropped, `aws:ACCOUNT:role/NAME` and
+//! `aws:ACCOUNT:root`. A `.csv.gz` is gunzipped by [`read_input`] like any
+//! other input, because gzip is recognised by its magic bytes.
+//!
+//! A bad row or identity becomes one [`SnapshotError`] and the others still
+//! decode. [`SnapshotError`] lists the error reasons.
+
 mod cloudtrail;
 mod config;
 mod error;
@@ -84,6 +108,7 @@ mod framing;
 mod input;
 mod item;
 mod patterns;
+mod snapshot;
 mod walk;
 
 pub use cloudtrail::CloudTrailDecoder;
@@ -91,4 +116,8 @@ pub use config::{DEFAULT_MAX_RECORD_BYTES, DecoderConfig};
 pub use error::DecodeError;
 pub use input::{InputRead, read_input, read_stdin};
 pub use item::{EXCERPT_MAX_BYTES, Item};
+pub use snapshot::{
+    SnapshotBatch, SnapshotError, SnapshotFormat, SnapshotLocation, VALUE_EXCERPT_MAX_BYTES,
+    decode_snapshot, detect_snapshot,
+};
 pub use walk::walk_inputs;
