@@ -3,12 +3,12 @@
 //!
 //! `schemas/inventory-snapshot.schema.json` documents every field, and the
 //! tests check that the schema and this decoder accept and reject the same
-//! fixtures. They differ in a few places. The decoder takes `null` for an
-//! optional field as if the field were absent, where the schema rejects it.
-//! The decoder also rejects an `arn` from which no id can be derived (when
-//! `id` is missing) and an identity with no `as_of` anywhere, which the
-//! schema cannot express, and it parses only the timestamps that
-//! [`EventTime::parse_rfc3339`] reads.
+//! fixtures. The known differences: the decoder takes `null` for an optional
+//! field as if the field were absent, where the schema rejects it. It
+//! accepts a space between date and time, as [`EventTime::parse_rfc3339`]
+//! does, where the schema requires `T` or `t`. And it rejects a key given
+//! twice and an identity with no `as_of` anywhere, which the schema cannot
+//! express.
 
 mod credential;
 mod document;
