@@ -22,8 +22,8 @@ const MAX_HEADER_LINE_BYTES: usize = 4096;
 ///   `ispm.inventory.v1`. Top-level keys are read in order until `format`,
 ///   and reading stops at the first key the inventory format does not
 ///   define. So a CloudTrail file costs one key, and only an inventory that
-///   puts `identities` before `format` is scanned to that key, without
-///   allocating its values.
+///   puts `identities` before `format` is scanned to that key, skipping the
+///   values without building them.
 pub fn detect_snapshot(bytes: &[u8]) -> Option<SnapshotFormat> {
     let body = strip_bom(bytes);
     let start = body.iter().position(|byte| !byte.is_ascii_whitespace())?;

@@ -4,7 +4,7 @@ use csv::ByteRecord;
 use ispm_model::{EventTime, IdentityId, IdentityKind};
 
 use super::header::{Column, Header, SLOTS, header_text};
-use crate::snapshot::arn::{IamPrincipalKind, parse_iam_arn};
+use crate::snapshot::arn::{IamPrincipal, IamPrincipalKind, parse_iam_arn};
 use crate::snapshot::error::{SnapshotError, SnapshotLocation, excerpt};
 
 /// Values AWS writes where a column does not apply or nothing was recorded:
@@ -91,7 +91,7 @@ pub(super) fn parse_row(
 
     let arn = fields.text(Column::Arn)?.unwrap_or_default();
     let user = fields.text(Column::User)?;
-    let (identity, name, kind, account) = identify(arn, user, at)?;
+    let principal = identify(arn, user, at)?;
     // Read, so a malformed value is reported, but not kept: the snapshot
     // model has no field for the rotation deadline.
     fields.timestamp(Column::PasswordNextRotation)?;
@@ -108,10 +108,10 @@ pub(super) fn parse_row(
     }
 
     Ok(ReportRow {
-        identity,
-        name,
-        kind,
-        account,
+        identity: principal.identity_id(),
+        name: principal.name.to_owned(),
+        kind: principal.known_kind(),
+        account: principal.account.to_owned(),
         arn: arn.to_owned(),
         created_at: fields.timestamp(Column::UserCreationTime)?,
         password_enabled: fields.activity(Column::PasswordEnabled)?,
@@ -122,15 +122,15 @@ pub(super) fn parse_row(
     })
 }
 
-/// Derives id, name, kind and account from the ARN, as the CloudTrail
-/// decoder does: the root row (`<root_account>`) becomes `aws:ACCOUNT:root`
+/// Returns the IAM principal of a row, named as the CloudTrail decoder
+/// names it. The root row (`<root_account>`) becomes `aws:ACCOUNT:root`
 /// named `root`, and a user becomes `aws:ACCOUNT:user/NAME`. NAME is the
 /// `user` column, which carries no IAM path, else the ARN's last segment.
-fn identify(
-    arn: &str,
-    user: Option<&str>,
+fn identify<'r>(
+    arn: &'r str,
+    user: Option<&'r str>,
     at: SnapshotLocation,
-) -> Result<(IdentityId, String, Option<IdentityKind>, String), SnapshotError> {
+) -> Result<IamPrincipal<'r>, SnapshotError> {
     let invalid_arn = || SnapshotError::InvalidArn {
         at,
         field: Column::Arn.name().to_owned(),
@@ -139,22 +139,11 @@ fn identify(
     };
     let principal = parse_iam_arn(arn).ok_or_else(invalid_arn)?;
     match principal.kind {
-        IamPrincipalKind::Root => Ok((
-            principal.identity_id(),
-            principal.name.to_owned(),
-            principal.known_kind(),
-            principal.account.to_owned(),
-        )),
-        IamPrincipalKind::User => {
-            let name = user.unwrap_or(principal.name);
-            let account = principal.account;
-            Ok((
-                IdentityId::new(format!("aws:{account}:user/{name}")),
-                name.to_owned(),
-                None,
-                account.to_owned(),
-            ))
-        }
+        IamPrincipalKind::Root => Ok(principal),
+        IamPrincipalKind::User => Ok(IamPrincipal {
+            name: user.unwrap_or(principal.name),
+            ..principal
+        }),
         IamPrincipalKind::Role => Err(invalid_arn()),
     }
 }
