@@ -40,6 +40,9 @@ pub enum Command {
     /// Run the engine over simulated traffic and write a detection-quality
     /// report (true and false positives per detector, scenarios detected).
     Quality(QualityArgs),
+    /// Write a posture report (report.html, report.json and CSV files) from
+    /// the NDJSON files of `ispm replay --out`.
+    Report(crate::report::ReportArgs),
 }
 
 #[derive(Clone, Debug, clap::Args)]

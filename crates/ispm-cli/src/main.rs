@@ -19,6 +19,7 @@ mod output;
 mod progress;
 mod quality;
 mod replay;
+mod report;
 mod run;
 mod settings;
 mod simulate;
@@ -106,5 +107,6 @@ fn main() -> ExitCode {
             args.config_given = cli.config.is_some();
             quality::quality(&args, &settings)
         }
+        Command::Report(args) => report::report(args),
     }
 }
