@@ -9,6 +9,7 @@
 //! findings and to [`score_identity`] for risk, and feeds the
 //! [`PostureAggregator`].
 
+mod aggregate;
 mod attack;
 mod catalogue;
 mod checks;
@@ -27,6 +28,7 @@ mod validate;
 #[cfg(test)]
 mod test_support;
 
+pub use aggregate::{ORG_SCOPE, PostureAggregator};
 pub use catalogue::PANTHER_RULES;
 pub use config::{
     CustomPolicy, DEFAULT_INACTIVE_DAYS, DEFAULT_KEY_AT_CREATION_WINDOW_SECONDS,
