@@ -3,8 +3,8 @@ use std::path::PathBuf;
 
 use thiserror::Error;
 
-/// A failure that stops the report. Lines that cannot be parsed do not stop
-/// it: they are skipped and listed in [`crate::SkippedLine`]s.
+/// A failure that stops the report. A line that cannot be parsed does not
+/// stop it, because it is skipped and listed as a [`crate::SkippedLine`].
 #[derive(Debug, Error)]
 #[non_exhaustive]
 pub enum ReportError {
