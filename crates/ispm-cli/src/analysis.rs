@@ -3,24 +3,27 @@
 
 use std::path::PathBuf;
 
-use ispm_model::IdentityEvent;
+use ispm_model::EventTime;
 
+use crate::input::Decoded;
 use crate::output::Output;
 use crate::replay;
 use crate::settings::Settings;
 use crate::summary::Summary;
 
-/// Reads, decodes, enriches and sorts the events of `paths` like
-/// `ispm replay`, and prints one line on stderr when records or files were
-/// rejected. Returns `None`, after printing why, when no input could be read.
+/// Reads, decodes, enriches and sorts the events and snapshots of `paths`
+/// like `ispm replay`, and prints one line on stderr when records or files
+/// were rejected. Returns `None`, after printing why, when no input could be
+/// read.
 pub fn read_events(
     command: &str,
     paths: &[PathBuf],
     settings: &Settings,
-) -> Option<Vec<IdentityEvent>> {
+    as_of: Option<EventTime>,
+) -> Option<Decoded> {
     let mut summary = Summary::default();
     let mut output = Output::Discard;
-    let decoded = match replay::load_events(paths, settings, &mut output, &mut summary) {
+    let decoded = match replay::load_events(paths, settings, as_of, &mut output, &mut summary) {
         Ok(decoded) => decoded,
         Err(error) => {
             eprintln!("ispm {command}: {error}");
@@ -40,5 +43,5 @@ pub fn read_events(
             summary.files_failed, summary.records_rejected
         );
     }
-    Some(decoded.events)
+    Some(decoded)
 }

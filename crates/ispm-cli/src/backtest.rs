@@ -83,11 +83,12 @@ pub fn backtest(args: &BacktestArgs) -> ExitCode {
         );
     }
 
-    let Some(events) = analysis::read_events("backtest", &args.paths, &baseline_settings) else {
+    let Some(decoded) = analysis::read_events("backtest", &args.paths, &baseline_settings, None)
+    else {
         return ExitCode::from(EXIT_FAILED);
     };
-    let (_, baseline_findings) = replay::run_engine(baseline_settings.engine, &events);
-    let (_, candidate_findings) = replay::run_engine(candidate_settings.engine, &events);
+    let (_, baseline_findings) = replay::run_engine(baseline_settings.engine, &decoded, None);
+    let (_, candidate_findings) = replay::run_engine(candidate_settings.engine, &decoded, None);
 
     let comparison = compare(
         &args.baseline,

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use ispm_model::EventTime;
 
 /// Identity Security Posture Management: audit logs in, identity inventory
 /// and findings out.
@@ -117,6 +118,20 @@ pub struct ReplayArgs {
     /// printing findings on stdout. The folder is created if missing.
     #[arg(long, short = 'o', value_name = "DIR")]
     pub out: Option<PathBuf>,
+
+    /// Evaluate policies as of this time (RFC 3339, e.g.
+    /// `2026-12-04T00:00:00Z`) instead of the newest input time: time runs
+    /// on to it after the last input, so keys age and stale identities turn
+    /// stale. It is also the time every snapshot in the inputs describes.
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub as_of: Option<EventTime>,
+}
+
+/// Parses an RFC 3339 time for `--as-of`.
+fn parse_time(text: &str) -> Result<EventTime, String> {
+    EventTime::parse_rfc3339(text).map_err(|error| {
+        format!("invalid time {text:?}: {error}; expected RFC 3339, e.g. 2026-12-04T00:00:00Z")
+    })
 }
 
 #[derive(Debug, clap::Args)]
@@ -154,6 +169,20 @@ pub struct ExplainArgs {
     /// findings as OCSF.
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,
+
+    /// Evaluate policies as of this time (RFC 3339), as `ispm replay --as-of`.
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub as_of: Option<EventTime>,
+
+    /// Show the rotation impact of this credential (access key id,
+    /// `console-password` or a credential report slot such as
+    /// `access_key_1`): every consumer seen in the last `--days` days.
+    #[arg(long, value_name = "KEY")]
+    pub credential: Option<String>,
+
+    /// Days of history the rotation impact covers.
+    #[arg(long, value_name = "DAYS", default_value_t = 30)]
+    pub days: u32,
 }
 
 /// Output format of `ispm backtest` and `ispm explain`.

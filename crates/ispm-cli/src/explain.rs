@@ -4,7 +4,9 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use ispm_model::{Finding, IdentityId, InventoryRecord};
+use ispm_model::{
+    EventTime, Finding, IdentityId, IdentityPosture, InventoryRecord, RotationImpact,
+};
 
 use crate::EXIT_FAILED;
 use crate::analysis;
@@ -18,10 +20,10 @@ const SUGGESTIONS: usize = 10;
 /// Runs `ispm explain` and returns its exit code: 1 when no input could be
 /// read, the identity is not in the inputs, or stdout failed.
 pub fn explain(args: &ExplainArgs, settings: &Settings) -> ExitCode {
-    let Some(events) = analysis::read_events("explain", &args.paths, settings) else {
+    let Some(decoded) = analysis::read_events("explain", &args.paths, settings, args.as_of) else {
         return ExitCode::from(EXIT_FAILED);
     };
-    let (engine, findings) = replay::run_engine(settings.engine.clone(), &events);
+    let (engine, findings) = replay::run_engine(settings.engine.clone(), &decoded, args.as_of);
 
     let id = IdentityId::new(args.identity.as_str());
     let Some(record) = engine.inventory(&id) else {
@@ -42,10 +44,41 @@ pub fn explain(args: &ExplainArgs, settings: &Settings) -> ExitCode {
         .collect();
     findings.sort_by(|a, b| a.first_seen.cmp(&b.first_seen).then(a.uid.cmp(&b.uid)));
 
+    let now = args
+        .as_of
+        .or_else(|| engine.latest_time())
+        .unwrap_or(EventTime::from_millis(0));
+    let posture = engine.identity_posture(&id, now);
+    let impact = match &args.credential {
+        Some(credential) => match record.rotation_impact(credential, now, args.days) {
+            Some(impact) => Some(impact),
+            None => {
+                let known: Vec<&str> = record.credentials.iter().map(|c| c.id.as_str()).collect();
+                eprintln!(
+                    "ispm explain: credential `{credential}` not found for {}; known credentials: {}",
+                    record.identity,
+                    if known.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        known.join(", ")
+                    }
+                );
+                return ExitCode::from(EXIT_FAILED);
+            }
+        },
+        None => None,
+    };
+    let explained = Explained {
+        record: &record,
+        posture: posture.as_ref(),
+        impact: impact.as_ref(),
+        findings: &findings,
+    };
+
     let mut stdout = std::io::stdout().lock();
     let written = match args.format {
-        ReportFormat::Text => render_text(&record, &findings, &mut stdout),
-        ReportFormat::Json => render_json(&record, &findings, &mut stdout),
+        ReportFormat::Text => render_text(&explained, &mut stdout),
+        ReportFormat::Json => render_json(&explained, &mut stdout),
     };
     match written.and_then(|()| stdout.flush()) {
         Ok(()) => ExitCode::SUCCESS,
@@ -73,27 +106,96 @@ fn closest_ids<'a>(query: &str, ids: &'a [IdentityId]) -> Vec<&'a IdentityId> {
     }
 }
 
-fn render_json(
-    record: &InventoryRecord,
-    findings: &[Finding],
-    out: &mut impl Write,
-) -> std::io::Result<()> {
-    let ocsf: Vec<serde_json::Value> = findings.iter().map(Finding::to_ocsf).collect();
-    let report = serde_json::json!({ "inventory": record, "findings": ocsf });
+/// Everything `ispm explain` prints about one identity.
+struct Explained<'a> {
+    record: &'a InventoryRecord,
+    posture: Option<&'a IdentityPosture>,
+    impact: Option<&'a RotationImpact>,
+    findings: &'a [Finding],
+}
+
+fn render_json(explained: &Explained<'_>, out: &mut impl Write) -> std::io::Result<()> {
+    let ocsf: Vec<serde_json::Value> = explained.findings.iter().map(Finding::to_ocsf).collect();
+    let mut report = serde_json::json!({
+        "inventory": explained.record,
+        "posture": explained.posture,
+        "findings": ocsf,
+    });
+    if let Some(impact) = explained.impact {
+        report["rotation_impact"] = serde_json::json!(impact);
+    }
     serde_json::to_writer_pretty(&mut *out, &report)?;
     writeln!(out)
 }
 
-fn render_text(
-    record: &InventoryRecord,
-    findings: &[Finding],
-    out: &mut impl Write,
-) -> std::io::Result<()> {
-    render_inventory(record, out)?;
+fn render_text(explained: &Explained<'_>, out: &mut impl Write) -> std::io::Result<()> {
+    render_inventory(explained.record, out)?;
+    if let Some(posture) = explained.posture {
+        writeln!(out)?;
+        render_posture(posture, out)?;
+    }
+    if let Some(impact) = explained.impact {
+        writeln!(out)?;
+        render_impact(impact, out)?;
+    }
     writeln!(out)?;
-    writeln!(out, "findings ({})", findings.len())?;
-    for finding in findings {
+    writeln!(out, "findings ({})", explained.findings.len())?;
+    for finding in explained.findings {
         render_finding(finding, out)?;
+    }
+    Ok(())
+}
+
+fn render_posture(posture: &IdentityPosture, out: &mut impl Write) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "risk        {} of 100, priority {:.1}, as of {}",
+        posture.risk_score, posture.priority, posture.as_of
+    )?;
+    for factor in &posture.factors {
+        writeln!(
+            out,
+            "  +{:<3} {:<18} {}",
+            factor.points, factor.factor, factor.detail
+        )?;
+    }
+    if posture.open_violations.is_empty() {
+        writeln!(out, "open policy violations: none")
+    } else {
+        writeln!(
+            out,
+            "open policy violations: {}",
+            posture.open_violations.join(", ")
+        )
+    }
+}
+
+fn render_impact(impact: &RotationImpact, out: &mut impl Write) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "rotation impact of {} ({}, {}), last {} days to {}",
+        impact.credential, impact.kind, impact.status, impact.window_days, impact.as_of
+    )?;
+    writeln!(out, "  {}", impact.note)?;
+    for consumer in &impact.consumers {
+        writeln!(
+            out,
+            "  {} {}: {} uses, last {}",
+            consumer.attribute, consumer.value, consumer.count, consumer.last_seen
+        )?;
+    }
+    if impact.older_consumers > 0 {
+        writeln!(
+            out,
+            "  ({} more consumers last seen before the window)",
+            impact.older_consumers
+        )?;
+    }
+    if impact.truncated {
+        writeln!(
+            out,
+            "  (the consumer list reached its cap; older consumers were dropped)"
+        )?;
     }
     Ok(())
 }
@@ -112,6 +214,32 @@ fn render_inventory(record: &InventoryRecord, out: &mut impl Write) -> std::io::
         record.kind, record.kind_reason
     )?;
     writeln!(out, "account     {}", optional(record.account.as_ref()))?;
+    match (&record.owner, &record.owner_source) {
+        (Some(owner), Some(source)) => writeln!(out, "owner       {owner} (from {source})")?,
+        (Some(owner), None) => writeln!(out, "owner       {owner}")?,
+        _ => writeln!(out, "owner       -")?,
+    }
+    let reason = if record.privilege_reason.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", record.privilege_reason)
+    };
+    writeln!(out, "privilege   {}{reason}", record.privilege.as_str())?;
+    let mfa = match record.mfa_active {
+        Some(true) => "on",
+        Some(false) => "off",
+        None => "unknown",
+    };
+    writeln!(
+        out,
+        "enabled     {}, MFA {mfa}, sources {}",
+        if record.enabled { "yes" } else { "no" },
+        if record.sources.is_empty() {
+            "-".to_owned()
+        } else {
+            record.sources.join(", ")
+        }
+    )?;
     if let Some(arn) = &record.arn {
         writeln!(out, "arn         {arn}")?;
     }
@@ -136,13 +264,15 @@ fn render_inventory(record: &InventoryRecord, out: &mut impl Write) -> std::io::
     for credential in &record.credentials {
         writeln!(
             out,
-            "  {} {} {}, use count {}, first used {}, last used {}",
+            "  {} {} {}, use count {}, first used {}, last used {}, created {}, rotated {}",
             credential.id,
             credential.kind,
             credential.status,
             credential.use_count,
             optional(credential.first_used.as_ref()),
-            optional(credential.last_used.as_ref())
+            optional(credential.last_used.as_ref()),
+            optional(credential.created_at.as_ref()),
+            optional(credential.last_rotated.as_ref())
         )?;
     }
 

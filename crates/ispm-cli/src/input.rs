@@ -1,11 +1,13 @@
 //! Reading and decoding the inputs of `ispm replay`: files, folders and
-//! stdin, each a CloudTrail document, into events and dead letters.
+//! stdin, each a CloudTrail document or an identity snapshot (credential
+//! report, JSON inventory), into events, snapshots and dead letters.
 
 use std::path::{Path, PathBuf};
 
-use ispm_model::{DeadLetter, DeadLetterAction, IdentityEvent};
+use ispm_model::{DeadLetter, DeadLetterAction, EventTime, IdentityEvent, IdentitySnapshot};
 use ispm_sources::{
-    CloudTrailDecoder, DecodeError, InputRead, Item, read_input, read_stdin, walk_inputs,
+    CloudTrailDecoder, DecodeError, InputRead, Item, SnapshotError, decode_snapshot,
+    detect_snapshot, read_input, read_stdin, walk_inputs,
 };
 
 use crate::output::{Output, OutputError};
@@ -18,17 +20,20 @@ const STDIN: &str = "-";
 /// Events and counts from reading the inputs.
 pub struct Decoded {
     pub events: Vec<IdentityEvent>,
+    pub snapshots: Vec<IdentitySnapshot>,
     /// Inputs whose bytes could be read, fully or up to a truncation. Zero
     /// means the run had nothing to work on.
     pub readable_inputs: u64,
 }
 
 /// Reads and decodes every input. Dead letters go to `output` and `summary`
-/// as they come; events are returned for sorting. Bad input never stops the
-/// loop, only a failed output write does.
+/// as they come; events and snapshots are returned for sorting. Bad input
+/// never stops the loop, only a failed output write does. `as_of`, when
+/// given, replaces the time every snapshot describes.
 pub fn read_all(
     paths: &[PathBuf],
     decoder: &CloudTrailDecoder,
+    as_of: Option<EventTime>,
     output: &mut Output,
     summary: &mut Summary,
 ) -> Result<Decoded, OutputError> {
@@ -47,11 +52,12 @@ pub fn read_all(
     let progress = Progress::files(files.len());
     let mut decoded = Decoded {
         events: Vec::new(),
+        snapshots: Vec::new(),
         readable_inputs: 0,
     };
     for file in &files {
         progress.set_message(file.display().to_string());
-        decode_file(file, decoder, output, summary, &mut decoded)?;
+        decode_file(file, decoder, as_of, output, summary, &mut decoded)?;
         progress.inc(1);
     }
     progress.finish();
@@ -61,6 +67,7 @@ pub fn read_all(
 fn decode_file(
     file: &Path,
     decoder: &CloudTrailDecoder,
+    as_of: Option<EventTime>,
     output: &mut Output,
     summary: &mut Summary,
     decoded: &mut Decoded,
@@ -88,6 +95,26 @@ fn decode_file(
     }
 
     let origin = file.display().to_string();
+    if let Some(format) = detect_snapshot(&bytes) {
+        let batch = decode_snapshot(&bytes, format, as_of);
+        summary.snapshots += batch.snapshots.len() as u64;
+        decoded.snapshots.extend(batch.snapshots);
+        for error in batch.errors {
+            summary.records_rejected += 1;
+            record_dead_letter(snapshot_dead_letter(&origin, &error), output, summary)?;
+        }
+        return Ok(());
+    }
+    if is_csv(file) {
+        // Log exports carry CSV side files (labels, indexes); only the
+        // credential report is an input, so other CSV is counted, not
+        // dead-lettered as broken CloudTrail.
+        *summary
+            .skipped
+            .entry("csv_not_a_credential_report")
+            .or_default() += 1;
+        return Ok(());
+    }
     // The decoder's callback cannot return an error, so the first failed
     // write is kept and returned after the document.
     let mut write_error = None;
@@ -113,6 +140,11 @@ fn decode_file(
     write_error.map_or(Ok(()), Err)
 }
 
+fn is_csv(file: &Path) -> bool {
+    let name = file.to_string_lossy().to_ascii_lowercase();
+    name.ends_with(".csv") || name.ends_with(".csv.gz")
+}
+
 fn record_dead_letter(
     dead_letter: DeadLetter,
     output: &mut Output,
@@ -120,6 +152,21 @@ fn record_dead_letter(
 ) -> Result<(), OutputError> {
     summary.add_dead_letter(&dead_letter);
     output.dead_letter(&dead_letter)
+}
+
+/// Builds the dead letter of a snapshot row or identity that could not be
+/// decoded.
+fn snapshot_dead_letter(origin: &str, error: &SnapshotError) -> DeadLetter {
+    DeadLetter {
+        action: DeadLetterAction::Rejected,
+        reason: error.reason().to_owned(),
+        detail: error.to_string(),
+        origin: origin.to_owned(),
+        index: error.location().index(),
+        excerpt: None,
+        size: None,
+        event_id: None,
+    }
 }
 
 /// Builds the dead letter of an input that could not be read, or not to its

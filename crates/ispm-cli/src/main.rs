@@ -24,6 +24,7 @@ mod run;
 mod settings;
 mod simulate;
 mod summary;
+mod timeline;
 
 use std::process::ExitCode;
 

@@ -6,8 +6,9 @@ use std::io::{self, BufWriter, Stdout, Write};
 use std::path::{Path, PathBuf};
 
 use ispm_model::{
-    DeadLetter, Finding, FindingCategory, InventoryRecord, TOPIC_ANOMALY, TOPIC_DEADLETTER,
-    TOPIC_INVENTORY, TOPIC_POLICY,
+    DeadLetter, Finding, FindingCategory, IdentityPosture, InventoryRecord, PostureSummary,
+    TOPIC_ANOMALY, TOPIC_DEADLETTER, TOPIC_INVENTORY, TOPIC_POLICY, TOPIC_POSTURE_IDENTITY,
+    TOPIC_POSTURE_SUMMARY,
 };
 use serde::Serialize;
 
@@ -34,13 +35,15 @@ pub enum Output {
     Discard,
 }
 
-/// `<topic>.ndjson` files in the `--out` folder. All four are created when
+/// `<topic>.ndjson` files in the `--out` folder. All six are created when
 /// the run starts, so a topic without records still has its (empty) file.
 pub struct TopicFiles {
     anomaly: NdjsonFile,
     policy: NdjsonFile,
     inventory: NdjsonFile,
     deadletter: NdjsonFile,
+    posture_identity: NdjsonFile,
+    posture_summary: NdjsonFile,
 }
 
 struct NdjsonFile {
@@ -90,6 +93,8 @@ impl Output {
             policy: NdjsonFile::create(dir, TOPIC_POLICY)?,
             inventory: NdjsonFile::create(dir, TOPIC_INVENTORY)?,
             deadletter: NdjsonFile::create(dir, TOPIC_DEADLETTER)?,
+            posture_identity: NdjsonFile::create(dir, TOPIC_POSTURE_IDENTITY)?,
+            posture_summary: NdjsonFile::create(dir, TOPIC_POSTURE_SUMMARY)?,
         })))
     }
 
@@ -123,6 +128,22 @@ impl Output {
         }
     }
 
+    /// Writes an identity posture; only into a folder.
+    pub fn posture(&mut self, posture: &IdentityPosture) -> Result<(), OutputError> {
+        match self {
+            Output::Stdout(_) | Output::Discard => Ok(()),
+            Output::Folder(files) => files.posture_identity.write(posture),
+        }
+    }
+
+    /// Writes a posture summary; only into a folder.
+    pub fn summary(&mut self, summary: &PostureSummary) -> Result<(), OutputError> {
+        match self {
+            Output::Stdout(_) | Output::Discard => Ok(()),
+            Output::Folder(files) => files.posture_summary.write(summary),
+        }
+    }
+
     /// Flushes every buffered record. Dropping an [`Output`] without this
     /// loses the end of the data and any write error.
     pub fn finish(&mut self) -> Result<(), OutputError> {
@@ -132,6 +153,8 @@ impl Output {
                 files.anomaly.flush()?;
                 files.policy.flush()?;
                 files.inventory.flush()?;
+                files.posture_identity.flush()?;
+                files.posture_summary.flush()?;
                 files.deadletter.flush()
             }
             Output::Discard => Ok(()),

@@ -7,16 +7,16 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use ispm_engine::{Engine, EngineConfig};
-use ispm_model::{Finding, IdentityEvent};
+use ispm_model::{EventTime, Finding, IdentityEvent};
 use ispm_sources::CloudTrailDecoder;
 
 use crate::cli::ReplayArgs;
 use crate::enrichment;
 use crate::input::{self, Decoded};
 use crate::output::{Output, OutputError};
-use crate::progress::Progress;
 use crate::settings::Settings;
 use crate::summary::Summary;
+use crate::timeline::{self, Emitted};
 
 /// Outcome of a replay, which selects the exit code.
 #[derive(Debug, PartialEq, Eq)]
@@ -45,19 +45,35 @@ fn run(
     let mut summary = Summary::default();
 
     let started = Instant::now();
-    let decoded = load_events(&args.paths, settings, output, &mut summary)?;
+    let decoded = load_events(&args.paths, settings, args.as_of, output, &mut summary)?;
     summary.reading = started.elapsed();
 
     let started = Instant::now();
     let mut engine = Engine::new(settings.engine.clone());
-    process(&mut engine, &decoded.events, |finding| {
-        summary.add_finding(&finding);
-        output.finding(&finding)
-    })?;
-    for record in engine.drain_inventory() {
-        summary.inventory_records += 1;
-        output.inventory(&record)?;
-    }
+    timeline::run(
+        &mut engine,
+        &decoded.events,
+        &decoded.snapshots,
+        args.as_of,
+        |emitted| match emitted {
+            Emitted::Finding(finding) => {
+                summary.add_finding(&finding);
+                output.finding(&finding)
+            }
+            Emitted::Inventory(record) => {
+                summary.inventory_records += 1;
+                output.inventory(&record)
+            }
+            Emitted::Posture(posture) => {
+                summary.postures += 1;
+                output.posture(&posture)
+            }
+            Emitted::Summary(posture_summary) => {
+                summary.posture_summaries += 1;
+                output.summary(&posture_summary)
+            }
+        },
+    )?;
     summary.add_identities(&engine.identities());
     output.finish()?;
     summary.processing = started.elapsed();
@@ -75,14 +91,16 @@ fn run(
 
 /// Reads and decodes `paths`, enriches the events and sorts them by event
 /// time, ready for the engine. Dead letters go to `output` and `summary`.
+/// `as_of` replaces the time every snapshot describes.
 pub fn load_events(
     paths: &[PathBuf],
     settings: &Settings,
+    as_of: Option<EventTime>,
     output: &mut Output,
     summary: &mut Summary,
 ) -> Result<Decoded, OutputError> {
     let decoder = CloudTrailDecoder::new(settings.decoder.clone());
-    let mut decoded = input::read_all(paths, &decoder, output, summary)?;
+    let mut decoded = input::read_all(paths, &decoder, as_of, output, summary)?;
     let enricher = enrichment::load(&settings.enrich);
     for event in &mut decoded.events {
         enricher.enrich_event(event);
@@ -91,15 +109,29 @@ pub fn load_events(
     Ok(decoded)
 }
 
-/// Runs sorted `events` through a new engine with `config` and returns the
-/// engine, for its inventory, with every finding in the order raised.
-pub fn run_engine(config: EngineConfig, events: &[IdentityEvent]) -> (Engine, Vec<Finding>) {
+/// Runs decoded inputs through a new engine with `config`, with time run on
+/// to `end` as `ispm replay --as-of` does, and returns the engine, for its
+/// inventory, with every finding (anomalies and policy violations) in the
+/// order raised.
+pub fn run_engine(
+    config: EngineConfig,
+    decoded: &Decoded,
+    end: Option<EventTime>,
+) -> (Engine, Vec<Finding>) {
     let mut engine = Engine::new(config);
     let mut findings = Vec::new();
-    let Ok(()) = process(&mut engine, events, |finding| {
-        findings.push(finding);
-        Ok::<(), Infallible>(())
-    });
+    let Ok(()) = timeline::run(
+        &mut engine,
+        &decoded.events,
+        &decoded.snapshots,
+        end,
+        |emitted| {
+            if let Emitted::Finding(finding) = emitted {
+                findings.push(finding);
+            }
+            Ok::<(), Infallible>(())
+        },
+    );
     (engine, findings)
 }
 
@@ -114,27 +146,4 @@ fn sort_by_event_time(events: &mut [IdentityEvent]) {
             .cmp(&b.time)
             .then_with(|| a.event_id.cmp(&b.event_id))
     });
-}
-
-/// Feeds `events` and their target facts to `engine` and passes each finding
-/// to `sink`, stopping at the first error that `sink` returns.
-fn process<E>(
-    engine: &mut Engine,
-    events: &[IdentityEvent],
-    mut sink: impl FnMut(Finding) -> Result<(), E>,
-) -> Result<(), E> {
-    let progress = Progress::events(events.len());
-    let mut findings: Vec<Finding> = Vec::new();
-    for event in events {
-        engine.process(event, &mut findings);
-        for fact in &event.targets {
-            engine.apply_fact(fact, event, &mut findings);
-        }
-        for finding in findings.drain(..) {
-            sink(finding)?;
-        }
-        progress.inc(1);
-    }
-    progress.finish();
-    Ok(())
 }

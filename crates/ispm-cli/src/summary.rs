@@ -23,6 +23,9 @@ pub struct Summary {
     /// leading bytes were still read and decoded.
     pub files_partly_read: u64,
     pub events: u64,
+    /// Identity snapshots decoded: credential report rows, JSON inventory
+    /// entries.
+    pub snapshots: u64,
     /// Records the decoder rejected (file-level errors not included).
     pub records_rejected: u64,
     /// Documents without identity activity (digest files, Insights records),
@@ -33,6 +36,9 @@ pub struct Summary {
     pub identities_by_kind: BTreeMap<IdentityKind, u64>,
     pub identities: u64,
     pub inventory_records: u64,
+    /// Identity postures and posture summaries written.
+    pub postures: u64,
+    pub posture_summaries: u64,
     /// Findings per detector, indexed like [`Severity::ALL`].
     pub findings: BTreeMap<&'static str, [u64; Severity::ALL.len()]>,
     per_identity: HashMap<IdentityId, IdentityFindings>,

@@ -29,6 +29,11 @@ pub struct EngineConfig {
     /// Detectors to switch off, by id (e.g. `["first_seen"]`). See the
     /// detectors table in README.md for the ids.
     pub disabled_detectors: Vec<String>,
+    /// Posture policies: thresholds, overrides and custom policies,
+    /// `[engine.policies]`. See docs/policies.md.
+    pub policies: ispm_posture::PolicyConfig,
+    /// Risk and posture score weights, `[engine.scoring]`.
+    pub scoring: ispm_posture::ScoringConfig,
 }
 
 impl Default for EngineConfig {
@@ -43,6 +48,8 @@ impl Default for EngineConfig {
             dormancy: DormancyConfig::default(),
             suppressions: Vec::new(),
             disabled_detectors: Vec::new(),
+            policies: ispm_posture::PolicyConfig::default(),
+            scoring: ispm_posture::ScoringConfig::default(),
         }
     }
 }
@@ -75,6 +82,20 @@ impl EngineConfig {
         }
         for (index, rule) in self.suppressions.iter().enumerate() {
             problems.extend(rule.problems(index));
+        }
+        if let Err(errors) = ispm_posture::PolicySet::new(&self.policies) {
+            problems.extend(
+                errors
+                    .iter()
+                    .map(|error| format!("engine.policies: {error}")),
+            );
+        }
+        if let Err(errors) = self.scoring.validate() {
+            problems.extend(
+                errors
+                    .iter()
+                    .map(|error| format!("engine.scoring: {error}")),
+            );
         }
         for (index, rule) in self.inventory.owners.iter().enumerate() {
             if rule.identity.trim().is_empty() || rule.owner.trim().is_empty() {

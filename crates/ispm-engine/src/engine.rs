@@ -1,6 +1,7 @@
 use std::collections::HashMap;
 
 use foldhash::fast::RandomState;
+use ispm_posture::{PolicyConfig, PolicySet};
 
 use ispm_model::{
     CredentialRecord, EventTime, Finding, IdentityEvent, IdentityId, IdentityKind, InventoryRecord,
@@ -10,6 +11,7 @@ use ispm_model::{
 use crate::EngineConfig;
 use crate::detectors::{self, Context};
 use crate::owner::assign_owner;
+use crate::posture::{self, PostureRuntime};
 use crate::privilege_level;
 use crate::state::IdentityState;
 use crate::suppression::{CompiledRule, SuppressionRule};
@@ -24,6 +26,7 @@ pub struct Engine {
     suppressions: Vec<CompiledRule>,
     pub(crate) identities: HashMap<IdentityId, IdentityState, RandomState>,
     pub(crate) stats: EngineStats,
+    pub(crate) posture: PostureRuntime,
 }
 
 /// Counters for the run summary and metrics.
@@ -57,8 +60,14 @@ pub struct IdentitySummary {
 }
 
 impl Engine {
+    /// Builds an engine. Settings must have passed
+    /// [`EngineConfig::validate`]; invalid policy settings fall back to the
+    /// built-in policies with default thresholds so that the engine still
+    /// runs, and are logged by the caller's validation, not here.
     pub fn new(config: EngineConfig) -> Self {
+        let policies = PolicySet::new(&config.policies).unwrap_or_else(|_| builtin_policies());
         Engine {
+            posture: PostureRuntime::new(policies, config.scoring.clone()),
             suppressions: config
                 .suppressions
                 .iter()
@@ -104,6 +113,7 @@ impl Engine {
             state.first_seen = Some(event.time);
         }
         let learned = is_learned(&self.config, state, event.time);
+        let before = findings.len();
 
         let mut ctx = Context {
             config: &self.config,
@@ -115,6 +125,8 @@ impl Engine {
         detectors::run_all(&mut ctx, state, learned);
 
         record_usage(&self.config, state, event);
+        posture::note_anomalies(&mut self.posture, state, &findings[before..]);
+        posture::enqueue_if_changed(&mut self.posture, state);
     }
 
     /// Applies a fact that another identity's event stated about an identity
@@ -235,23 +247,7 @@ impl Engine {
             }
         }
         state.inventory_dirty = true;
-    }
-
-    /// Returns the inventory records that changed since the last call,
-    /// sorted by identity id.
-    pub fn drain_inventory(&mut self) -> Vec<InventoryRecord> {
-        let mut records: Vec<InventoryRecord> = self
-            .identities
-            .values_mut()
-            .filter(|state| state.inventory_dirty)
-            .map(|state| {
-                state.inventory_dirty = false;
-                state.inventory_published_at = state.last_seen;
-                state.inventory_record()
-            })
-            .collect();
-        records.sort_by(|a, b| a.identity.cmp(&b.identity));
-        records
+        posture::enqueue_if_changed(&mut self.posture, state);
     }
 
     /// Returns the current inventory record of one identity.
@@ -339,5 +335,14 @@ fn refresh_identity(state: &mut IdentityState, event: &IdentityEvent) {
     {
         state.via_roles.push(role.clone());
         state.inventory_dirty = true;
+    }
+}
+
+/// Returns the built-in policies with default thresholds.
+fn builtin_policies() -> PolicySet {
+    match PolicySet::new(&PolicyConfig::default()) {
+        Ok(policies) => policies,
+        // The defaults are checked by a unit test of ispm-posture.
+        Err(errors) => unreachable!("default policy settings are invalid: {errors:?}"),
     }
 }

@@ -17,6 +17,7 @@ mod engine;
 mod owner;
 mod payload;
 mod policy_doc;
+mod posture;
 mod privilege_level;
 mod snapshot;
 mod state;
@@ -30,4 +31,5 @@ pub use config::{
 };
 pub use detectors::{DETECTORS, sensitive_rule_ids};
 pub use engine::{Engine, EngineStats, IdentitySummary};
+pub use posture::Flushed;
 pub use suppression::SuppressionRule;

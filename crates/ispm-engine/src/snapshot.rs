@@ -32,6 +32,7 @@ impl Engine {
         merge(state, snapshot, config.inventory.max_credentials);
         assign_owner(&config.inventory, state);
         state.inventory_dirty = true;
+        crate::posture::enqueue_if_changed(&mut self.posture, state);
     }
 }
 

@@ -175,6 +175,20 @@ impl Default for PostureFacts {
     }
 }
 
+/// The policy side of an identity's state.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct PolicyState {
+    /// Set while the identity waits in the flush queue.
+    pub queued: bool,
+    pub open: Vec<ispm_posture::OpenViolation>,
+    /// Recent anomaly findings, oldest first, for the risk score.
+    pub anomalies: Vec<ispm_posture::AnomalyNote>,
+    /// Event time of the pending policy timer.
+    pub due: Option<EventTime>,
+    /// Hash of the last published posture.
+    pub posture_key: Option<u64>,
+}
+
 #[derive(Clone, Debug)]
 pub(crate) struct CredentialState {
     pub record: CredentialRecord,
@@ -203,6 +217,8 @@ pub(crate) struct IdentityState {
     pub via_roles: Vec<String>,
     /// Posture facts from snapshots, owner maps and privilege-changing events.
     pub posture: PostureFacts,
+    /// Open policy violations, recent anomalies and the policy timer.
+    pub policy: PolicyState,
 
     pub seen_networks: SeenValues,
     pub seen_countries: SeenValues,
@@ -243,6 +259,7 @@ impl IdentityState {
             consumers: Consumers::default(),
             via_roles: Vec::new(),
             posture: PostureFacts::default(),
+            policy: PolicyState::default(),
             seen_networks: SeenValues::default(),
             seen_countries: SeenValues::default(),
             seen_asns: SeenValues::default(),

@@ -17,8 +17,8 @@ use apache_avro::Schema as AvroSchema;
 use ispm_engine::{Engine, EngineConfig};
 use ispm_model::{
     ConsumerRecord, CredentialRecord, DeadLetter, DeadLetterAction, EventTime, Finding,
-    IdentityEvent, IdentityId, IdentityKind, InventoryRecord, NhiType, PrivilegeLevel, TargetFact,
-    TargetFactKind,
+    IdentityEvent, IdentityId, IdentityKind, IdentityPosture, InventoryRecord, NhiType,
+    PrivilegeLevel, TargetFact, TargetFactKind,
 };
 use ispm_sources::{CloudTrailDecoder, DecoderConfig, Item, read_input, walk_inputs};
 use jsonschema::Validator;
@@ -108,6 +108,8 @@ struct Replay {
     /// Kafka runtime drains at its commits. So intermediate states are here
     /// too, such as an identity seen only as a target.
     inventory: Vec<InventoryRecord>,
+    /// Every identity posture published by the same flushes.
+    postures: Vec<IdentityPosture>,
 }
 
 fn replay() -> &'static Replay {
@@ -150,12 +152,16 @@ fn run_replay() -> Replay {
     let mut engine = Engine::new(EngineConfig::default());
     let mut findings = Vec::new();
     let mut inventory = Vec::new();
+    let mut postures = Vec::new();
     for event in &events {
         engine.process(event, &mut findings);
         for fact in &event.targets {
             engine.apply_fact(fact, event, &mut findings);
         }
-        inventory.extend(engine.drain_inventory());
+        let flushed = engine.flush(event.time);
+        inventory.extend(flushed.inventory);
+        findings.extend(flushed.findings);
+        postures.extend(flushed.postures);
     }
 
     Replay {
@@ -163,6 +169,7 @@ fn run_replay() -> Replay {
         dead_letters,
         findings,
         inventory,
+        postures,
     }
 }
 
@@ -529,6 +536,44 @@ fn every_inventory_record_matches_the_inventory_schema() {
         &validator,
         "ispm.inventory.json",
         records.iter().map(|(label, value)| (label.clone(), value)),
+    );
+}
+
+#[test]
+fn every_identity_posture_matches_its_schema() {
+    let validator = json_validator("ispm.posture.identity.json");
+    let postures: Vec<(String, Value)> = replay()
+        .postures
+        .iter()
+        .map(|posture| {
+            (
+                format!("posture of {}", posture.identity),
+                serde_json::to_value(posture).expect("a posture serializes to JSON"),
+            )
+        })
+        .collect();
+    assert!(!postures.is_empty(), "the replay published no posture");
+    assert_all_valid(
+        &validator,
+        "ispm.posture.identity.json",
+        postures.iter().map(|(label, value)| (label.clone(), value)),
+    );
+}
+
+#[test]
+fn policy_finding_with_controls_matches_the_findings_schema() {
+    let validator = json_validator("ispm.findings.json");
+    let policy: Vec<(String, Value)> = replay()
+        .findings
+        .iter()
+        .filter(|finding| !finding.controls.is_empty())
+        .map(|finding| (finding_label(finding), finding.to_ocsf()))
+        .collect();
+    assert!(!policy.is_empty(), "the replay raised no policy violation");
+    assert_all_valid(
+        &validator,
+        "ispm.findings.json",
+        policy.iter().map(|(label, value)| (label.clone(), value)),
     );
 }
 

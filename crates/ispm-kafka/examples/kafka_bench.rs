@@ -498,6 +498,8 @@ fn settings(options: &Options, raw_topic: &str, suffix: &str) -> RunSettings {
                 findings_policy: format!("bench.findings.policy.{suffix}"),
                 inventory: format!("bench.inventory.{suffix}"),
                 deadletter: format!("bench.deadletter.{suffix}"),
+                posture_identity: format!("bench.posture.identity.{suffix}"),
+                posture_summary: format!("bench.posture.summary.{suffix}"),
             },
             ..KafkaConfig::default()
         },

@@ -7,7 +7,10 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
 use ispm_engine::EngineConfig;
-use ispm_model::{TOPIC_ANOMALY, TOPIC_DEADLETTER, TOPIC_INVENTORY, TOPIC_POLICY};
+use ispm_model::{
+    TOPIC_ANOMALY, TOPIC_DEADLETTER, TOPIC_INVENTORY, TOPIC_POLICY, TOPIC_POSTURE_IDENTITY,
+    TOPIC_POSTURE_SUMMARY,
+};
 use ispm_sources::DecoderConfig;
 use serde::{Deserialize, Serialize};
 
@@ -154,6 +157,10 @@ pub enum DecoderKind {
     /// AWS CloudTrail: single records, `{"Records": [...]}` documents as
     /// delivered to S3, or EventBridge envelopes.
     Cloudtrail,
+    /// Identity snapshots, one document per message: the AWS IAM credential
+    /// report CSV or an `ispm.inventory.v1` JSON document. A snapshot topic
+    /// cannot be keyed by identity, because one document names many.
+    Snapshot,
 }
 
 impl DecoderKind {
@@ -162,6 +169,7 @@ impl DecoderKind {
     pub fn as_str(self) -> &'static str {
         match self {
             DecoderKind::Cloudtrail => "cloudtrail",
+            DecoderKind::Snapshot => "snapshot",
         }
     }
 }
@@ -180,6 +188,13 @@ pub struct TopicNames {
     pub inventory: String,
     /// Records that could not be processed. Default `ispm.deadletter`.
     pub deadletter: String,
+    /// Identity risk and its factors, compacted, keyed by identity id,
+    /// published when it changes. Default `ispm.posture.identity`.
+    pub posture_identity: String,
+    /// Posture scores per scope (`org`, `account:ID`, `owner:NAME`) of the
+    /// identities of one events partition, keyed by `SCOPE@PARTITION`.
+    /// Default `ispm.posture.summary`.
+    pub posture_summary: String,
 }
 
 /// Settings of the health and metrics HTTP endpoint.
@@ -256,19 +271,23 @@ impl Default for TopicNames {
             findings_policy: TOPIC_POLICY.to_owned(),
             inventory: TOPIC_INVENTORY.to_owned(),
             deadletter: TOPIC_DEADLETTER.to_owned(),
+            posture_identity: TOPIC_POSTURE_IDENTITY.to_owned(),
+            posture_summary: TOPIC_POSTURE_SUMMARY.to_owned(),
         }
     }
 }
 
 impl TopicNames {
     /// Returns every output topic with its setting name, events topic first.
-    pub fn all(&self) -> [(&'static str, &str); 5] {
+    pub fn all(&self) -> [(&'static str, &str); 7] {
         [
             ("kafka.topics.events", &self.events),
             ("kafka.topics.findings_anomaly", &self.findings_anomaly),
             ("kafka.topics.findings_policy", &self.findings_policy),
             ("kafka.topics.inventory", &self.inventory),
             ("kafka.topics.deadletter", &self.deadletter),
+            ("kafka.topics.posture_identity", &self.posture_identity),
+            ("kafka.topics.posture_summary", &self.posture_summary),
         ]
     }
 }
@@ -355,6 +374,12 @@ impl KafkaConfig {
             } else if outputs.contains(input.topic.as_str()) {
                 problems.push(format!(
                     "input topic {:?} is also an output topic; the runtime would read its own output",
+                    input.topic
+                ));
+            }
+            if input.decoder == DecoderKind::Snapshot && input.keyed_by_identity {
+                problems.push(format!(
+                    "kafka.inputs topic {:?}: a snapshot topic cannot be keyed_by_identity, because one document names many identities",
                     input.topic
                 ));
             }

@@ -8,13 +8,18 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use ::metrics::Counter;
-use ispm_model::{DeadLetterAction, IdentityEvent};
-use ispm_sources::{CloudTrailDecoder, DecoderConfig, InputRead, Item};
+use ispm_model::{DeadLetter, DeadLetterAction, IdentityEvent};
+use ispm_sources::{
+    CloudTrailDecoder, DecoderConfig, InputRead, Item, SnapshotBatch, decode_snapshot,
+    detect_snapshot,
+};
 
 use crate::config::{DecoderKind, KafkaConfig};
 use crate::deadletter::DeadLetters;
 use crate::metrics;
-use crate::record::{HEADER_FACT_INDEX, HEADER_ROUTE, InputRecord, OutputRecord, ROUTE_FACT};
+use crate::record::{
+    HEADER_FACT_INDEX, HEADER_ROUTE, InputRecord, OutputRecord, ROUTE_FACT, ROUTE_SNAPSHOT,
+};
 use crate::report::Counters;
 use crate::stage::Processor;
 use crate::topics::OutputTopics;
@@ -35,6 +40,7 @@ pub(crate) struct MessageDecoder {
     max_record_bytes: usize,
     dead_letters: DeadLetters,
     counters: Arc<Counters>,
+    events_topic: Arc<str>,
 }
 
 /// The decoder of an input topic and its counters.
@@ -79,6 +85,7 @@ impl MessageDecoder {
                 config.max_message_bytes,
             ),
             counters,
+            events_topic: Arc::clone(&topics.events),
         }
     }
 
@@ -129,16 +136,23 @@ impl MessageDecoder {
 
         let origin = record.origin();
         let mut items = Vec::new();
-        if payload.starts_with(&GZIP_MAGIC) {
+        let gunzipped;
+        let bytes = if payload.starts_with(&GZIP_MAGIC) {
             // NOTE: the decompressed size is not capped; see InputRead.
             let read = InputRead::from_bytes(&origin, payload.to_vec());
             if let Some(error) = read.error {
                 self.reject(record, payload, error.reason, error.detail, outputs);
             }
-            self.decode_bytes(kind, &origin, &read.bytes, &mut items);
+            gunzipped = read.bytes;
+            &gunzipped[..]
         } else {
-            self.decode_bytes(kind, &origin, payload, &mut items);
+            payload
+        };
+        if kind == DecoderKind::Snapshot {
+            self.decode_snapshots(record, payload, bytes, input, outputs);
+            return;
         }
+        self.decode_bytes(kind, &origin, bytes, &mut items);
 
         let events = items
             .iter()
@@ -185,6 +199,69 @@ impl MessageDecoder {
                 self.cloudtrail
                     .decode_document(origin, bytes, &mut |item| items.push(item))
             }
+            // Snapshots take their own path in `decode`.
+            DecoderKind::Snapshot => {}
+        }
+    }
+
+    /// Decodes a snapshot document and writes each identity's snapshot to
+    /// the events topic, keyed by the identity and marked with
+    /// [`ROUTE_SNAPSHOT`]; rows or identities that fail become JSON dead
+    /// letters, and a document that is neither format is rejected whole.
+    fn decode_snapshots(
+        &self,
+        record: &InputRecord,
+        payload: &[u8],
+        bytes: &[u8],
+        input: &InputDecoder,
+        outputs: &mut Vec<OutputRecord>,
+    ) {
+        let Some(format) = detect_snapshot(bytes) else {
+            let detail = "message is neither an IAM credential report (CSV with user and arn \
+                          columns) nor an ispm.inventory.v1 JSON document"
+                .to_owned();
+            self.reject(record, payload, "unknown_snapshot_format", detail, outputs);
+            return;
+        };
+        let SnapshotBatch { snapshots, errors } = decode_snapshot(bytes, format, None);
+        input.decoded.increment(snapshots.len() as u64);
+        Counters::add(&self.counters.events_decoded, snapshots.len() as u64);
+        for snapshot in &snapshots {
+            match serde_json::to_vec(snapshot) {
+                Ok(json) => outputs.push(OutputRecord {
+                    topic: Arc::clone(&self.events_topic),
+                    key: Some(snapshot.identity.as_str().as_bytes().to_vec()),
+                    payload: json,
+                    headers: vec![(HEADER_ROUTE, ROUTE_SNAPSHOT.as_bytes().to_vec())],
+                }),
+                Err(error) => {
+                    let detail = format!(
+                        "snapshot of {} could not be serialized: {error}",
+                        snapshot.identity
+                    );
+                    self.reject(record, payload, "serialization_failed", detail, outputs);
+                }
+            }
+        }
+        for error in errors {
+            let letter = DeadLetter {
+                action: DeadLetterAction::Rejected,
+                reason: error.reason().to_owned(),
+                detail: error.to_string(),
+                origin: record.origin(),
+                index: error.location().index(),
+                excerpt: None,
+                size: None,
+                event_id: None,
+            };
+            metrics::dead_lettered(
+                &letter.reason,
+                &record.input.partition,
+                record.input.offset,
+                &letter.detail,
+            );
+            Counters::add(&self.counters.dead_letters, 1);
+            outputs.push(self.dead_letters.json(record, &letter));
         }
     }
 

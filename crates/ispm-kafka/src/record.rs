@@ -14,6 +14,9 @@ use crate::offsets::{InputRef, TopicPartition};
 pub const HEADER_ROUTE: &str = "ispm-route";
 /// Value of [`HEADER_ROUTE`] on a fact copy.
 pub const ROUTE_FACT: &str = "fact";
+/// Value of [`HEADER_ROUTE`] on an identity snapshot (credential report row,
+/// JSON inventory entry) keyed by its identity.
+pub const ROUTE_SNAPSHOT: &str = "snapshot";
 /// Index, in decimal, of the fact in the event's `targets` that a fact copy
 /// carries.
 pub const HEADER_FACT_INDEX: &str = "ispm-fact-index";
@@ -38,6 +41,8 @@ pub(crate) enum Route {
     Event,
     /// Apply `targets[index]` of the event to the target identity.
     Fact(usize),
+    /// Merge an `IdentitySnapshot` into the identity's state.
+    Snapshot,
     /// A route header that cannot be read; the record is dead-lettered.
     Invalid(String),
 }
@@ -88,6 +93,7 @@ fn route_of(message: &BorrowedMessage<'_>) -> Route {
         match header.key {
             HEADER_ROUTE => match header.value {
                 Some(value) if value == ROUTE_FACT.as_bytes() => is_fact = true,
+                Some(value) if value == ROUTE_SNAPSHOT.as_bytes() => return Route::Snapshot,
                 other => {
                     let shown = other.map(String::from_utf8_lossy).unwrap_or_default();
                     return Route::Invalid(format!(

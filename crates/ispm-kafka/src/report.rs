@@ -10,6 +10,7 @@ pub(crate) struct Counters {
     pub events_decoded: AtomicU64,
     pub events_processed: AtomicU64,
     pub facts_applied: AtomicU64,
+    pub snapshots_applied: AtomicU64,
     pub dead_letters: AtomicU64,
     pub skipped: AtomicU64,
     pub findings: AtomicU64,
@@ -28,6 +29,7 @@ impl Counters {
             events_decoded: read(&self.events_decoded),
             events_processed: read(&self.events_processed),
             facts_applied: read(&self.facts_applied),
+            snapshots_applied: read(&self.snapshots_applied),
             dead_letters: read(&self.dead_letters),
             skipped: read(&self.skipped),
             findings: read(&self.findings),
@@ -48,6 +50,8 @@ pub struct RunCounts {
     pub events_processed: u64,
     /// Target facts applied to an engine for their target identity.
     pub facts_applied: u64,
+    /// Identity snapshots merged into an engine.
+    pub snapshots_applied: u64,
     /// Records written to the dead-letter topic.
     pub dead_letters: u64,
     /// Raw messages or records skipped on purpose (digest files, empty messages).

@@ -16,8 +16,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use ::metrics::Counter;
-use ispm_engine::{Engine, EngineConfig};
-use ispm_model::{Finding, IdentityEvent};
+use ispm_engine::{Engine, EngineConfig, Flushed};
+use ispm_model::{EventTime, Finding, IdentityEvent, IdentitySnapshot};
 
 use crate::decode_stage::{MessageDecoder, event_records};
 use crate::metrics;
@@ -34,6 +34,9 @@ struct PartitionEngine {
     /// The newest record of each topic-partition that fed this engine in the
     /// current batch.
     batch_inputs: HashMap<TopicPartition, i64>,
+    /// The newest event or snapshot time this engine has seen: the time its
+    /// policies are evaluated at.
+    watermark: Option<EventTime>,
 }
 
 pub(crate) struct StatefulProcessor {
@@ -67,19 +70,22 @@ impl StatefulProcessor {
     }
 
     /// Returns the engine of the record's partition, creating an empty one
-    /// on its first record, and notes the record as a batch input.
-    fn engine_for(&mut self, input: &InputRef) -> &mut Engine {
+    /// on its first record, notes the record as a batch input and moves the
+    /// engine's watermark to `time`.
+    fn engine_for(&mut self, input: &InputRef, time: EventTime) -> &mut Engine {
         let partition = input.partition.partition;
         let engine = self.engines.entry(partition).or_insert_with(|| {
             tracing::info!(partition, "engine created with empty state");
             PartitionEngine {
                 engine: Engine::new(self.engine_config.clone()),
                 batch_inputs: HashMap::new(),
+                watermark: None,
             }
         });
         engine
             .batch_inputs
             .insert(input.partition.clone(), input.offset);
+        engine.watermark = Some(engine.watermark.map_or(time, |known| known.max(time)));
         &mut engine.engine
     }
 
@@ -94,6 +100,10 @@ impl StatefulProcessor {
             Counters::add(&self.counters.skipped, 1);
             return;
         };
+        if record.route == Route::Snapshot {
+            self.apply_snapshot(record, payload, outputs);
+            return;
+        }
         let event: IdentityEvent = match serde_json::from_slice(payload) {
             Ok(event) => event,
             Err(error) => {
@@ -109,8 +119,11 @@ impl StatefulProcessor {
             Route::Fact(index) => match event.targets.get(*index) {
                 Some(fact) => {
                     let mut findings = std::mem::take(&mut self.findings);
-                    self.engine_for(&record.input)
-                        .apply_fact(fact, &event, &mut findings);
+                    self.engine_for(&record.input, event.time).apply_fact(
+                        fact,
+                        &event,
+                        &mut findings,
+                    );
                     self.processed_facts.increment(1);
                     Counters::add(&self.counters.facts_applied, 1);
                     self.emit_findings(&mut findings, outputs);
@@ -126,6 +139,8 @@ impl StatefulProcessor {
                         .reject(record, payload, "invalid_fact_route", detail, outputs);
                 }
             },
+            // Handled before the event is parsed.
+            Route::Snapshot => {}
             Route::Invalid(detail) => {
                 self.decoder.reject(
                     record,
@@ -146,11 +161,33 @@ impl StatefulProcessor {
         outputs: &mut Vec<OutputRecord>,
     ) {
         let mut findings = std::mem::take(&mut self.findings);
-        self.engine_for(input).process(event, &mut findings);
+        self.engine_for(input, event.time)
+            .process(event, &mut findings);
         self.processed_events.increment(1);
         Counters::add(&self.counters.events_processed, 1);
         self.emit_findings(&mut findings, outputs);
         self.findings = findings;
+    }
+
+    /// Merges an identity snapshot from the events topic into its engine.
+    fn apply_snapshot(
+        &mut self,
+        record: &InputRecord,
+        payload: &[u8],
+        outputs: &mut Vec<OutputRecord>,
+    ) {
+        let snapshot: IdentitySnapshot = match serde_json::from_slice(payload) {
+            Ok(snapshot) => snapshot,
+            Err(error) => {
+                let detail = format!("not an ispm identity snapshot: {error}");
+                self.decoder
+                    .reject(record, payload, "invalid_snapshot", detail, outputs);
+                return;
+            }
+        };
+        self.engine_for(&record.input, snapshot.as_of)
+            .apply_snapshot(&snapshot);
+        Counters::add(&self.counters.snapshots_applied, 1);
     }
 
     fn emit_findings(&self, findings: &mut Vec<Finding>, outputs: &mut Vec<OutputRecord>) {
@@ -204,7 +241,7 @@ impl Processor for StatefulProcessor {
     }
 
     fn end_batch(&mut self, outputs: &mut Vec<(OutputRecord, Vec<InputRef>)>) {
-        for engine in self.engines.values_mut() {
+        for (&partition, engine) in &mut self.engines {
             if engine.batch_inputs.is_empty() {
                 continue;
             }
@@ -213,27 +250,18 @@ impl Processor for StatefulProcessor {
                 .drain()
                 .map(|(partition, offset)| InputRef { partition, offset })
                 .collect();
-            let records = engine.engine.drain_inventory();
-            metrics::inventory_records(records.len() as u64);
-            Counters::add(&self.counters.inventory_records, records.len() as u64);
-            for inventory in records {
-                let payload = match serde_json::to_vec(&inventory) {
-                    Ok(payload) => payload,
-                    Err(error) => {
-                        tracing::error!(identity = %inventory.identity, %error, "inventory record could not be serialized and is lost");
-                        continue;
-                    }
-                };
-                outputs.push((
-                    OutputRecord {
-                        topic: Arc::clone(&self.topics.inventory),
-                        key: Some(inventory.identity.as_str().as_bytes().to_vec()),
-                        payload,
-                        headers: Vec::new(),
-                    },
-                    inputs.clone(),
-                ));
-            }
+            let Some(watermark) = engine.watermark else {
+                continue;
+            };
+            let flushed = engine.engine.flush(watermark);
+            publish_flushed(
+                flushed,
+                partition,
+                &self.topics,
+                &self.counters,
+                &inputs,
+                outputs,
+            );
         }
     }
 
@@ -246,6 +274,64 @@ impl Processor for StatefulProcessor {
                 );
             }
         }
+    }
+}
+
+/// Queues what one flush published, each record waiting for `inputs`.
+fn publish_flushed(
+    flushed: Flushed,
+    partition: i32,
+    topics: &OutputTopics,
+    counters: &Counters,
+    inputs: &[InputRef],
+    outputs: &mut Vec<(OutputRecord, Vec<InputRef>)>,
+) {
+    let Flushed {
+        inventory,
+        findings,
+        postures,
+        summaries,
+    } = flushed;
+    metrics::inventory_records(inventory.len() as u64);
+    Counters::add(&counters.inventory_records, inventory.len() as u64);
+    let mut push = |topic: &Arc<str>, key: String, payload: Result<Vec<u8>, serde_json::Error>| {
+        match payload {
+            Ok(payload) => outputs.push((
+                OutputRecord {
+                    topic: Arc::clone(topic),
+                    key: Some(key.into_bytes()),
+                    payload,
+                    headers: Vec::new(),
+                },
+                inputs.to_vec(),
+            )),
+            // Model types always serialize; this guards a future field.
+            Err(error) => {
+                tracing::error!(topic = %topic, key, %error, "record could not be serialized and is lost")
+            }
+        }
+    };
+    for record in inventory {
+        let key = record.identity.to_string();
+        push(&topics.inventory, key, serde_json::to_vec(&record));
+    }
+    for finding in findings {
+        metrics::finding(finding.detector);
+        Counters::add(&counters.findings, 1);
+        let key = finding.identity.to_string();
+        let topic = topics.findings(finding.category);
+        push(topic, key, serde_json::to_vec(&finding.to_ocsf()));
+    }
+    for posture in postures {
+        let key = posture.identity.to_string();
+        push(&topics.posture_identity, key, serde_json::to_vec(&posture));
+    }
+    // Each partition's engine summarises its own identities, so the key
+    // names the partition and a consumer of the compacted topic keeps one
+    // summary per scope and partition.
+    for summary in summaries {
+        let key = format!("{}@{partition}", summary.scope);
+        push(&topics.posture_summary, key, serde_json::to_vec(&summary));
     }
 }
 

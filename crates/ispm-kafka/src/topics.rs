@@ -23,6 +23,8 @@ pub(crate) struct OutputTopics {
     pub findings_policy: Arc<str>,
     pub inventory: Arc<str>,
     pub deadletter: Arc<str>,
+    pub posture_identity: Arc<str>,
+    pub posture_summary: Arc<str>,
 }
 
 impl OutputTopics {
@@ -34,6 +36,8 @@ impl OutputTopics {
             findings_policy: Arc::from(names.findings_policy.as_str()),
             inventory: Arc::from(names.inventory.as_str()),
             deadletter: Arc::from(names.deadletter.as_str()),
+            posture_identity: Arc::from(names.posture_identity.as_str()),
+            posture_summary: Arc::from(names.posture_summary.as_str()),
         }
     }
 
@@ -139,8 +143,11 @@ fn create_topics(
                 TopicReplication::Fixed(replication_factor),
             )
             .set("max.message.bytes", &max_message_bytes);
-            if name == config.topics.inventory {
-                // One record per identity is kept: the latest.
+            if name == config.topics.inventory
+                || name == config.topics.posture_identity
+                || name == config.topics.posture_summary
+            {
+                // One record per key is kept: the latest.
                 topic.set("cleanup.policy", "compact")
             } else {
                 topic

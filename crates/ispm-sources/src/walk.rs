@@ -6,8 +6,10 @@ use crate::DecodeError;
 
 /// File name endings read when a folder is expanded. CloudTrail delivers
 /// `.json.gz` objects to S3; the others are the usual names of JSON and NDJSON
-/// exports. Files named explicitly are read whatever their name.
+/// exports, and `.csv` is the IAM credential report. Files named explicitly
+/// are read whatever their name.
 const INPUT_SUFFIXES: &[&str] = &[
+    ".csv",
     ".json",
     ".json.gz",
     ".jsonl",
@@ -22,8 +24,8 @@ const INPUT_SUFFIXES: &[&str] = &[
 /// Paths named explicitly are kept as given, `-` (stdin) included. Folders are
 /// walked recursively in byte order of their entry names, so every run reads
 /// the same files in the same order. Inside folders, hidden entries (names
-/// starting with `.`) and files not ending in `.json`, `.json.gz`, `.jsonl`,
-/// `.ndjson` or `.gz` are skipped, which keeps READMEs and licences of a log
+/// starting with `.`) and files not ending in `.csv`, `.json`, `.json.gz`,
+/// `.jsonl`, `.ndjson` or `.gz` are skipped, which keeps READMEs and licences of a log
 /// export out of the dead letters. Symbolic links are followed, but a folder
 /// already visited (through a link loop or a second link) is not read again.
 ///

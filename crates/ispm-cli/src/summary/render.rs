@@ -37,11 +37,12 @@ impl Summary {
             "  files           {} read, {} failed{partly}",
             self.files_read, self.files_failed
         )?;
-        let records = self.events + self.records_rejected;
+        let records = self.events + self.snapshots + self.records_rejected;
         writeln!(
             out,
             "  records         {records} ({} decoded, {} rejected)",
-            self.events, self.records_rejected
+            self.events + self.snapshots,
+            self.records_rejected
         )?;
         if !self.skipped.is_empty() {
             let skipped: Vec<String> = self
@@ -55,6 +56,9 @@ impl Summary {
                 self.skipped.values().sum::<u64>(),
                 skipped.join(", ")
             )?;
+        }
+        if self.snapshots > 0 {
+            writeln!(out, "  snapshots       {}", self.snapshots)?;
         }
         writeln!(out, "  events decoded  {}", self.events)
     }

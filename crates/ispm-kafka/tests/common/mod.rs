@@ -124,6 +124,8 @@ pub fn test_settings(bootstrap: &str, suffix: &str, raw_topic: &str) -> RunSetti
             findings_policy: format!("ispm.findings.policy.{suffix}"),
             inventory: format!("ispm.inventory.{suffix}"),
             deadletter: format!("ispm.deadletter.{suffix}"),
+            posture_identity: format!("ispm.posture.identity.{suffix}"),
+            posture_summary: format!("ispm.posture.summary.{suffix}"),
         },
         events_partitions: 3,
         output_partitions: 1,
@@ -183,6 +185,8 @@ pub async fn delete_test_topics(bootstrap: &str, raw_topic: &str, topics: &Topic
         &topics.findings_policy,
         &topics.inventory,
         &topics.deadletter,
+        &topics.posture_identity,
+        &topics.posture_summary,
     ];
     if let Err(error) = admin.delete_topics(&names, &AdminOptions::new()).await {
         announce(&format!("deleting test topics failed: {error}"));
@@ -519,6 +523,15 @@ impl Replay {
     pub fn fact_count(&self) -> usize {
         self.events.iter().map(|event| event.targets.len()).sum()
     }
+}
+
+/// Returns the `unmapped.ispm.detector` of an OCSF finding.
+pub fn ocsf_detector(payload: &[u8]) -> String {
+    let value: serde_json::Value = serde_json::from_slice(payload).expect("finding is JSON");
+    value["unmapped"]["ispm"]["detector"]
+        .as_str()
+        .unwrap_or_else(|| panic!("finding without unmapped.ispm.detector: {value}"))
+        .to_owned()
 }
 
 /// Returns the `finding_info.uid` of an OCSF finding.
