@@ -1,4 +1,6 @@
-//! The operations endpoint: liveness, readiness and Prometheus metrics.
+//! The operations endpoint: liveness, readiness, Prometheus metrics, and
+//! identity queries (inventory, risk and rotation impact) answered by the
+//! stateful stage.
 //!
 //! [`router`] is public so that the CLI can serve it together with routes of
 //! its own; [`crate::run`] serves it by itself when `http.enabled` is set.
@@ -7,30 +9,142 @@ use std::future::Future;
 use std::net::SocketAddr;
 
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{Query as QueryString, State};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use metrics_exporter_prometheus::PrometheusHandle;
 use tokio::net::TcpListener;
 
+use ispm_model::IdentityId;
+use serde::Deserialize;
+
 use crate::error::RuntimeError;
+use crate::query::{QueryAnswer, QueryClient, QueryError};
 use crate::status::RuntimeStatus;
+
+/// Days of history a rotation impact covers unless `days` says otherwise.
+const DEFAULT_IMPACT_DAYS: u32 = 30;
+/// Longest history a rotation impact query accepts: ten years.
+const MAX_IMPACT_DAYS: u32 = 3650;
 
 /// The state the endpoint reads.
 #[derive(Clone)]
 pub struct OperationsState {
     pub status: RuntimeStatus,
     pub metrics: PrometheusHandle,
+    pub queries: QueryClient,
 }
 
-/// Builds the routes `/healthz`, `/readyz` and `/metrics`.
+/// Builds the routes `/healthz`, `/readyz`, `/metrics`, `/identity` and
+/// `/rotation-impact`.
 pub fn router(state: OperationsState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
+        .route("/identity", get(identity))
+        .route("/rotation-impact", get(rotation_impact))
         .with_state(state)
+}
+
+/// Parameters of the identity routes. Identity ids contain `/` and `:`, so
+/// they travel in the query string, percent-encoded.
+#[derive(Debug, Deserialize)]
+struct IdentityParams {
+    id: String,
+    credential: Option<String>,
+    days: Option<u32>,
+}
+
+/// `GET /identity?id=ID`: the inventory record and risk of one identity
+/// held by this instance.
+async fn identity(
+    State(state): State<OperationsState>,
+    QueryString(params): QueryString<IdentityParams>,
+) -> impl IntoResponse {
+    ask(&state, params.id, None, DEFAULT_IMPACT_DAYS).await
+}
+
+/// `GET /rotation-impact?id=ID&credential=KEY&days=N`: every consumer of
+/// one credential seen in the last N days (default 30): what breaks if it
+/// is rotated.
+async fn rotation_impact(
+    State(state): State<OperationsState>,
+    QueryString(params): QueryString<IdentityParams>,
+) -> impl IntoResponse {
+    let Some(credential) = params.credential else {
+        return json_error(
+            StatusCode::BAD_REQUEST,
+            "missing query parameter `credential`: the access key id, console-password or a report slot such as access_key_1",
+        );
+    };
+    let days = params.days.unwrap_or(DEFAULT_IMPACT_DAYS);
+    if days == 0 || days > MAX_IMPACT_DAYS {
+        return json_error(
+            StatusCode::BAD_REQUEST,
+            &format!("invalid `days` {days}: expected 1 to {MAX_IMPACT_DAYS}"),
+        );
+    }
+    ask(&state, params.id, Some(credential), days).await
+}
+
+async fn ask(
+    state: &OperationsState,
+    id: String,
+    credential: Option<String>,
+    days: u32,
+) -> (StatusCode, [(header::HeaderName, &'static str); 1], String) {
+    let asked_credential = credential.clone();
+    match state
+        .queries
+        .ask(IdentityId::new(id.as_str()), credential, days)
+        .await
+    {
+        Ok(QueryAnswer::Found(view)) => {
+            if let Some(credential) = asked_credential
+                && view.rotation_impact.is_none()
+            {
+                return json_error(
+                    StatusCode::NOT_FOUND,
+                    &format!("identity {id} has no credential {credential}"),
+                );
+            }
+            match serde_json::to_string(&view) {
+                Ok(body) => (
+                    StatusCode::OK,
+                    [(header::CONTENT_TYPE, "application/json")],
+                    body,
+                ),
+                Err(error) => json_error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    &format!("failed to serialize the answer: {error}"),
+                ),
+            }
+        }
+        Ok(QueryAnswer::NotHere) => json_error(
+            StatusCode::NOT_FOUND,
+            &format!(
+                "identity {id} is not in the partitions this instance holds; ask the instance that owns its events partition"
+            ),
+        ),
+        Err(QueryError::Busy) => json_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "too many identity queries are waiting; retry shortly",
+        ),
+        Err(QueryError::Stopped) => json_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the stateful stage is not running",
+        ),
+    }
+}
+
+fn json_error(
+    code: StatusCode,
+    message: &str,
+) -> (StatusCode, [(header::HeaderName, &'static str); 1], String) {
+    let body = serde_json::json!({ "error": message }).to_string();
+    (code, [(header::CONTENT_TYPE, "application/json")], body)
 }
 
 /// Binds the listener. Separate from [`serve`] so that a bind failure stops
@@ -117,6 +231,7 @@ mod tests {
         let state = OperationsState {
             status: RuntimeStatus::new(vec![Arc::clone(&stage)]),
             metrics: PrometheusBuilder::new().build_recorder().handle(),
+            queries: QueryClient::channel().0,
         };
         let listener = bind(SocketAddr::from(([127, 0, 0, 1], 0)))
             .await

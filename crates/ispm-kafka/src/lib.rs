@@ -51,6 +51,7 @@ mod lifecycle;
 pub mod metrics;
 pub mod offsets;
 mod producer;
+mod query;
 mod rebalance;
 mod record;
 mod report;

@@ -18,6 +18,7 @@ use crate::error::RuntimeError;
 use crate::http::{self, OperationsState};
 use crate::metrics;
 use crate::producer::OutputProducer;
+use crate::query::{Query, QueryClient};
 use crate::report::{Counters, RunCounts, RunReport};
 use crate::stage::{self, Processor};
 use crate::stateful_stage::StatefulProcessor;
@@ -141,6 +142,12 @@ impl Pipeline {
             None
         };
 
+        let shared = StageShared {
+            config: &kafka,
+            producer: &producer,
+            stop: &stop,
+            runtime: &runtime,
+        };
         let mut plans = Vec::new();
         if let Some(decode_status) = decode_status {
             let processor = DecodeProcessor::new(
@@ -152,15 +159,7 @@ impl Pipeline {
                 group_id: format!("{}-decode", kafka.group_id),
                 topics: decode_topics,
             };
-            plans.push(plan_stage(
-                spec,
-                processor,
-                decode_status,
-                &kafka,
-                &producer,
-                &stop,
-                &runtime,
-            )?);
+            plans.push(plan_stage(spec, processor, None, decode_status, &shared)?);
         }
 
         let mut stateful_topics = vec![kafka.topics.events.clone()];
@@ -176,14 +175,13 @@ impl Pipeline {
             group_id: format!("{}-stateful", kafka.group_id),
             topics: stateful_topics,
         };
+        let (query_client, query_receiver) = QueryClient::channel();
         plans.push(plan_stage(
             spec,
             processor,
+            Some(query_receiver),
             stateful_status,
-            &kafka,
-            &producer,
-            &stop,
-            &runtime,
+            &shared,
         )?);
 
         let (http_addr, http_shutdown, http_task) = if let Some(listener) = listener {
@@ -194,6 +192,7 @@ impl Pipeline {
             let router = http::router(OperationsState {
                 status: status.clone(),
                 metrics: metrics_handle,
+                queries: query_client,
             });
             let (shutdown_sender, shutdown_receiver) = oneshot::channel::<()>();
             let task = tokio::spawn(http::serve(listener, router, async {
@@ -404,15 +403,27 @@ fn note_exit(exit: ComponentExit, unacknowledged: &mut usize) -> Option<RuntimeE
 
 /// Creates a stage's channel, tracker, status and consumer, and prepares its
 /// processing task.
+/// What every stage of one pipeline shares.
+struct StageShared<'a> {
+    config: &'a KafkaConfig,
+    producer: &'a Arc<OutputProducer>,
+    stop: &'a Arc<AtomicBool>,
+    runtime: &'a tokio::runtime::Handle,
+}
+
 fn plan_stage<P: Processor>(
     spec: ConsumerSpec,
     processor: P,
+    queries: Option<mpsc::Receiver<Query>>,
     status: Arc<StageStatus>,
-    config: &KafkaConfig,
-    producer: &Arc<OutputProducer>,
-    stop: &Arc<AtomicBool>,
-    runtime: &tokio::runtime::Handle,
+    shared: &StageShared<'_>,
 ) -> Result<StagePlan, RuntimeError> {
+    let StageShared {
+        config,
+        producer,
+        stop,
+        runtime,
+    } = *shared;
     let (sender, receiver) = mpsc::channel(config.channel_capacity);
     let tracker = SharedTracker::new();
     let links = ConsumerLinks {
@@ -426,6 +437,7 @@ fn plan_stage<P: Processor>(
     let processor = tokio::spawn(stage::run(
         processor,
         receiver,
+        queries,
         Arc::clone(producer),
         tracker,
         config.max_batch_records,

@@ -13,6 +13,7 @@ use crate::error::RuntimeError;
 use crate::metrics;
 use crate::offsets::{InputRef, TopicPartition};
 use crate::producer::OutputProducer;
+use crate::query::{Query, QueryAnswer};
 use crate::record::{InputRecord, OutputRecord, StageInput};
 
 /// The logic of a stage, free of Kafka I/O so that it can be tested alone.
@@ -33,6 +34,12 @@ pub(crate) trait Processor: Send + 'static {
     /// Drops what the stage holds for revoked partitions. Every record of
     /// them read before the revocation has been processed by then.
     fn revoke(&mut self, _partitions: &[TopicPartition]) {}
+
+    /// Answers an identity query. Stages without state answer that they do
+    /// not hold the identity.
+    fn query(&mut self, query: Query) {
+        let _ = query.reply.send(QueryAnswer::NotHere);
+    }
 }
 
 /// Runs a stage's processing task until the consumer side closes the
@@ -40,6 +47,7 @@ pub(crate) trait Processor: Send + 'static {
 pub(crate) async fn run<P: Processor>(
     mut processor: P,
     mut receiver: mpsc::Receiver<StageInput>,
+    queries: Option<mpsc::Receiver<Query>>,
     producer: Arc<OutputProducer>,
     tracker: Arc<SharedTracker>,
     max_batch: usize,
@@ -54,13 +62,21 @@ pub(crate) async fn run<P: Processor>(
         processed: Vec::new(),
     };
     let result = task
-        .process_all(&mut processor, &mut receiver, max_batch)
+        .process_all(&mut processor, &mut receiver, queries, max_batch)
         .await;
     if let Err(error) = &result {
         tracing::error!(stage = task.stage, %error, "processing task stopped; its in-flight records stay uncommitted");
         tracker.abandon();
     }
     result
+}
+
+/// Waits for the next query, or forever when there is no query channel.
+async fn next_query(queries: &mut Option<mpsc::Receiver<Query>>) -> Option<Query> {
+    match queries {
+        Some(receiver) => receiver.recv().await,
+        None => std::future::pending().await,
+    }
 }
 
 struct Task {
@@ -77,14 +93,35 @@ struct Task {
 }
 
 impl Task {
+    /// Processes batches until the consumer closes the record channel, and
+    /// answers queries between batches. Both `recv_many` and `recv` are
+    /// cancel safe, so the `select!` loses no record and no query.
     async fn process_all<P: Processor>(
         &mut self,
         processor: &mut P,
         receiver: &mut mpsc::Receiver<StageInput>,
+        mut queries: Option<mpsc::Receiver<Query>>,
         max_batch: usize,
     ) -> Result<(), RuntimeError> {
         let mut batch = Vec::with_capacity(max_batch);
-        while receiver.recv_many(&mut batch, max_batch).await > 0 {
+        loop {
+            // Queries first: they are rare, and under a steady stream of
+            // records they would otherwise wait for a gap that never comes.
+            let received = tokio::select! {
+                biased;
+                query = next_query(&mut queries) => {
+                    match query {
+                        Some(query) => processor.query(query),
+                        // The HTTP side is gone; keep processing records.
+                        None => queries = None,
+                    }
+                    continue;
+                }
+                received = receiver.recv_many(&mut batch, max_batch) => received,
+            };
+            if received == 0 {
+                break;
+            }
             for item in batch.drain(..) {
                 match item {
                     StageInput::Record(record) => self.process_record(processor, record).await?,

@@ -22,6 +22,7 @@ use ispm_model::{EventTime, Finding, IdentityEvent, IdentitySnapshot};
 use crate::decode_stage::{MessageDecoder, event_records};
 use crate::metrics;
 use crate::offsets::{InputRef, TopicPartition};
+use crate::query::{IdentityView, Query, QueryAnswer};
 use crate::record::{InputRecord, OutputRecord, Route};
 use crate::report::Counters;
 use crate::stage::Processor;
@@ -265,6 +266,28 @@ impl Processor for StatefulProcessor {
         }
     }
 
+    fn query(&mut self, query: Query) {
+        let answer =
+            self.engines
+                .values()
+                .find_map(|partition| {
+                    let engine = &partition.engine;
+                    let inventory = engine.inventory(&query.identity)?;
+                    let now = partition.watermark?;
+                    let rotation_impact = query.credential.as_deref().and_then(|credential| {
+                        inventory.rotation_impact(credential, now, query.days)
+                    });
+                    Some(QueryAnswer::Found(Box::new(IdentityView {
+                        posture: engine.identity_posture(&query.identity, now),
+                        rotation_impact,
+                        inventory,
+                    })))
+                })
+                .unwrap_or(QueryAnswer::NotHere);
+        // The HTTP request may have timed out and dropped its receiver.
+        let _ = query.reply.send(answer);
+    }
+
     fn revoke(&mut self, partitions: &[TopicPartition]) {
         for partition in partitions {
             if self.engines.remove(&partition.partition).is_some() {
@@ -427,8 +450,20 @@ mod tests {
             !batch_outputs.is_empty(),
             "the actor's inventory record is expected"
         );
-        for (output, inputs) in &batch_outputs {
-            assert_eq!(&*output.topic, "ispm.inventory");
+        let topics: Vec<&str> = batch_outputs
+            .iter()
+            .map(|(output, _)| &*output.topic)
+            .collect();
+        assert!(topics.contains(&"ispm.inventory"), "{topics:?}");
+        assert!(topics.contains(&"ispm.posture.identity"), "{topics:?}");
+        for (_, inputs) in &batch_outputs {
+            assert_eq!(inputs.len(), 1);
+            assert_eq!(inputs[0].offset, 8, "the newest record of the partition");
+        }
+        for (output, inputs) in batch_outputs
+            .iter()
+            .filter(|(output, _)| &*output.topic == "ispm.inventory")
+        {
             let inventory: ispm_model::InventoryRecord =
                 serde_json::from_slice(&output.payload).expect("inventory JSON");
             assert_eq!(

@@ -23,6 +23,47 @@ async fn credential_report_feeds_posture_policies() {
         .expect("test finished within its timeout");
 }
 
+/// A call by the report's IAM user `user` with a long-term key, after the
+/// report was taken.
+const USER_CALL: &str = r#"{"eventVersion":"1.08","userIdentity":{"type":"IAMUser","principalId":"AIDAUSER","arn":"arn:aws:iam::123456789012:user/user","accountId":"123456789012","accessKeyId":"AKIAUSERKEY1","userName":"user"},"eventTime":"2019-05-08T10:00:00Z","eventSource":"s3.amazonaws.com","eventName":"ListBuckets","awsRegion":"us-east-1","sourceIPAddress":"198.51.100.20","userAgent":"payments-api/3.2","requestParameters":null,"responseElements":null,"requestID":"r-1","eventID":"4d2f6a8e-2f43-4c55-9a57-1d2e8b610a11","readOnly":true,"eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":"123456789012"}"#;
+
+/// Asks the operations endpoint for an identity and a key's rotation impact.
+async fn query_endpoint(running: &RunningPipeline) {
+    let addr = running.http_addr.expect("endpoint enabled");
+    let id = "aws%3A123456789012%3Auser%2Fuser";
+
+    let (status, body) = http_get(addr, &format!("/identity?id={id}")).await;
+    assert_eq!(status, 200, "{body}");
+    let view: serde_json::Value = serde_json::from_str(&body).expect("identity JSON");
+    assert_eq!(view["inventory"]["identity"], "aws:123456789012:user/user");
+    assert_eq!(view["inventory"]["mfa_active"], false);
+    assert!(view["posture"]["risk_score"].as_u64().is_some(), "{view}");
+
+    let path = format!("/rotation-impact?id={id}&credential=AKIAUSERKEY1&days=30");
+    let (status, body) = http_get(addr, &path).await;
+    assert_eq!(status, 200, "{body}");
+    let view: serde_json::Value = serde_json::from_str(&body).expect("impact JSON");
+    let consumers = view["rotation_impact"]["consumers"]
+        .as_array()
+        .expect("consumers");
+    assert!(
+        consumers
+            .iter()
+            .any(|consumer| consumer["attribute"] == "user_agent"
+                && consumer["value"] == "payments-api/3.2"),
+        "{view}"
+    );
+
+    let path = format!("/rotation-impact?id={id}&credential=AKIANOSUCHKEY");
+    assert_eq!(http_get(addr, &path).await.0, 404);
+    let (status, _) = http_get(addr, "/identity?id=aws%3A1%3Auser%2Fnobody").await;
+    assert_eq!(status, 404);
+    assert_eq!(
+        http_get(addr, &format!("/rotation-impact?id={id}")).await.0,
+        400
+    );
+}
+
 fn credential_report() -> Vec<u8> {
     let path = cloudtrail_data_dir()
         .join("../credential-report/cloudmapper-demo/credential_report_extracted.csv");
@@ -49,6 +90,7 @@ async fn run_credential_report(bootstrap: String) {
         ],
     )
     .await;
+    produce_all(&producer, &raw_topic, &[USER_CALL.as_bytes().to_vec()]).await;
 
     let mut settings = test_settings(&bootstrap, &suffix, &raw_topic);
     settings.kafka.inputs.push(InputConfig {
@@ -63,12 +105,13 @@ async fn run_credential_report(bootstrap: String) {
         Duration::from_secs(120),
         || {
             let counts = running.counts();
-            counts.snapshots_applied >= 3 && counts.dead_letters >= 2
+            counts.snapshots_applied >= 3
+                && counts.dead_letters >= 2
+                && counts.events_processed >= 1
         },
     )
     .await;
-    // Give the stateful stage one more batch boundary to flush.
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    query_endpoint(&running).await;
     let report = running.stop().await.expect("pipeline stops cleanly");
     assert_eq!(report.unacknowledged_records, 0);
 
