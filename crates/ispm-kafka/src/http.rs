@@ -23,9 +23,9 @@ use crate::error::RuntimeError;
 use crate::query::{QueryAnswer, QueryClient, QueryError};
 use crate::status::RuntimeStatus;
 
-/// Days of history a rotation impact covers unless `days` says otherwise.
+/// Days of history a rotation impact covers when the request gives no `days`.
 const DEFAULT_IMPACT_DAYS: u32 = 30;
-/// Longest history a rotation impact query accepts: ten years.
+/// Maximum `days` of a rotation impact request: ten years.
 const MAX_IMPACT_DAYS: u32 = 3650;
 
 /// The state the endpoint reads.
@@ -95,14 +95,14 @@ async fn ask(
     credential: Option<String>,
     days: u32,
 ) -> (StatusCode, [(header::HeaderName, &'static str); 1], String) {
-    let asked_credential = credential.clone();
+    let requested_credential = credential.clone();
     match state
         .queries
         .ask(IdentityId::new(id.as_str()), credential, days)
         .await
     {
         Ok(QueryAnswer::Found(view)) => {
-            if let Some(credential) = asked_credential
+            if let Some(credential) = requested_credential
                 && view.rotation_impact.is_none()
             {
                 return json_error(

@@ -11,7 +11,7 @@ use tokio::sync::{mpsc, oneshot};
 /// Queries waiting for the processing task; more are rejected as busy.
 pub(crate) const QUERY_CHANNEL_CAPACITY: usize = 64;
 
-/// What the HTTP endpoint asks about one identity.
+/// A request of the HTTP endpoint about one identity.
 #[derive(Debug)]
 pub(crate) struct Query {
     pub identity: IdentityId,
@@ -22,12 +22,12 @@ pub(crate) struct Query {
     pub reply: oneshot::Sender<QueryAnswer>,
 }
 
-/// The stateful stage's answer.
+/// The stateful stage's response to a query.
 #[derive(Debug, Serialize)]
 pub(crate) enum QueryAnswer {
     /// The identity is in an engine of this instance.
     Found(Box<IdentityView>),
-    /// No engine of this instance holds the identity: another instance owns
+    /// No engine of this instance contains the identity: another instance owns
     /// its partition, or no event or snapshot has named it yet.
     NotHere,
 }
@@ -48,7 +48,7 @@ pub struct QueryClient {
     sender: mpsc::Sender<Query>,
 }
 
-/// Why a query got no answer.
+/// Why a query got no response.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum QueryError {
     /// The processing task has stopped or is shutting down.
