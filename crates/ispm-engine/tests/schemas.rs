@@ -18,7 +18,7 @@ use ispm_engine::{Engine, EngineConfig};
 use ispm_model::{
     ConsumerRecord, CredentialRecord, DeadLetter, DeadLetterAction, EventTime, Finding,
     IdentityEvent, IdentityId, IdentityKind, IdentityPosture, InventoryRecord, NhiType,
-    PrivilegeLevel, TargetFact, TargetFactKind,
+    PostureSummary, PrivilegeLevel, TargetFact, TargetFactKind,
 };
 use ispm_sources::{CloudTrailDecoder, DecoderConfig, Item, read_input, walk_inputs};
 use jsonschema::Validator;
@@ -110,6 +110,8 @@ struct Replay {
     inventory: Vec<InventoryRecord>,
     /// Every identity posture published by the same flushes.
     postures: Vec<IdentityPosture>,
+    /// Every posture summary published by the same flushes.
+    summaries: Vec<PostureSummary>,
 }
 
 fn replay() -> &'static Replay {
@@ -153,6 +155,7 @@ fn run_replay() -> Replay {
     let mut findings = Vec::new();
     let mut inventory = Vec::new();
     let mut postures = Vec::new();
+    let mut summaries = Vec::new();
     for event in &events {
         engine.process(event, &mut findings);
         for fact in &event.targets {
@@ -162,6 +165,7 @@ fn run_replay() -> Replay {
         inventory.extend(flushed.inventory);
         findings.extend(flushed.findings);
         postures.extend(flushed.postures);
+        summaries.extend(flushed.summaries);
     }
 
     Replay {
@@ -170,6 +174,7 @@ fn run_replay() -> Replay {
         findings,
         inventory,
         postures,
+        summaries,
     }
 }
 
@@ -557,6 +562,34 @@ fn every_identity_posture_matches_its_schema() {
         &validator,
         "ispm.posture.identity.json",
         postures.iter().map(|(label, value)| (label.clone(), value)),
+    );
+}
+
+#[test]
+fn every_posture_summary_matches_its_schema() {
+    let validator = json_validator("ispm.posture.summary.json");
+    let summaries: Vec<(String, Value)> = replay()
+        .summaries
+        .iter()
+        .map(|summary| {
+            (
+                format!("summary of {} at {}", summary.scope, summary.as_of),
+                serde_json::to_value(summary).expect("a summary serializes to JSON"),
+            )
+        })
+        .collect();
+    assert!(
+        summaries
+            .iter()
+            .any(|(label, _)| label.starts_with("summary of org ")),
+        "the replay published no org summary"
+    );
+    assert_all_valid(
+        &validator,
+        "ispm.posture.summary.json",
+        summaries
+            .iter()
+            .map(|(label, value)| (label.clone(), value)),
     );
 }
 

@@ -500,6 +500,7 @@ fn settings(options: &Options, raw_topic: &str, suffix: &str) -> RunSettings {
                 deadletter: format!("bench.deadletter.{suffix}"),
                 posture_identity: format!("bench.posture.identity.{suffix}"),
                 posture_summary: format!("bench.posture.summary.{suffix}"),
+                posture_partial: format!("bench.posture.partial.{suffix}"),
             },
             ..KafkaConfig::default()
         },

@@ -191,10 +191,13 @@ pub struct TopicNames {
     /// Identity risk and its factors, compacted, keyed by identity id,
     /// published when it changes. Default `ispm.posture.identity`.
     pub posture_identity: String,
-    /// Posture scores per scope (`org`, `account:ID`, `owner:NAME`) of the
-    /// identities of one events partition, keyed by `SCOPE@PARTITION`.
-    /// Default `ispm.posture.summary`.
+    /// Posture scores per scope (`org`, `account:ID`, `owner:NAME`),
+    /// compacted, keyed by scope. Default `ispm.posture.summary`.
     pub posture_summary: String,
+    /// Posture counts of each scope in each events partition, keyed by
+    /// `SCOPE@PARTITION`; internal to ispm, merged into `posture_summary`.
+    /// Default `ispm.posture.partial`.
+    pub posture_partial: String,
 }
 
 /// Settings of the health and metrics HTTP endpoint.
@@ -273,13 +276,14 @@ impl Default for TopicNames {
             deadletter: TOPIC_DEADLETTER.to_owned(),
             posture_identity: TOPIC_POSTURE_IDENTITY.to_owned(),
             posture_summary: TOPIC_POSTURE_SUMMARY.to_owned(),
+            posture_partial: "ispm.posture.partial".to_owned(),
         }
     }
 }
 
 impl TopicNames {
     /// Returns every output topic with its setting name, events topic first.
-    pub fn all(&self) -> [(&'static str, &str); 7] {
+    pub fn all(&self) -> [(&'static str, &str); 8] {
         [
             ("kafka.topics.events", &self.events),
             ("kafka.topics.findings_anomaly", &self.findings_anomaly),
@@ -288,6 +292,7 @@ impl TopicNames {
             ("kafka.topics.deadletter", &self.deadletter),
             ("kafka.topics.posture_identity", &self.posture_identity),
             ("kafka.topics.posture_summary", &self.posture_summary),
+            ("kafka.topics.posture_partial", &self.posture_partial),
         ]
     }
 }

@@ -60,6 +60,7 @@ mod secret;
 mod stage;
 mod stateful_stage;
 mod status;
+mod summary_stage;
 mod topics;
 
 use std::future::Future;

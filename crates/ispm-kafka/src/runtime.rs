@@ -23,6 +23,7 @@ use crate::report::{Counters, RunCounts, RunReport};
 use crate::stage::{self, Processor};
 use crate::stateful_stage::StatefulProcessor;
 use crate::status::{RuntimeStatus, StageStatus};
+use crate::summary_stage::SummaryProcessor;
 use crate::topics::{self, OutputTopics};
 
 /// Extra time, beyond the drain deadline, for consumers to leave their group
@@ -127,11 +128,12 @@ impl Pipeline {
             .collect();
         let decode_status = (!decode_topics.is_empty()).then(|| StageStatus::new("decode"));
         let stateful_status = StageStatus::new("stateful");
+        let summary_status = StageStatus::new("summary");
         let status = RuntimeStatus::new(
             decode_status
                 .iter()
                 .cloned()
-                .chain([Arc::clone(&stateful_status)])
+                .chain([Arc::clone(&stateful_status), Arc::clone(&summary_status)])
                 .collect(),
         );
         // Bound before the consumers exist: a failure after their creation
@@ -164,6 +166,7 @@ impl Pipeline {
 
         let mut stateful_topics = vec![kafka.topics.events.clone()];
         stateful_topics.extend(kafka.keyed_inputs().map(|input| input.topic.clone()));
+        let pass_rate_weight = engine.scoring.pass_rate_weight;
         let processor = StatefulProcessor::new(
             engine,
             MessageDecoder::new(&decoder, &kafka, &topics, Arc::clone(&counters)),
@@ -181,6 +184,19 @@ impl Pipeline {
             processor,
             Some(query_receiver),
             stateful_status,
+            &shared,
+        )?);
+
+        let spec = ConsumerSpec {
+            stage: "summary",
+            group_id: summary_group_id(&kafka.group_id),
+            topics: vec![kafka.topics.posture_partial.clone()],
+        };
+        plans.push(plan_stage(
+            spec,
+            SummaryProcessor::new(pass_rate_weight, topics.clone()),
+            None,
+            summary_status,
             &shared,
         )?);
 
@@ -403,6 +419,17 @@ fn note_exit(exit: ComponentExit, unacknowledged: &mut usize) -> Option<RuntimeE
 
 /// Creates a stage's channel, tracker, status and consumer, and prepares its
 /// processing task.
+/// Returns a consumer group of this process alone for the summary stage:
+/// every instance must read the whole partial topic from its start to
+/// rebuild the sums, so instances must not share its partition.
+fn summary_group_id(group_id: &str) -> String {
+    let started = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_nanos())
+        .unwrap_or_default();
+    format!("{group_id}-summary-{}-{started}", std::process::id())
+}
+
 /// What every stage of one pipeline shares.
 struct StageShared<'a> {
     config: &'a KafkaConfig,

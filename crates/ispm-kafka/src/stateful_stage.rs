@@ -349,12 +349,12 @@ fn publish_flushed(
         let key = posture.identity.to_string();
         push(&topics.posture_identity, key, serde_json::to_vec(&posture));
     }
-    // Each partition's engine summarises its own identities, so the key
-    // names the partition and a consumer of the compacted topic keeps one
-    // summary per scope and partition.
+    // Each partition's engine summarises its own identities; the summary
+    // stage adds up the partials of every partition into one summary per
+    // scope.
     for summary in summaries {
         let key = format!("{}@{partition}", summary.scope);
-        push(&topics.posture_summary, key, serde_json::to_vec(&summary));
+        push(&topics.posture_partial, key, serde_json::to_vec(&summary));
     }
 }
 

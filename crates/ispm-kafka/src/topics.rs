@@ -25,6 +25,7 @@ pub(crate) struct OutputTopics {
     pub deadletter: Arc<str>,
     pub posture_identity: Arc<str>,
     pub posture_summary: Arc<str>,
+    pub posture_partial: Arc<str>,
 }
 
 impl OutputTopics {
@@ -38,6 +39,7 @@ impl OutputTopics {
             deadletter: Arc::from(names.deadletter.as_str()),
             posture_identity: Arc::from(names.posture_identity.as_str()),
             posture_summary: Arc::from(names.posture_summary.as_str()),
+            posture_partial: Arc::from(names.posture_partial.as_str()),
         }
     }
 
@@ -134,6 +136,11 @@ fn create_topics(
         .map(|&name| {
             let partitions = if name == config.topics.events {
                 config.events_partitions
+            } else if name == config.topics.posture_partial {
+                // One partition, so that one consumer sees every partial of
+                // a scope; it carries one small record per scope and
+                // events partition.
+                1
             } else {
                 config.output_partitions
             };
@@ -146,6 +153,7 @@ fn create_topics(
             if name == config.topics.inventory
                 || name == config.topics.posture_identity
                 || name == config.topics.posture_summary
+                || name == config.topics.posture_partial
             {
                 // One record per key is kept: the latest.
                 topic.set("cleanup.policy", "compact")

@@ -76,6 +76,21 @@ async fn run_files_through_pipeline(bootstrap: String) {
         },
     )
     .await;
+    // The summary stage runs behind the stateful stage: wait until its org
+    // summary covers the newest partial of every partition.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let partials = read_topic(&bootstrap, &topics.posture_partial).await;
+        let summary = org_summary_identities(&bootstrap, &topics.posture_summary).await;
+        if summary == Some(org_partial_identities(&partials)) {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the org summary did not catch up with the partials: {summary:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
     let report = running.stop().await.expect("pipeline stops cleanly");
     assert_eq!(report.unacknowledged_records, 0, "{report:?}");
     assert_eq!(report.counts.raw_messages, records.len() as u64);
@@ -153,12 +168,18 @@ async fn run_files_through_pipeline(bootstrap: String) {
     );
     let postures = read_topic(&bootstrap, &topics.posture_identity).await;
     assert!(!postures.is_empty(), "identity postures are published");
-    let summaries = read_topic(&bootstrap, &topics.posture_summary).await;
+    let partials = read_topic(&bootstrap, &topics.posture_partial).await;
     assert!(
-        summaries
+        partials
             .iter()
             .any(|message| message.key_text().starts_with("org@")),
-        "posture summaries are keyed SCOPE@PARTITION"
+        "posture partials are keyed SCOPE@PARTITION"
+    );
+    // The summary stage adds the partials up into one summary per scope.
+    assert_eq!(
+        org_summary_identities(&bootstrap, &topics.posture_summary).await,
+        Some(org_partial_identities(&partials)),
+        "the org summary adds up the newest partial of every partition"
     );
     let unique: BTreeSet<String> = finding_uids.iter().cloned().collect();
     assert_eq!(
@@ -221,4 +242,29 @@ async fn check_operations_endpoint(running: &RunningPipeline) {
         metrics.contains("ispm_producer_queue_messages"),
         "{metrics}"
     );
+}
+
+/// Returns the identities of the newest org summary, if any.
+async fn org_summary_identities(bootstrap: &str, topic: &str) -> Option<u64> {
+    let summaries = read_topic(bootstrap, topic).await;
+    let last = summaries
+        .iter()
+        .rev()
+        .find(|message| message.key_text() == "org")?;
+    let org: ispm_model::PostureSummary =
+        serde_json::from_slice(&last.payload).expect("summary JSON");
+    Some(org.identities)
+}
+
+/// Sums the identities of the newest org partial of every partition.
+fn org_partial_identities(partials: &[Consumed]) -> u64 {
+    let mut identities = std::collections::BTreeMap::new();
+    for message in partials {
+        if let Some(partition) = message.key_text().strip_prefix("org@") {
+            let partial: ispm_model::PostureSummary =
+                serde_json::from_slice(&message.payload).expect("partial JSON");
+            identities.insert(partition.to_owned(), partial.identities);
+        }
+    }
+    identities.values().sum()
 }

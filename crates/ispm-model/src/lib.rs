@@ -26,7 +26,7 @@ pub use finding::{
 };
 pub use identity::{IdentityId, IdentityKind, NhiType};
 pub use inventory::{ConsumerRecord, CredentialRecord, InventoryRecord, PrivilegeLevel};
-pub use posture::{Hygiene, IdentityPosture, PostureSummary, RiskFactor};
+pub use posture::{Hygiene, IdentityPosture, PostureSummary, PostureTotals, RiskFactor};
 pub use rotation::RotationImpact;
 pub use snapshot::{
     IdentitySnapshot, SOURCE_CREDENTIAL_REPORT, SOURCE_INVENTORY_JSON, SnapshotCredential,

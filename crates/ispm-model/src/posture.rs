@@ -57,6 +57,81 @@ pub struct PostureSummary {
     pub mean_risk: f64,
     pub hygiene: Hygiene,
     pub as_of: EventTime,
+    /// The counts every number above derives from. They add up: the totals
+    /// of disjoint sets of identities (the partitions of the Kafka runtime)
+    /// summed give the totals of their union.
+    pub totals: PostureTotals,
+}
+
+/// Counts behind a posture summary, all additive.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostureTotals {
+    pub identities: u64,
+    pub non_human: u64,
+    pub checks: u64,
+    pub passes: u64,
+    /// Checks weighted by the severity of their policy, and the passed part.
+    pub check_weight: u64,
+    pub passed_weight: u64,
+    /// Open violations by severity, critical first.
+    pub violations: [u64; 5],
+    /// Sum of the identities' risk scores.
+    pub risk_sum: u64,
+    /// Non-human identities, and those with an owner.
+    pub ownable: u64,
+    pub owned: u64,
+    /// Active long-term keys of known age, and those within the rotation
+    /// limit.
+    pub keys_known: u64,
+    pub keys_within: u64,
+    /// Enabled identities that can turn stale, and the stale ones.
+    pub stale_candidates: u64,
+    pub stale: u64,
+    /// Privileged people and root with a known MFA state, and those with MFA.
+    pub mfa_candidates: u64,
+    pub mfa_active: u64,
+}
+
+impl PostureTotals {
+    /// Adds the counts of a disjoint set of identities.
+    pub fn add(&mut self, other: &PostureTotals) {
+        let PostureTotals {
+            identities,
+            non_human,
+            checks,
+            passes,
+            check_weight,
+            passed_weight,
+            violations,
+            risk_sum,
+            ownable,
+            owned,
+            keys_known,
+            keys_within,
+            stale_candidates,
+            stale,
+            mfa_candidates,
+            mfa_active,
+        } = other;
+        self.identities += identities;
+        self.non_human += non_human;
+        self.checks += checks;
+        self.passes += passes;
+        self.check_weight += check_weight;
+        self.passed_weight += passed_weight;
+        for (total, count) in self.violations.iter_mut().zip(violations) {
+            *total += count;
+        }
+        self.risk_sum += risk_sum;
+        self.ownable += ownable;
+        self.owned += owned;
+        self.keys_known += keys_known;
+        self.keys_within += keys_within;
+        self.stale_candidates += stale_candidates;
+        self.stale += stale;
+        self.mfa_candidates += mfa_candidates;
+        self.mfa_active += mfa_active;
+    }
 }
 
 /// Hygiene ratios, each 0 to 1; `None` when nothing in the scope qualifies.

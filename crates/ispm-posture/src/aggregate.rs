@@ -10,7 +10,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use ispm_model::{
     EventTime, Hygiene, IdentityId, IdentityKind, IdentityPosture, InventoryRecord, PostureSummary,
-    Severity,
+    PostureTotals, Severity,
 };
 
 use crate::facts;
@@ -79,6 +79,27 @@ struct Totals {
 }
 
 impl Totals {
+    fn to_model(&self) -> PostureTotals {
+        PostureTotals {
+            identities: self.identities,
+            non_human: self.non_human,
+            checks: self.checks,
+            passes: self.passes,
+            check_weight: self.check_weight,
+            passed_weight: self.passed_weight,
+            violations: self.violations,
+            risk_sum: self.risk_sum,
+            ownable: self.ownable,
+            owned: self.owned,
+            keys_known: self.keys_known,
+            keys_within: self.keys_within,
+            stale_candidates: self.stale_candidates,
+            stale: self.stale,
+            mfa_candidates: self.mfa_candidates,
+            mfa_active: self.mfa_active,
+        }
+    }
+
     fn apply(&mut self, entry: &Entry, add: bool) {
         let change = |total: &mut u64, value: u64| {
             *total = if add {
@@ -352,31 +373,49 @@ impl PostureAggregator {
     }
 
     fn summary(&self, id: ScopeId, totals: &Totals, now: EventTime) -> PostureSummary {
-        let mean_risk = ratio(totals.risk_sum, totals.identities).unwrap_or(0.0);
-        let pass_rate = ratio(totals.passed_weight, totals.check_weight).unwrap_or(1.0);
-        let alpha = self.config.pass_rate_weight;
-        let posture_score = 100.0 * (alpha * pass_rate + (1.0 - alpha) * (1.0 - mean_risk / 100.0));
-        PostureSummary {
-            scope: self.scopes.name(id).to_owned(),
-            posture_score,
-            identities: totals.identities,
-            non_human_identities: totals.non_human,
-            policy_checks: totals.checks,
-            policy_passes: totals.passes,
-            violations_by_severity: Severity::ALL
-                .iter()
-                .zip(totals.violations)
-                .map(|(severity, count)| (severity.label().to_owned(), count))
-                .collect(),
-            mean_risk,
-            hygiene: Hygiene {
-                nhi_with_owner: ratio(totals.owned, totals.ownable),
-                keys_rotated_within_policy: ratio(totals.keys_within, totals.keys_known),
-                stale_identities: ratio(totals.stale, totals.stale_candidates),
-                privileged_mfa_coverage: ratio(totals.mfa_active, totals.mfa_candidates),
-            },
-            as_of: now,
-        }
+        summary_from_totals(
+            self.scopes.name(id),
+            &totals.to_model(),
+            self.config.pass_rate_weight,
+            now,
+        )
+    }
+}
+
+/// Builds the summary of `scope` from its counts. `pass_rate_weight` is
+/// [`ScoringConfig::pass_rate_weight`]. Used by the aggregator, and by the
+/// Kafka runtime to merge the summaries of its partitions.
+pub fn summary_from_totals(
+    scope: &str,
+    totals: &PostureTotals,
+    pass_rate_weight: f64,
+    now: EventTime,
+) -> PostureSummary {
+    let mean_risk = ratio(totals.risk_sum, totals.identities).unwrap_or(0.0);
+    let pass_rate = ratio(totals.passed_weight, totals.check_weight).unwrap_or(1.0);
+    let alpha = pass_rate_weight;
+    let posture_score = 100.0 * (alpha * pass_rate + (1.0 - alpha) * (1.0 - mean_risk / 100.0));
+    PostureSummary {
+        scope: scope.to_owned(),
+        posture_score,
+        identities: totals.identities,
+        non_human_identities: totals.non_human,
+        policy_checks: totals.checks,
+        policy_passes: totals.passes,
+        violations_by_severity: Severity::ALL
+            .iter()
+            .zip(totals.violations)
+            .map(|(severity, count)| (severity.label().to_owned(), count))
+            .collect(),
+        mean_risk,
+        hygiene: Hygiene {
+            nhi_with_owner: ratio(totals.owned, totals.ownable),
+            keys_rotated_within_policy: ratio(totals.keys_within, totals.keys_known),
+            stale_identities: ratio(totals.stale, totals.stale_candidates),
+            privileged_mfa_coverage: ratio(totals.mfa_active, totals.mfa_candidates),
+        },
+        as_of: now,
+        totals: totals.clone(),
     }
 }
 

@@ -28,7 +28,7 @@ mod validate;
 #[cfg(test)]
 mod test_support;
 
-pub use aggregate::{ORG_SCOPE, PostureAggregator};
+pub use aggregate::{ORG_SCOPE, PostureAggregator, summary_from_totals};
 pub use catalogue::PANTHER_RULES;
 pub use config::{
     CustomPolicy, DEFAULT_INACTIVE_DAYS, DEFAULT_KEY_AT_CREATION_WINDOW_SECONDS,

@@ -126,6 +126,7 @@ pub fn test_settings(bootstrap: &str, suffix: &str, raw_topic: &str) -> RunSetti
             deadletter: format!("ispm.deadletter.{suffix}"),
             posture_identity: format!("ispm.posture.identity.{suffix}"),
             posture_summary: format!("ispm.posture.summary.{suffix}"),
+            posture_partial: format!("ispm.posture.partial.{suffix}"),
         },
         events_partitions: 3,
         output_partitions: 1,
@@ -187,6 +188,7 @@ pub async fn delete_test_topics(bootstrap: &str, raw_topic: &str, topics: &Topic
         &topics.deadletter,
         &topics.posture_identity,
         &topics.posture_summary,
+        &topics.posture_partial,
     ];
     if let Err(error) = admin.delete_topics(&names, &AdminOptions::new()).await {
         announce(&format!("deleting test topics failed: {error}"));
