@@ -16,6 +16,9 @@ use crate::producer::OutputProducer;
 use crate::query::{Query, QueryAnswer};
 use crate::record::{InputRecord, OutputRecord, StageInput};
 
+/// Time without records after which a stage's [`Processor::idle`] runs.
+pub(crate) const IDLE_TICK: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// The logic of a stage, free of Kafka I/O so that it can be tested alone.
 pub(crate) trait Processor: Send + 'static {
     /// Stage name for logs and metric labels.
@@ -34,6 +37,11 @@ pub(crate) trait Processor: Send + 'static {
     /// Drops what the stage holds for revoked partitions. Every record of
     /// them read before the revocation has been processed by then.
     fn revoke(&mut self, _partitions: &[TopicPartition]) {}
+
+    /// Called when no record arrived for [`IDLE_TICK`]. Outputs name the
+    /// inputs they wait for, like those of `end_batch`; outputs of idle time
+    /// usually wait for none.
+    fn idle(&mut self, _outputs: &mut Vec<(OutputRecord, Vec<InputRef>)>) {}
 
     /// Answers an identity query. Stages without state answer that they do
     /// not hold the identity.
@@ -118,6 +126,11 @@ impl Task {
                     continue;
                 }
                 received = receiver.recv_many(&mut batch, max_batch) => received,
+                () = tokio::time::sleep(IDLE_TICK) => {
+                    processor.idle(&mut self.batch_outputs);
+                    self.send_batch_outputs().await?;
+                    continue;
+                }
             };
             if received == 0 {
                 break;
@@ -167,6 +180,14 @@ impl Task {
     /// Produces the batch outputs, then finishes every record of the batch.
     async fn end_batch<P: Processor>(&mut self, processor: &mut P) -> Result<(), RuntimeError> {
         processor.end_batch(&mut self.batch_outputs);
+        self.send_batch_outputs().await?;
+        self.finish_processed();
+        Ok(())
+    }
+
+    /// Hands the outputs of `end_batch` or `idle` to the producer, each
+    /// waiting for the inputs it names.
+    async fn send_batch_outputs(&mut self) -> Result<(), RuntimeError> {
         if !self.batch_outputs.is_empty() {
             self.tracker.update(|tracker| {
                 for (_, inputs) in &self.batch_outputs {
@@ -183,9 +204,13 @@ impl Task {
                 self.producer.send(&output, token).await?;
             }
         }
+        Ok(())
+    }
 
+    /// Marks every record of the batch finished in the offset tracker.
+    fn finish_processed(&mut self) {
         if self.processed.is_empty() {
-            return Ok(());
+            return;
         }
         self.tracker.update(|tracker| {
             for (input, _) in &self.processed {
@@ -195,6 +220,5 @@ impl Task {
         for (_, received) in self.processed.drain(..) {
             self.latency.record(received.elapsed().as_secs_f64());
         }
-        Ok(())
     }
 }

@@ -6,6 +6,9 @@
 //! here directly: their partition `n` contains the same identities as partition
 //! `n` of the events topic, so both feed engine `n`.
 //!
+//! Policy timers fire at event time; when a partition sees no record for
+//! [`IDLE_TICK`], its engine's event time moves on by the wall clock.
+//!
 //! NOTE: the state of a partition starts empty whenever the partition is
 //! assigned, including after a restart or a rebalance, because restoring it
 //! from a changelog is not implemented yet. Until then, baselines relearn after
@@ -14,6 +17,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Instant;
 
 use ::metrics::Counter;
 use ispm_engine::{Engine, EngineConfig, Flushed};
@@ -25,7 +29,7 @@ use crate::offsets::{InputRef, TopicPartition};
 use crate::query::{IdentityView, Query, QueryAnswer};
 use crate::record::{InputRecord, OutputRecord, Route};
 use crate::report::Counters;
-use crate::stage::Processor;
+use crate::stage::{IDLE_TICK, Processor};
 use crate::topics::OutputTopics;
 
 /// The engine of one partition number, with the inputs of the current batch
@@ -36,8 +40,10 @@ struct PartitionEngine {
     /// current batch.
     batch_inputs: HashMap<TopicPartition, i64>,
     /// The newest event or snapshot time this engine has seen: the time its
-    /// policies are evaluated at.
+    /// policies are evaluated at. Idle time moves it on.
     watermark: Option<EventTime>,
+    /// When the engine last moved its watermark, by the wall clock.
+    advanced_at: Instant,
 }
 
 pub(crate) struct StatefulProcessor {
@@ -81,12 +87,14 @@ impl StatefulProcessor {
                 engine: Engine::new(self.engine_config.clone()),
                 batch_inputs: HashMap::new(),
                 watermark: None,
+                advanced_at: Instant::now(),
             }
         });
         engine
             .batch_inputs
             .insert(input.partition.clone(), input.offset);
         engine.watermark = Some(engine.watermark.map_or(time, |known| known.max(time)));
+        engine.advanced_at = Instant::now();
         &mut engine.engine
     }
 
@@ -214,6 +222,37 @@ impl StatefulProcessor {
     }
 }
 
+impl StatefulProcessor {
+    /// Lets time pass for engines that saw no record for a while and have a
+    /// policy timer pending: their event time moves on by the wall-clock time
+    /// since their last record, so a key still crosses its rotation limit
+    /// when its partition is quiet. The outputs wait for no input.
+    fn idle_at(&mut self, wall_now: Instant, outputs: &mut Vec<(OutputRecord, Vec<InputRef>)>) {
+        for (&partition, engine) in &mut self.engines {
+            let Some(watermark) = engine.watermark else {
+                continue;
+            };
+            let idle = wall_now.saturating_duration_since(engine.advanced_at);
+            if idle < IDLE_TICK || engine.engine.next_timer().is_none() {
+                continue;
+            }
+            let idle_ms = i64::try_from(idle.as_millis()).unwrap_or(i64::MAX);
+            let now = EventTime::from_millis(watermark.millis().saturating_add(idle_ms));
+            engine.watermark = Some(now);
+            engine.advanced_at = wall_now;
+            let flushed = engine.engine.flush(now);
+            publish_flushed(
+                flushed,
+                partition,
+                &self.topics,
+                &self.counters,
+                &[],
+                outputs,
+            );
+        }
+    }
+}
+
 impl Processor for StatefulProcessor {
     fn stage(&self) -> &'static str {
         "stateful"
@@ -264,6 +303,10 @@ impl Processor for StatefulProcessor {
                 outputs,
             );
         }
+    }
+
+    fn idle(&mut self, outputs: &mut Vec<(OutputRecord, Vec<InputRef>)>) {
+        self.idle_at(Instant::now(), outputs);
     }
 
     fn query(&mut self, query: Query) {
@@ -556,5 +599,72 @@ mod tests {
             .expect("event");
         event_records(&event, &Arc::from("ispm.events"), false, &mut expected).expect("serializes");
         assert_eq!(routed[0].payload, expected[0].payload);
+    }
+
+    #[test]
+    fn idle_time_fires_a_due_policy_timer() {
+        const DAY_MS: i64 = 86_400_000;
+        let config = KafkaConfig::default();
+        let mut processor = stateful(&config);
+        let as_of = EventTime::from_millis(1_700_000_000_000);
+        let snapshot = IdentitySnapshot {
+            identity: ispm_model::IdentityId::from("aws:111122223333:user/svc-batch"),
+            name: "svc-batch".to_owned(),
+            kind: None,
+            nhi_type: None,
+            account: Some("111122223333".to_owned()),
+            arn: Some("arn:aws:iam::111122223333:user/svc-batch".to_owned()),
+            source: "aws_credential_report".to_owned(),
+            as_of,
+            created_at: Some(EventTime::from_millis(as_of.millis() - 200 * DAY_MS)),
+            created_by: None,
+            owner: Some("team-batch".to_owned()),
+            tags: Default::default(),
+            enabled: Some(true),
+            mfa_active: Some(false),
+            privilege: None,
+            privilege_reason: None,
+            credentials: vec![ispm_model::SnapshotCredential {
+                id: "access_key_1".to_owned(),
+                kind: "access_key".to_owned(),
+                active: true,
+                slot: Some(1),
+                created_at: None,
+                // One minute of event time short of the 90-day limit.
+                last_rotated: Some(EventTime::from_millis(
+                    as_of.millis() - 90 * DAY_MS + 60_000,
+                )),
+                last_used: Some(as_of),
+                last_used_region: None,
+                last_used_service: None,
+            }],
+        };
+        let payload = serde_json::to_vec(&snapshot).expect("snapshot JSON");
+        let mut record = raw_record("ispm.events", 3, &payload);
+        record.route = Route::Snapshot;
+        processor.process(record, &mut Vec::new());
+        let mut outputs = Vec::new();
+        processor.end_batch(&mut outputs);
+        let rotation_rule = |outputs: &[(OutputRecord, Vec<InputRef>)]| {
+            outputs.iter().any(|(output, _)| {
+                &*output.topic == "ispm.findings.policy"
+                    && String::from_utf8_lossy(&output.payload).contains("access_key_not_rotated")
+            })
+        };
+        assert!(!rotation_rule(&outputs), "the key is not due yet");
+
+        let mut idle_outputs = Vec::new();
+        processor.idle_at(Instant::now() + IDLE_TICK / 2, &mut idle_outputs);
+        assert!(idle_outputs.is_empty(), "not idle long enough");
+
+        processor.idle_at(Instant::now() + 4 * IDLE_TICK, &mut idle_outputs);
+        assert!(
+            rotation_rule(&idle_outputs),
+            "two minutes of idle time pass the rotation limit: {idle_outputs:?}"
+        );
+        assert!(
+            idle_outputs.iter().all(|(_, inputs)| inputs.is_empty()),
+            "idle outputs wait for no input"
+        );
     }
 }
