@@ -10,8 +10,8 @@ pub fn load(config: &EnrichConfig) -> Enricher {
         tracing::warn!(database = warning.database().config_key(), %warning, "ip database not loaded; detectors that need it are off");
     }
     if !enricher.is_enabled() {
-        tracing::info!(
-            "no ip database configured; country and ASN baselines are off (see [enrich] in config/ispm.toml)"
+        tracing::warn!(
+            "no ip database configured, so these detectors are off: first_seen country and asn, workload_credentials_outside_cloud; run deploy/local/fetch-ipdb.sh and see [enrich] in config/ispm.toml"
         );
     }
     enricher

@@ -102,6 +102,7 @@ impl Settings {
     pub fn run_settings(&self) -> RunSettings {
         RunSettings {
             decoder: self.decoder.clone(),
+            enrich: self.enrich.clone(),
             engine: self.engine.clone(),
             kafka: self.kafka.clone(),
             http: self.http.clone(),

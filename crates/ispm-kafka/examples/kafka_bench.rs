@@ -482,6 +482,7 @@ fn settings(options: &Options, raw_topic: &str, suffix: &str) -> RunSettings {
     }
     RunSettings {
         decoder: DecoderConfig::default(),
+        enrich: Default::default(),
         engine: EngineConfig::default(),
         kafka: KafkaConfig {
             bootstrap_servers: options.bootstrap.clone(),

@@ -22,6 +22,9 @@ use crate::secret::ClientProperties;
 #[serde(deny_unknown_fields, default)]
 pub struct RunSettings {
     pub decoder: DecoderConfig,
+    /// IP databases for enrichment, as in `ispm replay`; the decode stage
+    /// enriches every event before it is keyed onto the events topic.
+    pub enrich: ispm_enrich::EnrichConfig,
     pub engine: EngineConfig,
     pub kafka: KafkaConfig,
     pub http: HttpConfig,

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use ::metrics::Counter;
+use ispm_enrich::Enricher;
 use ispm_model::{DeadLetter, DeadLetterAction, IdentityEvent};
 use ispm_sources::{
     CloudTrailDecoder, DecoderConfig, InputRead, Item, SnapshotBatch, decode_snapshot,
@@ -35,6 +36,7 @@ const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 /// decode stage and, for inputs keyed by identity, the stateful stage.
 pub(crate) struct MessageDecoder {
     cloudtrail: CloudTrailDecoder,
+    enricher: Arc<Enricher>,
     /// Decoder of each input topic.
     inputs: HashMap<Arc<str>, InputDecoder, foldhash::fast::RandomState>,
     max_record_bytes: usize,
@@ -63,12 +65,14 @@ impl InputDecoder {
 impl MessageDecoder {
     pub fn new(
         decoder: &DecoderConfig,
+        enricher: Arc<Enricher>,
         config: &KafkaConfig,
         topics: &OutputTopics,
         counters: Arc<Counters>,
     ) -> Self {
         MessageDecoder {
             cloudtrail: CloudTrailDecoder::new(decoder.clone()),
+            enricher,
             inputs: config
                 .inputs
                 .iter()
@@ -169,7 +173,10 @@ impl MessageDecoder {
 
         for item in items {
             match item {
-                Item::Event(event) => on_event(event, outputs),
+                Item::Event(mut event) => {
+                    self.enricher.enrich_event(&mut event);
+                    on_event(event, outputs)
+                }
                 Item::DeadLetter(letter) => {
                     metrics::dead_lettered(
                         &letter.reason,
@@ -398,8 +405,13 @@ pub(crate) mod tests {
 
     pub(crate) fn processor_parts(config: &KafkaConfig) -> (MessageDecoder, OutputTopics) {
         let topics = OutputTopics::new(config);
-        let decoder =
-            MessageDecoder::new(&DecoderConfig::default(), config, &topics, Arc::default());
+        let decoder = MessageDecoder::new(
+            &DecoderConfig::default(),
+            Arc::default(),
+            config,
+            &topics,
+            Arc::default(),
+        );
         (decoder, topics)
     }
 
@@ -496,5 +508,58 @@ pub(crate) mod tests {
     #[test]
     fn empty_message_is_skipped() {
         assert!(decode(b"").is_empty());
+    }
+
+    /// Returns an enricher over the databases of deploy/local/fetch-ipdb.sh,
+    /// or `None` when they are absent and CI does not require them.
+    fn real_enricher() -> Option<Enricher> {
+        let dir = match std::env::var_os("ISPM_IPDB_DIR") {
+            Some(dir) => std::path::PathBuf::from(dir),
+            None => std::path::PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
+                .join(".cache/ispm/ipdb"),
+        };
+        let config = ispm_enrich::EnrichConfig {
+            country_db: Some(dir.join("country.mmdb")),
+            asn_db: Some(dir.join("asn.csv")),
+            ..ispm_enrich::EnrichConfig::default()
+        };
+        if !dir.join("country.mmdb").is_file() || !dir.join("asn.csv").is_file() {
+            assert!(
+                std::env::var("ISPM_IPDB_REQUIRED").as_deref() != Ok("1"),
+                "ISPM_IPDB_REQUIRED=1 but {} lacks the databases",
+                dir.display()
+            );
+            return None;
+        }
+        Some(Enricher::load(&config).0)
+    }
+
+    #[test]
+    fn decoded_events_are_enriched_before_keying() {
+        let Some(enricher) = real_enricher() else {
+            eprintln!("SKIPPED decoded_events_are_enriched_before_keying: no IP databases");
+            return;
+        };
+        let config = KafkaConfig::default();
+        let topics = OutputTopics::new(&config);
+        let decoder = MessageDecoder::new(
+            &DecoderConfig::default(),
+            Arc::new(enricher),
+            &config,
+            &topics,
+            Arc::default(),
+        );
+        let mut processor = DecodeProcessor::new(decoder, &topics);
+        // 8.8.8.8 is Google's public resolver: AS15169, outside AWS.
+        let record = CREATE_USER.replace("198.51.100.7", "8.8.8.8");
+        let mut outputs = Vec::new();
+        processor.process(
+            raw_record("cloudtrail.raw", 0, record.as_bytes()),
+            &mut outputs,
+        );
+        let event: IdentityEvent = serde_json::from_slice(&outputs[0].payload).expect("event JSON");
+        let network = event.origin.network.expect("enriched");
+        assert_eq!(network.asn, Some(15169));
+        assert_eq!(network.cloud, Some(false));
     }
 }

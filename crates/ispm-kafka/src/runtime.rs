@@ -101,6 +101,7 @@ impl Pipeline {
     pub async fn start(settings: RunSettings) -> Result<Pipeline, RuntimeError> {
         let RunSettings {
             decoder,
+            enrich,
             engine,
             kafka,
             http: http_config,
@@ -116,6 +117,7 @@ impl Pipeline {
                 reason: error.to_string(),
             })??;
 
+        let enricher = Arc::new(load_enricher(&enrich));
         let topics = OutputTopics::new(&kafka);
         let producer = Arc::new(OutputProducer::create(&kafka)?);
         let counters = Arc::new(Counters::default());
@@ -153,7 +155,13 @@ impl Pipeline {
         let mut plans = Vec::new();
         if let Some(decode_status) = decode_status {
             let processor = DecodeProcessor::new(
-                MessageDecoder::new(&decoder, &kafka, &topics, Arc::clone(&counters)),
+                MessageDecoder::new(
+                    &decoder,
+                    Arc::clone(&enricher),
+                    &kafka,
+                    &topics,
+                    Arc::clone(&counters),
+                ),
                 &topics,
             );
             let spec = ConsumerSpec {
@@ -169,7 +177,13 @@ impl Pipeline {
         let pass_rate_weight = engine.scoring.pass_rate_weight;
         let processor = StatefulProcessor::new(
             engine,
-            MessageDecoder::new(&decoder, &kafka, &topics, Arc::clone(&counters)),
+            MessageDecoder::new(
+                &decoder,
+                Arc::clone(&enricher),
+                &kafka,
+                &topics,
+                Arc::clone(&counters),
+            ),
             topics.clone(),
             Arc::clone(&counters),
         );
@@ -419,6 +433,21 @@ fn note_exit(exit: ComponentExit, unacknowledged: &mut usize) -> Option<RuntimeE
 
 /// Creates a stage's channel, tracker, status and consumer, and prepares its
 /// processing task.
+/// Loads the IP databases, logging each one that could not be read and, when
+/// none is configured, which detectors are off.
+fn load_enricher(config: &ispm_enrich::EnrichConfig) -> ispm_enrich::Enricher {
+    let (enricher, warnings) = ispm_enrich::Enricher::load(config);
+    for warning in &warnings {
+        tracing::warn!(database = warning.database().config_key(), %warning, "ip database not loaded; detectors that need it are off");
+    }
+    if !enricher.is_enabled() {
+        tracing::warn!(
+            "no ip database configured, so these detectors are off: first_seen country and asn, workload_credentials_outside_cloud; run deploy/local/fetch-ipdb.sh and see [enrich] in config/ispm.toml"
+        );
+    }
+    enricher
+}
+
 /// Returns a consumer group of this process alone for the summary stage:
 /// every instance must read the whole partial topic from its start to
 /// rebuild the sums, so instances must not share its partition.

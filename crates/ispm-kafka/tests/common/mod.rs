@@ -139,6 +139,7 @@ pub fn test_settings(bootstrap: &str, suffix: &str, raw_topic: &str) -> RunSetti
     };
     RunSettings {
         decoder: DecoderConfig::default(),
+        enrich: Default::default(),
         engine: EngineConfig::default(),
         kafka,
         http: HttpConfig {
