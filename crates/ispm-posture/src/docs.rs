@@ -67,29 +67,35 @@ mod tests {
 
     #[test]
     fn docs_policy_table_matches_the_catalogue() {
-        let path = docs_path();
-        let text = std::fs::read_to_string(&path)
-            .unwrap_or_else(|error| panic!("cannot read {}: {error}", path.display()));
-        let (head, table, tail) = split(&text).unwrap_or_else(|| {
-            panic!(
-                "{} lacks the {TABLE_START} and {TABLE_END} lines",
-                path.display()
-            )
-        });
+        let readme = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../README.md");
         let generated = policy_table_markdown(&default_set());
-        if table == generated {
-            return;
+        let update = std::env::var_os("ISPM_UPDATE_DOCS").is_some();
+        let mut stale = Vec::new();
+        for path in [docs_path(), readme] {
+            let text = std::fs::read_to_string(&path)
+                .unwrap_or_else(|error| panic!("cannot read {}: {error}", path.display()));
+            let (head, table, tail) = split(&text).unwrap_or_else(|| {
+                panic!(
+                    "{} lacks the {TABLE_START} and {TABLE_END} lines",
+                    path.display()
+                )
+            });
+            if table == generated {
+                continue;
+            }
+            if update {
+                let updated = format!("{head}{generated}{tail}");
+                std::fs::write(&path, updated)
+                    .unwrap_or_else(|error| panic!("cannot write {}: {error}", path.display()));
+                continue;
+            }
+            stale.push(path.display().to_string());
         }
-        if std::env::var_os("ISPM_UPDATE_DOCS").is_some() {
-            let updated = format!("{head}{generated}{tail}");
-            std::fs::write(&path, updated)
-                .unwrap_or_else(|error| panic!("cannot write {}: {error}", path.display()));
-            return;
-        }
-        panic!(
+        assert!(
+            stale.is_empty(),
             "the policy table in {} is out of date; regenerate it with \
              `ISPM_UPDATE_DOCS=1 cargo test -p ispm-posture docs_policy_table`",
-            path.display()
+            stale.join(" and ")
         );
     }
 
