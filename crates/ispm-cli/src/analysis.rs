@@ -3,8 +3,6 @@
 
 use std::path::PathBuf;
 
-use ispm_model::EventTime;
-
 use crate::input::Decoded;
 use crate::output::Output;
 use crate::replay;
@@ -15,15 +13,10 @@ use crate::summary::Summary;
 /// like `ispm replay`, and prints one line on stderr when records or files
 /// were rejected. Returns `None`, after printing why, when no input could be
 /// read.
-pub fn read_events(
-    command: &str,
-    paths: &[PathBuf],
-    settings: &Settings,
-    as_of: Option<EventTime>,
-) -> Option<Decoded> {
+pub fn read_events(command: &str, paths: &[PathBuf], settings: &Settings) -> Option<Decoded> {
     let mut summary = Summary::default();
     let mut output = Output::Discard;
-    let decoded = match replay::load_events(paths, settings, as_of, &mut output, &mut summary) {
+    let decoded = match replay::load_events(paths, settings, &mut output, &mut summary) {
         Ok(decoded) => decoded,
         Err(error) => {
             eprintln!("ispm {command}: {error}");

@@ -83,8 +83,7 @@ pub fn backtest(args: &BacktestArgs) -> ExitCode {
         );
     }
 
-    let Some(decoded) = analysis::read_events("backtest", &args.paths, &baseline_settings, None)
-    else {
+    let Some(decoded) = analysis::read_events("backtest", &args.paths, &baseline_settings) else {
         return ExitCode::from(EXIT_FAILED);
     };
     let (_, baseline_findings) = replay::run_engine(baseline_settings.engine, &decoded, None);

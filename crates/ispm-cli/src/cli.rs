@@ -122,7 +122,7 @@ pub struct ReplayArgs {
     /// Evaluate policies as of this time (RFC 3339, e.g.
     /// `2026-12-04T00:00:00Z`) instead of the newest input time: time runs
     /// on to it after the last input, so keys age and stale identities turn
-    /// stale. It is also the time every snapshot in the inputs describes.
+    /// stale. Snapshots keep their own times.
     #[arg(long, value_name = "TIME", value_parser = parse_time)]
     pub as_of: Option<EventTime>,
 }

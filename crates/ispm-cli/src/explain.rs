@@ -20,7 +20,7 @@ const SUGGESTIONS: usize = 10;
 /// Runs `ispm explain` and returns its exit code: 1 when no input could be
 /// read, the identity is not in the inputs, or stdout failed.
 pub fn explain(args: &ExplainArgs, settings: &Settings) -> ExitCode {
-    let Some(decoded) = analysis::read_events("explain", &args.paths, settings, args.as_of) else {
+    let Some(decoded) = analysis::read_events("explain", &args.paths, settings) else {
         return ExitCode::from(EXIT_FAILED);
     };
     let (engine, findings) = replay::run_engine(settings.engine.clone(), &decoded, args.as_of);

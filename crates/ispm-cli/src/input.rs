@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use ispm_model::{DeadLetter, DeadLetterAction, EventTime, IdentityEvent, IdentitySnapshot};
+use ispm_model::{DeadLetter, DeadLetterAction, IdentityEvent, IdentitySnapshot};
 use ispm_sources::{
     CloudTrailDecoder, DecodeError, InputRead, Item, SnapshotError, decode_snapshot,
     detect_snapshot, read_input, read_stdin, walk_inputs,
@@ -28,12 +28,12 @@ pub struct Decoded {
 
 /// Reads and decodes every input. Dead letters go to `output` and `summary`
 /// as they come; events and snapshots are returned for sorting. Bad input
-/// never stops the loop, only a failed output write does. `as_of`, when
-/// given, replaces the time every snapshot describes.
+/// never stops the loop, only a failed output write does. Each snapshot
+/// keeps its own time: a credential report's newest timestamp, an inventory
+/// document's `as_of`.
 pub fn read_all(
     paths: &[PathBuf],
     decoder: &CloudTrailDecoder,
-    as_of: Option<EventTime>,
     output: &mut Output,
     summary: &mut Summary,
 ) -> Result<Decoded, OutputError> {
@@ -57,7 +57,7 @@ pub fn read_all(
     };
     for file in &files {
         progress.set_message(file.display().to_string());
-        decode_file(file, decoder, as_of, output, summary, &mut decoded)?;
+        decode_file(file, decoder, output, summary, &mut decoded)?;
         progress.inc(1);
     }
     progress.finish();
@@ -67,7 +67,6 @@ pub fn read_all(
 fn decode_file(
     file: &Path,
     decoder: &CloudTrailDecoder,
-    as_of: Option<EventTime>,
     output: &mut Output,
     summary: &mut Summary,
     decoded: &mut Decoded,
@@ -96,7 +95,7 @@ fn decode_file(
 
     let origin = file.display().to_string();
     if let Some(format) = detect_snapshot(&bytes) {
-        let batch = decode_snapshot(&bytes, format, as_of);
+        let batch = decode_snapshot(&bytes, format, None);
         summary.snapshots += batch.snapshots.len() as u64;
         decoded.snapshots.extend(batch.snapshots);
         for error in batch.errors {

@@ -45,7 +45,7 @@ fn run(
     let mut summary = Summary::default();
 
     let started = Instant::now();
-    let decoded = load_events(&args.paths, settings, args.as_of, output, &mut summary)?;
+    let decoded = load_events(&args.paths, settings, output, &mut summary)?;
     summary.reading = started.elapsed();
 
     let started = Instant::now();
@@ -91,16 +91,14 @@ fn run(
 
 /// Reads and decodes `paths`, enriches the events and sorts them by event
 /// time, ready for the engine. Dead letters go to `output` and `summary`.
-/// `as_of` replaces the time every snapshot describes.
 pub fn load_events(
     paths: &[PathBuf],
     settings: &Settings,
-    as_of: Option<EventTime>,
     output: &mut Output,
     summary: &mut Summary,
 ) -> Result<Decoded, OutputError> {
     let decoder = CloudTrailDecoder::new(settings.decoder.clone());
-    let mut decoded = input::read_all(paths, &decoder, as_of, output, summary)?;
+    let mut decoded = input::read_all(paths, &decoder, output, summary)?;
     let enricher = enrichment::load(&settings.enrich);
     for event in &mut decoded.events {
         enricher.enrich_event(event);

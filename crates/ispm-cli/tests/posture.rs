@@ -211,8 +211,6 @@ fn rotation_snapshot_resolves_the_violation() {
 }
 
 #[test]
-#[ignore = "replay --as-of also replaces the as_of of every snapshot, so the day-0 and day-95 \
-            documents are both applied on day 100"]
 fn as_of_keeps_each_snapshot_time() {
     let dir = tempfile::tempdir().expect("tempdir");
     let day_zero = write_json(dir.path(), "day-000.json", &day_zero_document());
@@ -295,8 +293,6 @@ fn report_and_events_merge_into_one_record() {
 }
 
 #[test]
-#[ignore = "a report slot merged after events names a key only by its rotation time, which must \
-            match a CreateAccessKey event, so the key seen in events becomes a second key"]
 fn later_report_binds_event_key() {
     let dir = tempfile::tempdir().expect("tempdir");
     let events = json!({"Records": [{

@@ -180,15 +180,36 @@ fn find_credential(state: &IdentityState, reported: &SnapshotCredential) -> Opti
     }) {
         return Some(index);
     }
-    let rotated = reported.last_rotated?;
-    credentials.iter().position(|credential| {
+    let unbound = |credential: &&crate::state::CredentialState| {
         let record = &credential.record;
-        record.kind == "access_key"
-            && record.slot.is_none()
-            && record
-                .created_at
-                .is_some_and(|created| within_tolerance(created, rotated))
-    })
+        record.kind == "access_key" && record.slot.is_none()
+    };
+    if let Some(rotated) = reported.last_rotated
+        && let Some(index) = credentials.iter().position(|credential| {
+            unbound(&credential)
+                && credential
+                    .record
+                    .created_at
+                    .is_some_and(|created| within_tolerance(created, rotated))
+        })
+    {
+        return Some(index);
+    }
+    // Events used one long-term key that no report slot names yet: an
+    // active slot of the report is that key.
+    // NOTE: with two active slots and one key seen, the first slot merged
+    // takes the key, which may be the wrong one.
+    if reported.kind != "access_key" || !reported.active {
+        return None;
+    }
+    let mut candidates = credentials
+        .iter()
+        .enumerate()
+        .filter(|(_, credential)| unbound(credential) && credential.record.status == "active");
+    match (candidates.next(), candidates.next()) {
+        (Some((index, _)), None) => Some(index),
+        _ => None,
+    }
 }
 
 fn within_tolerance(a: EventTime, b: EventTime) -> bool {

@@ -39,10 +39,20 @@ impl InventoryRecord {
         as_of: EventTime,
         window_days: u32,
     ) -> Option<RotationImpact> {
+        let slot = credential
+            .strip_prefix("access_key_")
+            .and_then(|slot| slot.parse::<u8>().ok());
         let record = self
             .credentials
             .iter()
-            .find(|known| known.id == credential)?;
+            .find(|known| known.id == credential)
+            .or_else(|| {
+                // A report slot such as `access_key_1` that events have
+                // since tied to its key id.
+                self.credentials.iter().find(|known| {
+                    slot.is_some() && known.slot == slot && known.kind == "access_key"
+                })
+            })?;
         let since = as_of
             .millis()
             .saturating_sub(i64::from(window_days) * DAY_MS);
