@@ -3,11 +3,41 @@
 
 use ispm_model::{ConsumerRecord, EventTime};
 
+/// The attribute of the event a consumer was taken from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub(crate) enum ConsumerAttribute {
+    Source,
+    UserAgent,
+    Region,
+    Network,
+    Asn,
+    Service,
+    Workload,
+}
+
+impl ConsumerAttribute {
+    const COUNT: usize = 7;
+
+    /// Returns the attribute's name in inventory records.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConsumerAttribute::Source => "source",
+            ConsumerAttribute::UserAgent => "user_agent",
+            ConsumerAttribute::Region => "region",
+            ConsumerAttribute::Network => "network",
+            ConsumerAttribute::Asn => "asn",
+            ConsumerAttribute::Service => "service",
+            ConsumerAttribute::Workload => "workload",
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 struct Consumer {
-    attribute: &'static str,
+    attribute: ConsumerAttribute,
     /// Hash of the value, so a known consumer is found without building its
-    /// text.
+    /// text. Only compared between consumers of the same attribute.
     hash: u64,
     value: String,
     count: u64,
@@ -20,31 +50,69 @@ struct Consumer {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Consumers {
     list: Vec<Consumer>,
+    /// Position in `list` of the consumer each attribute recorded last,
+    /// tried before the list is searched, because consecutive events of an
+    /// identity mostly repeat their service, agent and source. A position
+    /// that a removal made stale fails the check and costs one search.
+    recent: [u16; ConsumerAttribute::COUNT],
     /// Set once a consumer was dropped for the cap.
     pub truncated: bool,
 }
 
 impl Consumers {
-    /// Records a consumer identified by the hash of its value; `value` builds
-    /// the text only for a new consumer. Returns true when the consumer is
-    /// new.
-    pub fn record(
+    /// Records the consumers of one event, each identified by its attribute
+    /// and the hash of its value. `value` builds the text of a new consumer
+    /// only. Returns true when one of them is new.
+    pub fn record_all(
         &mut self,
-        attribute: &'static str,
-        hash: u64,
-        value: impl FnOnce() -> String,
+        observed: &[(ConsumerAttribute, u64)],
+        value: impl Fn(ConsumerAttribute) -> String,
         time: EventTime,
         cap: usize,
     ) -> bool {
-        if let Some(consumer) = self
-            .list
-            .iter_mut()
-            .find(|consumer| consumer.hash == hash && consumer.attribute == attribute)
-        {
-            consumer.count += 1;
-            consumer.last_seen = consumer.last_seen.max(time);
-            return false;
+        let mut new_consumer = false;
+        for &(attribute, hash) in observed {
+            match self.find(attribute, hash) {
+                Some(index) => {
+                    if let Some(consumer) = self.list.get_mut(index) {
+                        consumer.count += 1;
+                        consumer.last_seen = consumer.last_seen.max(time);
+                    }
+                }
+                None => {
+                    self.insert(attribute, hash, value(attribute), time, cap);
+                    new_consumer = true;
+                }
+            }
         }
+        new_consumer
+    }
+
+    /// Returns the position of the consumer, trying the one its attribute
+    /// recorded last first.
+    fn find(&mut self, attribute: ConsumerAttribute, hash: u64) -> Option<usize> {
+        let matches =
+            |consumer: &Consumer| consumer.hash == hash && consumer.attribute == attribute;
+        let recent = &mut self.recent[attribute as usize];
+        let index = match self.list.get(usize::from(*recent)) {
+            Some(consumer) if matches(consumer) => usize::from(*recent),
+            _ => self.list.iter().position(matches)?,
+        };
+        // A list longer than `u16::MAX` only loses the shortcut.
+        *recent = u16::try_from(index).unwrap_or(u16::MAX);
+        Some(index)
+    }
+
+    /// Adds a new consumer, dropping the least recently seen one of the
+    /// same attribute when the attribute has `cap` of them.
+    fn insert(
+        &mut self,
+        attribute: ConsumerAttribute,
+        hash: u64,
+        value: String,
+        time: EventTime,
+        cap: usize,
+    ) {
         let same_attribute = self
             .list
             .iter()
@@ -62,15 +130,15 @@ impl Consumers {
             self.list.remove(oldest);
             self.truncated = true;
         }
+        self.recent[attribute as usize] = u16::try_from(self.list.len()).unwrap_or(u16::MAX);
         self.list.push(Consumer {
             attribute,
             hash,
-            value: value(),
+            value,
             count: 1,
             first_seen: time,
             last_seen: time,
         });
-        true
     }
 
     /// Returns the consumers sorted by attribute, then by count, highest
@@ -80,7 +148,7 @@ impl Consumers {
             .list
             .iter()
             .map(|consumer| ConsumerRecord {
-                attribute: consumer.attribute.to_owned(),
+                attribute: consumer.attribute.as_str().to_owned(),
                 value: consumer.value.clone(),
                 count: consumer.count,
                 first_seen: consumer.first_seen,

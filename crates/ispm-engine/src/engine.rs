@@ -13,7 +13,7 @@ use crate::detectors::{self, Context};
 use crate::owner::assign_owner;
 use crate::posture::{self, PostureRuntime};
 use crate::privilege_level;
-use crate::state::IdentityState;
+use crate::state::{EventHashes, IdentityState};
 use crate::suppression::{CompiledRule, SuppressionRule};
 use crate::usage::record_usage;
 
@@ -115,16 +115,18 @@ impl Engine {
         let learned = is_learned(&self.config, state, event.time);
         let before = findings.len();
 
+        let hashes = EventHashes::new(event);
         let mut ctx = Context {
             config: &self.config,
             suppressions: &self.suppressions,
             event,
+            hashes: &hashes,
             findings,
             stats: &mut self.stats,
         };
         detectors::run_all(&mut ctx, state, learned);
 
-        record_usage(&self.config, state, event);
+        record_usage(&self.config, state, event, &hashes);
         posture::note_anomalies(&mut self.posture, state, &findings[before..]);
         posture::enqueue_if_changed(&mut self.posture, state);
     }

@@ -86,7 +86,19 @@ fn admin_role_pattern(event: &IdentityEvent) -> Option<&'static str> {
     ADMIN_ROLE_PATTERNS
         .iter()
         .copied()
-        .find(|pattern| role.contains(pattern))
+        .find(|pattern| contains_pattern(role, pattern))
+}
+
+/// Returns what `text.contains(pattern)` returns. The pattern is compared
+/// only where `text` has its first character, because `str::contains` sets
+/// up a string searcher on every call. That set-up costs more than this scan
+/// of a short ARN, and the check runs on every event of a non-admin identity.
+fn contains_pattern(text: &str, pattern: &str) -> bool {
+    let Some(first) = pattern.chars().next() else {
+        return true;
+    };
+    text.match_indices(first)
+        .any(|(start, _)| text[start..].starts_with(pattern))
 }
 
 /// Returns the level an attached managed policy grants, by its name.
@@ -111,5 +123,31 @@ pub(crate) fn group_level(config: &PrivilegeConfig, group: &str) -> PrivilegeLev
         PrivilegeLevel::Admin
     } else {
         PrivilegeLevel::Standard
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn contains_pattern_matches_str_contains() {
+        let texts = [
+            "arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_AdministratorAccess_0a1b/jane",
+            "arn:aws:iam::123456789012:role/OrganizationAccountAccessRole",
+            "arn:aws:iam::123456789012:role/AWSReservedSSO_ReadOnly_0a1b",
+            "AAAWSReservedSSO_AdministratorAccess",
+            "OrganizationAccountAccess",
+            "",
+        ];
+        for text in texts {
+            for pattern in ADMIN_ROLE_PATTERNS.iter().copied().chain(["", "é"]) {
+                assert_eq!(
+                    contains_pattern(text, pattern),
+                    text.contains(pattern),
+                    "{pattern:?} in {text:?}"
+                );
+            }
+        }
     }
 }

@@ -8,8 +8,10 @@ use std::collections::VecDeque;
 use std::hash::{BuildHasher, Hasher};
 
 use crate::consumers::Consumers;
+use crate::usage::kept_user_agent;
 use ispm_model::{
-    CredentialRecord, EventTime, IdentityId, IdentityKind, InventoryRecord, NhiType, PrivilegeLevel,
+    CredentialRecord, EventTime, IdentityEvent, IdentityId, IdentityKind, InventoryRecord, NhiType,
+    PrivilegeLevel,
 };
 
 /// A capped set of value hashes with the time each was first seen.
@@ -226,6 +228,10 @@ pub(crate) struct IdentityState {
     pub seen_user_agents: SeenValues,
     pub seen_regions: SeenValues,
     pub seen_actions: SeenValues,
+    /// The last user agent's [`EventHashes::user_agent`] and the hash of
+    /// its family, so that an identity's repeated agent is not parsed
+    /// again. Only set for agents short enough to be hashed whole.
+    pub user_agent_family: Option<(u64, u64)>,
 
     pub denied: Window,
     pub enumeration: Window,
@@ -266,6 +272,7 @@ impl IdentityState {
             seen_user_agents: SeenValues::default(),
             seen_regions: SeenValues::default(),
             seen_actions: SeenValues::default(),
+            user_agent_family: None,
             denied: Window::default(),
             enumeration: Window::default(),
             secrets: Window::default(),
@@ -273,6 +280,13 @@ impl IdentityState {
             inventory_dirty: true,
             inventory_published_at: None,
         }
+    }
+
+    /// Returns the position of the credential `id` in `credentials`.
+    pub fn credential_index(&self, id: &str) -> Option<usize> {
+        self.credentials
+            .iter()
+            .position(|credential| credential.record.id == id)
     }
 
     pub fn credential_mut(&mut self, id: &str) -> Option<&mut CredentialState> {
@@ -409,6 +423,40 @@ pub(crate) fn stable_hash(parts: &[&str]) -> u64 {
         .iter()
         .fold(StableHasher::new(), |hasher, part| hasher.part(part))
         .finish()
+}
+
+/// Hashes of the event values that several detectors and the usage
+/// bookkeeping look up, computed once per event.
+pub(crate) struct EventHashes {
+    /// `stable_hash(&[service])`.
+    pub service: u64,
+    /// `stable_hash(&[service, action])`: the API call.
+    pub call: u64,
+    /// `stable_hash(&[region])`, when the event has a region.
+    pub region: Option<u64>,
+    /// `stable_hash` of the user agent as the inventory keeps it (cut to
+    /// its maximum length), when the event has one.
+    pub user_agent: Option<u64>,
+}
+
+impl EventHashes {
+    pub fn new(event: &IdentityEvent) -> Self {
+        let service = StableHasher::new().part(&event.service);
+        EventHashes {
+            service: service.clone().finish(),
+            call: service.part(&event.action).finish(),
+            region: event
+                .origin
+                .region
+                .as_deref()
+                .map(|region| stable_hash(&[region])),
+            user_agent: event
+                .origin
+                .user_agent
+                .as_deref()
+                .map(|agent| stable_hash(&[kept_user_agent(agent)])),
+        }
+    }
 }
 
 #[cfg(test)]

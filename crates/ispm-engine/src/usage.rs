@@ -4,9 +4,9 @@
 use ispm_model::{CredentialRecord, EventTime, IdentityEvent, NhiType};
 
 use crate::EngineConfig;
-use crate::consumers::Consumers;
+use crate::consumers::{ConsumerAttribute, Consumers};
 use crate::snapshot::bind_key_to_slot;
-use crate::state::{IdentityState, StableHasher, hash_ip, stable_hash};
+use crate::state::{EventHashes, IdentityState, StableHasher, hash_ip, stable_hash};
 
 /// Maximum length of a user agent kept in the inventory; longer ones are cut, because
 /// some clients send kilobytes of platform details.
@@ -18,6 +18,7 @@ pub(crate) fn record_usage(
     config: &EngineConfig,
     state: &mut IdentityState,
     event: &IdentityEvent,
+    hashes: &EventHashes,
 ) {
     let time = event.time;
     if state.event_count == 0
@@ -34,15 +35,22 @@ pub(crate) fn record_usage(
 
     let cap = config.inventory.max_consumers;
     let workload = state.nhi_type == Some(NhiType::Workload);
-    let mut new_consumer = record_consumers(&mut state.consumers, event, workload, cap);
+    let observed = EventConsumers::of(event, hashes, workload);
+    let mut new_consumer = record_consumers(&mut state.consumers, observed.all(), event, cap);
     if let Some(key) = &event.actor.access_key_id {
-        new_consumer |= record_key_use(config, state, key, time);
+        let (index, changed) = record_key_use(config, state, key, time);
+        new_consumer |= changed;
         // Session keys expire by themselves; only long-term keys are rotated,
         // so only they keep consumers of their own.
         if !key.starts_with("ASIA")
-            && let Some(credential) = state.credential_mut(key)
+            && let Some(credential) = index.and_then(|index| state.credentials.get_mut(index))
         {
-            new_consumer |= record_consumers(&mut credential.consumers, event, false, cap);
+            new_consumer |= record_consumers(
+                &mut credential.consumers,
+                observed.for_credential(),
+                event,
+                cap,
+            );
         }
     }
     if new_consumer {
@@ -59,85 +67,166 @@ pub(crate) fn record_usage(
     }
 }
 
-/// Records every consumer attribute of one event. Returns true when one is
-/// new.
-fn record_consumers(
-    consumers: &mut Consumers,
-    event: &IdentityEvent,
-    workload: bool,
-    cap: usize,
-) -> bool {
-    let time = event.time;
-    let origin = &event.origin;
-    let mut new_consumer = false;
-    if let Some(ip) = origin.ip {
-        let hash = hash_ip(StableHasher::new(), ip).finish();
-        new_consumer |= consumers.record("source", hash, || ip.to_string(), time, cap);
-    } else if let Some(source) = origin.service.as_deref().or(origin.source_raw.as_deref()) {
-        let hash = stable_hash(&[source]);
-        new_consumer |= consumers.record("source", hash, || source.to_owned(), time, cap);
-    }
-    if let Some(agent) = &origin.user_agent {
-        let agent = truncate(agent, MAX_USER_AGENT_LEN);
-        let hash = stable_hash(&[agent]);
-        new_consumer |= consumers.record("user_agent", hash, || agent.to_owned(), time, cap);
-    }
-    if let Some(region) = &origin.region {
-        let hash = stable_hash(&[region]);
-        new_consumer |= consumers.record("region", hash, || region.clone(), time, cap);
+/// Consumer attributes one event can name.
+const MAX_EVENT_CONSUMERS: usize = 7;
+
+/// Values of `network` consumers. A value's index in this list is its hash,
+/// because the hash only has to distinguish values of one attribute.
+const NETWORKS: [&str; 3] = ["aws_service", "aws", "external"];
+
+/// The consumers one event names, each with the hash it is found by.
+/// Computed once per event, because the identity and the long-term key it
+/// used record the same consumers.
+struct EventConsumers {
+    entries: [(ConsumerAttribute, u64); MAX_EVENT_CONSUMERS],
+    len: usize,
+}
+
+impl EventConsumers {
+    fn of(event: &IdentityEvent, hashes: &EventHashes, workload: bool) -> Self {
+        let origin = &event.origin;
+        let mut observed = EventConsumers {
+            entries: [(ConsumerAttribute::Service, 0); MAX_EVENT_CONSUMERS],
+            len: 0,
+        };
+        if let Some(ip) = origin.ip {
+            observed.push(
+                ConsumerAttribute::Source,
+                hash_ip(StableHasher::new(), ip).finish(),
+            );
+        } else if let Some(source) = origin.service.as_deref().or(origin.source_raw.as_deref()) {
+            observed.push(ConsumerAttribute::Source, stable_hash(&[source]));
+        }
+        if let Some(agent) = hashes.user_agent {
+            observed.push(ConsumerAttribute::UserAgent, agent);
+        }
+        if let Some(region) = hashes.region {
+            observed.push(ConsumerAttribute::Region, region);
+        }
+        if let Some(network) = network_index(event) {
+            observed.push(ConsumerAttribute::Network, network as u64);
+        }
+        if let Some(asn) = origin.network.as_ref().and_then(|info| info.asn) {
+            observed.push(ConsumerAttribute::Asn, u64::from(asn));
+        }
+        observed.push(ConsumerAttribute::Service, hashes.service);
+        // Kept last, so that `for_credential` can leave it out.
+        if workload && let Some(session) = &event.actor.session_name {
+            observed.push(ConsumerAttribute::Workload, stable_hash(&[session]));
+        }
+        observed
     }
 
-    let network = match (
+    fn push(&mut self, attribute: ConsumerAttribute, hash: u64) {
+        if let Some(entry) = self.entries.get_mut(self.len) {
+            *entry = (attribute, hash);
+            self.len += 1;
+        }
+    }
+
+    fn all(&self) -> &[(ConsumerAttribute, u64)] {
+        &self.entries[..self.len]
+    }
+
+    /// Returns the consumers a long-term key records: all but the workload
+    /// session, which only the identity keeps.
+    fn for_credential(&self) -> &[(ConsumerAttribute, u64)] {
+        match self.all() {
+            [rest @ .., (ConsumerAttribute::Workload, _)] => rest,
+            all => all,
+        }
+    }
+}
+
+/// Records the consumers of one event. Returns true when one is new.
+fn record_consumers(
+    consumers: &mut Consumers,
+    observed: &[(ConsumerAttribute, u64)],
+    event: &IdentityEvent,
+    cap: usize,
+) -> bool {
+    consumers.record_all(
+        observed,
+        |attribute| consumer_value(event, attribute),
+        event.time,
+        cap,
+    )
+}
+
+/// Builds the text of a consumer that [`EventConsumers::of`] found in the
+/// event, for a consumer seen for the first time.
+fn consumer_value(event: &IdentityEvent, attribute: ConsumerAttribute) -> String {
+    let origin = &event.origin;
+    match attribute {
+        ConsumerAttribute::Source => match origin.ip {
+            Some(ip) => ip.to_string(),
+            None => origin
+                .service
+                .as_deref()
+                .or(origin.source_raw.as_deref())
+                .unwrap_or_default()
+                .to_owned(),
+        },
+        ConsumerAttribute::UserAgent => {
+            kept_user_agent(origin.user_agent.as_deref().unwrap_or_default()).to_owned()
+        }
+        ConsumerAttribute::Region => origin.region.clone().unwrap_or_default(),
+        ConsumerAttribute::Network => network_index(event)
+            .and_then(|index| NETWORKS.get(index).copied())
+            .unwrap_or_default()
+            .to_owned(),
+        ConsumerAttribute::Asn => match &origin.network {
+            Some(info) => match (info.asn, &info.as_org) {
+                (Some(asn), Some(org)) => format!("AS{asn} {org}"),
+                (Some(asn), None) => format!("AS{asn}"),
+                (None, _) => String::new(),
+            },
+            None => String::new(),
+        },
+        ConsumerAttribute::Service => event.service.clone(),
+        ConsumerAttribute::Workload => event.actor.session_name.clone().unwrap_or_default(),
+    }
+}
+
+/// Returns the index in [`NETWORKS`] of the network a call came from: an
+/// AWS service, an AWS address or another address; `None` when no
+/// enrichment decides it.
+fn network_index(event: &IdentityEvent) -> Option<usize> {
+    let origin = &event.origin;
+    match (
         &origin.service,
         origin.network.as_ref().and_then(|n| n.cloud),
     ) {
-        (Some(_), _) => Some("aws_service"),
-        (None, Some(true)) => Some("aws"),
-        (None, Some(false)) => Some("external"),
+        (Some(_), _) => Some(0),
+        (None, Some(true)) => Some(1),
+        (None, Some(false)) => Some(2),
         (None, None) => None,
-    };
-    if let Some(network) = network {
-        let hash = stable_hash(&[network]);
-        new_consumer |= consumers.record("network", hash, || network.to_owned(), time, cap);
     }
-    if let Some(info) = &origin.network
-        && let Some(asn) = info.asn
-    {
-        let hash = StableHasher::new().bytes(&asn.to_le_bytes()).finish();
-        let value = || match &info.as_org {
-            Some(org) => format!("AS{asn} {org}"),
-            None => format!("AS{asn}"),
-        };
-        new_consumer |= consumers.record("asn", hash, value, time, cap);
-    }
-    let service = event.service.as_str();
-    let hash = stable_hash(&[service]);
-    new_consumer |= consumers.record("service", hash, || service.to_owned(), time, cap);
-    if workload && let Some(session) = &event.actor.session_name {
-        let hash = stable_hash(&[session]);
-        new_consumer |= consumers.record("workload", hash, || session.clone(), time, cap);
-    }
-    new_consumer
 }
 
 /// Counts a use of an access key, adding the key to the identity's
 /// credentials (or tying it to a credential report slot) when it is new.
-/// Returns true when the credential list changed.
+/// Returns the index of the key's credential, and true when the credential
+/// list changed.
 fn record_key_use(
     config: &EngineConfig,
     state: &mut IdentityState,
     key: &str,
     time: EventTime,
-) -> bool {
+) -> (Option<usize>, bool) {
     let long_term = !key.starts_with("ASIA");
-    let known = state.credential_mut(key).is_some();
-    let bound = !known && long_term && bind_key_to_slot(state, key);
-    if let Some(credential) = state.credential_mut(key) {
+    let mut index = state.credential_index(key);
+    let mut bound = false;
+    if index.is_none() && long_term && bind_key_to_slot(state, key) {
+        bound = true;
+        index = state.credential_index(key);
+    }
+    if let Some(credential) = index.and_then(|index| state.credentials.get_mut(index)) {
         let record = &mut credential.record;
         record.use_count += 1;
         record.first_used = Some(record.first_used.map_or(time, |first| first.min(time)));
         record.last_used = Some(record.last_used.map_or(time, |last| last.max(time)));
-        return bound;
+        return (index, bound);
     }
     let kind = if long_term {
         "access_key"
@@ -156,7 +245,18 @@ fn record_key_use(
         },
         config.inventory.max_credentials,
     );
-    true
+    // `add_credential` appends the new credential.
+    (state.credentials.len().checked_sub(1), true)
+}
+
+/// Returns the part of a user agent the inventory keeps.
+pub(crate) fn kept_user_agent(agent: &str) -> &str {
+    truncate(agent, MAX_USER_AGENT_LEN)
+}
+
+/// True when [`kept_user_agent`] returns the whole agent.
+pub(crate) fn is_kept_whole(agent: &str) -> bool {
+    agent.len() <= MAX_USER_AGENT_LEN
 }
 
 fn truncate(text: &str, max: usize) -> &str {

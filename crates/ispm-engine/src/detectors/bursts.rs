@@ -96,7 +96,7 @@ fn check_enumeration(ctx: &mut Context<'_>, state: &mut IdentityState, window_ms
         return;
     }
     let threshold = ctx.config.bursts.enumeration_threshold.max(1);
-    let key = stable_hash(&[&event.service, &event.action]);
+    let key = ctx.hashes.call;
     state
         .enumeration
         .push(event.time, key, &event.event_id, window_ms, threshold * 8);

@@ -9,98 +9,147 @@ use serde_json::json;
 use super::{Context, Hit};
 use crate::attack;
 use crate::state::{IdentityState, SeenValues, StableHasher, hash_ip};
+use crate::usage::is_kept_whole;
 use crate::useragent;
 
 pub const ID: &str = "first_seen";
 
 /// The watched attributes.
-const ATTRIBUTES: [&str; 6] = [
-    "source_network",
-    "country",
-    "asn",
-    "user_agent",
-    "region",
-    "action",
-];
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Attribute {
+    SourceNetwork,
+    Country,
+    Asn,
+    UserAgent,
+    Region,
+    Action,
+}
 
-/// Hashes the value an attribute takes in the event, without building its
-/// text; `None` when the event has no value for it.
-fn observed_hash(ctx: &Context<'_>, attribute: &str) -> Option<u64> {
-    let event = ctx.event;
-    let config = &ctx.config.first_seen;
-    // Calls an AWS service makes for the identity carry the service's
-    // address and agent, not the caller's.
-    let acting_service = event.actor.invoked_by.is_some() || event.origin.service.is_some();
-    let is_workload = event.actor.nhi_type == Some(ispm_model::NhiType::Workload);
-    let hasher = StableHasher::new();
-    match attribute {
-        // A workload's address is whichever one AWS gives its execution
-        // environment, and Lambda changes it every few hours, so a new one
-        // carries no signal. `workload_credentials_outside_cloud` covers theft.
-        "source_network" if acting_service || is_workload => None,
-        "source_network" => match event.origin.ip {
-            Some(ip) => {
-                let network = mask(ip, config.ipv4_prefix, config.ipv6_prefix);
-                Some(hash_ip(hasher, network).finish())
-            }
-            None => event
-                .origin
-                .source_raw
-                .as_deref()
-                .map(|raw| hasher.part(raw).finish()),
-        },
-        "user_agent" if !acting_service => event.origin.user_agent.as_deref().map(|agent| {
-            hasher
-                .part_lowercase(useragent::family_token(agent))
-                .finish()
-        }),
-        "country" if !acting_service => event
-            .origin
-            .network
-            .as_ref()
-            .and_then(|network| network.country.as_deref())
-            .map(|country| hasher.part(country).finish()),
-        "asn" if !acting_service => event
-            .origin
-            .network
-            .as_ref()
-            .and_then(|network| network.asn)
-            .map(|asn| hasher.bytes(&asn.to_le_bytes()).finish()),
-        "region" => event
-            .origin
-            .region
-            .as_deref()
-            .map(|region| hasher.part(region).finish()),
-        "action" => Some(hasher.part(&event.service).part(&event.action).finish()),
-        _ => None,
+impl Attribute {
+    /// Every attribute, in the order they are checked.
+    const ALL: [Attribute; 6] = [
+        Attribute::SourceNetwork,
+        Attribute::Country,
+        Attribute::Asn,
+        Attribute::UserAgent,
+        Attribute::Region,
+        Attribute::Action,
+    ];
+
+    /// Returns the name used in settings and findings.
+    fn name(self) -> &'static str {
+        match self {
+            Attribute::SourceNetwork => "source_network",
+            Attribute::Country => "country",
+            Attribute::Asn => "asn",
+            Attribute::UserAgent => "user_agent",
+            Attribute::Region => "region",
+            Attribute::Action => "action",
+        }
     }
 }
 
+/// Hashes the value each attribute takes in the event, in the order of
+/// [`Attribute::ALL`], without building its text. A hash is `None` when the
+/// event has no value for its attribute.
+fn observed_hashes(ctx: &Context<'_>, state: &mut IdentityState) -> [Option<u64>; 6] {
+    let event = ctx.event;
+    let origin = &event.origin;
+    let config = &ctx.config.first_seen;
+    // Calls an AWS service makes for the identity carry the service's
+    // address and agent, not the caller's.
+    let acting_service = event.actor.invoked_by.is_some() || origin.service.is_some();
+    let is_workload = event.actor.nhi_type == Some(ispm_model::NhiType::Workload);
+
+    // A workload's address is whichever one AWS gives its execution
+    // environment, and Lambda changes it every few hours, so a new one
+    // carries no signal. `workload_credentials_outside_cloud` covers theft.
+    let source_network = if acting_service || is_workload {
+        None
+    } else {
+        match origin.ip {
+            Some(ip) => {
+                let network = mask(ip, config.ipv4_prefix, config.ipv6_prefix);
+                Some(hash_ip(StableHasher::new(), network).finish())
+            }
+            None => origin
+                .source_raw
+                .as_deref()
+                .map(|raw| StableHasher::new().part(raw).finish()),
+        }
+    };
+    let (country, asn, user_agent) = if acting_service {
+        (None, None, None)
+    } else {
+        let network = origin.network.as_ref();
+        let country = network
+            .and_then(|network| network.country.as_deref())
+            .map(|country| StableHasher::new().part(country).finish());
+        let asn = network
+            .and_then(|network| network.asn)
+            .map(|asn| StableHasher::new().bytes(&asn.to_le_bytes()).finish());
+        let user_agent = origin
+            .user_agent
+            .as_deref()
+            .map(|agent| user_agent_family_hash(ctx, state, agent));
+        (country, asn, user_agent)
+    };
+    // The region and call hashes come from `EventHashes`, which hashes with
+    // `StableHasher::part` as the lines above do.
+    [
+        source_network,
+        country,
+        asn,
+        user_agent,
+        ctx.hashes.region,
+        Some(ctx.hashes.call),
+    ]
+}
+
+/// Hashes the family of the event's user agent, reusing the identity's
+/// last result when the agent is the same.
+fn user_agent_family_hash(ctx: &Context<'_>, state: &mut IdentityState, agent: &str) -> u64 {
+    // The agent's hash covers the whole agent only when it was not cut.
+    let agent_hash = ctx.hashes.user_agent.filter(|_| is_kept_whole(agent));
+    if let (Some(agent_hash), Some((cached_agent, family))) = (agent_hash, state.user_agent_family)
+        && cached_agent == agent_hash
+    {
+        return family;
+    }
+    let family = StableHasher::new()
+        .part_lowercase(useragent::family_token(agent))
+        .finish();
+    if let Some(agent_hash) = agent_hash {
+        state.user_agent_family = Some((agent_hash, family));
+    }
+    family
+}
+
 /// Returns the text of the value an attribute takes, for a finding.
-fn observed_text(ctx: &Context<'_>, attribute: &str) -> String {
+fn observed_text(ctx: &Context<'_>, attribute: Attribute) -> String {
     let event = ctx.event;
     let config = &ctx.config.first_seen;
     match attribute {
-        "source_network" => match event.origin.ip {
+        Attribute::SourceNetwork => match event.origin.ip {
             Some(ip) => network_of(ip, config.ipv4_prefix, config.ipv6_prefix),
             None => event.origin.source_raw.clone().unwrap_or_default(),
         },
-        "user_agent" => event
+        Attribute::UserAgent => event
             .origin
             .user_agent
             .as_deref()
             .map(useragent::family)
             .unwrap_or_default(),
-        "country" => network_field(ctx, |network| network.country.clone()),
-        "asn" => network_field(ctx, |network| {
+        Attribute::Country => network_field(ctx, |network| network.country.clone()),
+        Attribute::Asn => network_field(ctx, |network| {
             let asn = network.asn?;
             Some(match &network.as_org {
                 Some(org) => format!("AS{asn} ({org})"),
                 None => format!("AS{asn}"),
             })
         }),
-        "region" => event.origin.region.clone().unwrap_or_default(),
-        _ => format!(
+        Attribute::Region => event.origin.region.clone().unwrap_or_default(),
+        Attribute::Action => format!(
             "{}:{}",
             event.service.trim_end_matches(".amazonaws.com"),
             event.action
@@ -108,14 +157,14 @@ fn observed_text(ctx: &Context<'_>, attribute: &str) -> String {
     }
 }
 
-fn seen_values<'a>(state: &'a mut IdentityState, attribute: &str) -> &'a mut SeenValues {
+fn seen_values(state: &mut IdentityState, attribute: Attribute) -> &mut SeenValues {
     match attribute {
-        "source_network" => &mut state.seen_networks,
-        "country" => &mut state.seen_countries,
-        "asn" => &mut state.seen_asns,
-        "user_agent" => &mut state.seen_user_agents,
-        "region" => &mut state.seen_regions,
-        _ => &mut state.seen_actions,
+        Attribute::SourceNetwork => &mut state.seen_networks,
+        Attribute::Country => &mut state.seen_countries,
+        Attribute::Asn => &mut state.seen_asns,
+        Attribute::UserAgent => &mut state.seen_user_agents,
+        Attribute::Region => &mut state.seen_regions,
+        Attribute::Action => &mut state.seen_actions,
     }
 }
 
@@ -161,8 +210,9 @@ pub(crate) fn network_of(ip: IpAddr, ipv4_prefix: u8, ipv6_prefix: u8) -> String
 pub(crate) fn learn_only(ctx: &mut Context<'_>, state: &mut IdentityState) {
     let cap = ctx.config.first_seen.max_values;
     let time = ctx.event.time;
-    for attribute in ATTRIBUTES {
-        if let Some(hash) = observed_hash(ctx, attribute) {
+    let hashes = observed_hashes(ctx, state);
+    for (attribute, hash) in Attribute::ALL.into_iter().zip(hashes) {
+        if let Some(hash) = hash {
             seen_values(state, attribute).insert(hash, time, cap);
         }
     }
@@ -175,8 +225,9 @@ pub(crate) fn check(ctx: &mut Context<'_>, state: &mut IdentityState, learned: b
         .first_seen
         .map(|first| time.saturating_sub(first) / 86_400_000)
         .unwrap_or(0);
-    for attribute in ATTRIBUTES {
-        let Some(hash) = observed_hash(ctx, attribute) else {
+    let hashes = observed_hashes(ctx, state);
+    for (attribute, hash) in Attribute::ALL.into_iter().zip(hashes) {
+        let Some(hash) = hash else {
             continue;
         };
         let seen = seen_values(state, attribute);
@@ -191,11 +242,12 @@ pub(crate) fn check(ctx: &mut Context<'_>, state: &mut IdentityState, learned: b
             .first_seen
             .attributes
             .iter()
-            .any(|name| name == attribute);
+            .any(|name| name == attribute.name());
         if !watched {
             continue;
         }
         let value = observed_text(ctx, attribute);
+        let attribute = attribute.name();
         let mut hit = Hit::new(ID, format!("new_{attribute}"), FindingCategory::Anomaly);
         hit.title = format!(
             "{} used a new {}: {}",

@@ -1,11 +1,13 @@
 //! Tampering with audit logging and threat detection: the step attackers
 //! take before anything they want unseen.
 
+use std::sync::LazyLock;
+
 use ispm_model::{Attack, Confidence, FindingCategory, Severity};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{Context, Hit, attempt_suffix};
+use super::{CallSet, Context, Hit, attempt_suffix};
 use crate::attack;
 use crate::payload;
 use crate::state::IdentityState;
@@ -254,15 +256,23 @@ fn trail_update_reduction(ctx: &Context<'_>) -> Option<String> {
     (!changes.is_empty()).then(|| changes.join(", "))
 }
 
+/// The calls of `RULES`.
+static RULE_CALLS: LazyLock<CallSet> =
+    LazyLock::new(|| CallSet::new(RULES.iter().map(|rule| (rule.service, rule.action))));
+
 pub(crate) fn check(ctx: &mut Context<'_>, state: &mut IdentityState) {
     let event = ctx.event;
     let service = event.service.as_str();
     let action = event.action.as_str();
 
-    let (rule_id, what, technique) = if let Some(rule) = RULES
-        .iter()
-        .find(|rule| rule.action == action && rule.service == service)
-    {
+    let rule = if RULE_CALLS.may_contain(ctx.hashes.call) {
+        RULES
+            .iter()
+            .find(|rule| rule.action == action && rule.service == service)
+    } else {
+        None
+    };
+    let (rule_id, what, technique) = if let Some(rule) = rule {
         (rule.rule, rule.what.to_owned(), rule.attack)
     } else if service == "cloudtrail.amazonaws.com" && action == "PutEventSelectors" {
         match event_selector_reduction(ctx) {

@@ -21,7 +21,7 @@ use ispm_model::{
 };
 use serde_json::Value;
 
-use crate::state::{IdentityState, stable_hash};
+use crate::state::{EventHashes, IdentityState, stable_hash};
 use crate::suppression::CompiledRule;
 use crate::{EngineConfig, EngineStats};
 
@@ -58,6 +58,8 @@ pub(crate) struct Context<'a> {
     pub config: &'a EngineConfig,
     pub suppressions: &'a [CompiledRule],
     pub event: &'a IdentityEvent,
+    /// Hashes of the event's service, call and region.
+    pub hashes: &'a EventHashes,
     pub findings: &'a mut Vec<Finding>,
     pub stats: &'a mut EngineStats,
 }
@@ -205,6 +207,30 @@ impl Context<'_> {
         };
         self.stats.findings += 1;
         self.findings.push(finding);
+    }
+}
+
+/// A set of API calls, each kept as `stable_hash(&[service, action])`, for a
+/// first test that rules out most events before a detector compares its
+/// rules one by one. A hash collision only lets an event through to that
+/// comparison.
+pub(crate) struct CallSet(Vec<u64>);
+
+impl CallSet {
+    pub fn new<'a>(calls: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        let mut hashes: Vec<u64> = calls
+            .into_iter()
+            .map(|(service, action)| stable_hash(&[service, action]))
+            .collect();
+        hashes.sort_unstable();
+        hashes.dedup();
+        CallSet(hashes)
+    }
+
+    /// Returns false when the call with this hash is certainly not in the
+    /// set.
+    pub fn may_contain(&self, call: u64) -> bool {
+        self.0.binary_search(&call).is_ok()
     }
 }
 
