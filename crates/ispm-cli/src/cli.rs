@@ -44,6 +44,9 @@ pub enum Command {
     /// Write a posture report (report.html, report.json and CSV files) from
     /// the NDJSON files of `ispm replay --out`.
     Report(crate::report::ReportArgs),
+    /// Send whole files to a Kafka topic, one message each: how a credential
+    /// report or inventory document reaches a `snapshot` input.
+    Produce(crate::produce::ProduceArgs),
 }
 
 #[derive(Clone, Debug, clap::Args)]

@@ -95,7 +95,10 @@ fn decode_file(
 
     let origin = file.display().to_string();
     if let Some(format) = detect_snapshot(&bytes) {
-        let batch = decode_snapshot(&bytes, format, None);
+        let mut batch = decode_snapshot(&bytes, format, None);
+        for snapshot in &mut batch.snapshots {
+            decoder.classify_snapshot(snapshot);
+        }
         summary.snapshots += batch.snapshots.len() as u64;
         decoded.snapshots.extend(batch.snapshots);
         for error in batch.errors {

@@ -16,6 +16,7 @@ mod explain;
 mod input;
 mod logging;
 mod output;
+mod produce;
 mod progress;
 mod quality;
 mod replay;
@@ -102,6 +103,7 @@ fn main() -> ExitCode {
         Command::Backtest(args) => backtest::backtest(args),
         Command::Explain(args) => explain::explain(args, &settings),
         Command::Run => run::run(&settings),
+        Command::Produce(args) => produce::produce(args, &settings),
         Command::Simulate(args) => simulate::simulate(args),
         Command::Quality(args) => {
             let mut args = args.clone();

@@ -38,7 +38,7 @@ impl Engine {
 
 fn new_state(snapshot: &IdentitySnapshot) -> IdentityState {
     let (kind, reason) = match snapshot.kind {
-        Some(kind) => (kind, format!("{} states kind {kind}", snapshot.source)),
+        Some(kind) => (kind, stated_reason(snapshot, kind)),
         None if snapshot.identity.as_str().contains(":role/") => (
             IdentityKind::NonHuman,
             format!("IAM role, so far seen only in {}", snapshot.source),
@@ -63,6 +63,13 @@ fn new_state(snapshot: &IdentitySnapshot) -> IdentityState {
     state
 }
 
+fn stated_reason(snapshot: &IdentitySnapshot, kind: IdentityKind) -> String {
+    snapshot
+        .kind_reason
+        .clone()
+        .unwrap_or_else(|| format!("{} states kind {kind}", snapshot.source))
+}
+
 fn merge(state: &mut IdentityState, snapshot: &IdentitySnapshot, max_credentials: usize) {
     let newest = state
         .posture
@@ -73,7 +80,7 @@ fn merge(state: &mut IdentityState, snapshot: &IdentitySnapshot, max_credentials
         && newest
     {
         state.kind = kind;
-        state.kind_reason = format!("{} states kind {kind}", snapshot.source);
+        state.kind_reason = stated_reason(snapshot, kind);
         state.nhi_type = snapshot.nhi_type.or(state.nhi_type);
     }
     if state.account.is_none() {

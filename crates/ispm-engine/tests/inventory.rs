@@ -22,6 +22,7 @@ fn report_row(name: &str, as_of: EventTime) -> IdentitySnapshot {
         name: name.to_owned(),
         kind: None,
         nhi_type: None,
+        kind_reason: None,
         account: Some("111122223333".to_owned()),
         arn: Some(format!("arn:aws:iam::111122223333:user/{name}")),
         source: "aws_credential_report".to_owned(),

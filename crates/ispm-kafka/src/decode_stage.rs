@@ -230,7 +230,13 @@ impl MessageDecoder {
             self.reject(record, payload, "unknown_snapshot_format", detail, outputs);
             return;
         };
-        let SnapshotBatch { snapshots, errors } = decode_snapshot(bytes, format, None);
+        let SnapshotBatch {
+            mut snapshots,
+            errors,
+        } = decode_snapshot(bytes, format, None);
+        for snapshot in &mut snapshots {
+            self.cloudtrail.classify_snapshot(snapshot);
+        }
         input.decoded.increment(snapshots.len() as u64);
         Counters::add(&self.counters.events_decoded, snapshots.len() as u64);
         for snapshot in &snapshots {

@@ -62,6 +62,7 @@ mod stateful_stage;
 mod status;
 mod summary_stage;
 mod topics;
+mod upload;
 
 use std::future::Future;
 
@@ -77,6 +78,7 @@ pub use report::{RunCounts, RunReport};
 pub use runtime::{Pipeline, PipelineMonitor};
 pub use secret::{ClientProperties, PropertyValue, Secret};
 pub use status::RuntimeStatus;
+pub use upload::produce_documents;
 
 /// Runs the pipeline until `shutdown` completes (the CLI passes a future
 /// that completes on SIGTERM or SIGINT) or a component fails, then drains

@@ -612,6 +612,7 @@ mod tests {
             name: "svc-batch".to_owned(),
             kind: None,
             nhi_type: None,
+            kind_reason: None,
             account: Some("111122223333".to_owned()),
             arn: Some("arn:aws:iam::111122223333:user/svc-batch".to_owned()),
             source: "aws_credential_report".to_owned(),

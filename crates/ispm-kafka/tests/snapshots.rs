@@ -7,7 +7,9 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use ispm_kafka::{DecoderKind, HEADER_REASON, HEADER_ROUTE, InputConfig};
+use ispm_kafka::{
+    DecoderKind, HEADER_REASON, HEADER_ROUTE, InputConfig, KafkaConfig, produce_documents,
+};
 use ispm_model::{IdentityPosture, InventoryRecord};
 
 const TEST_TIMEOUT: Duration = Duration::from_secs(180);
@@ -80,16 +82,23 @@ async fn run_credential_report(bootstrap: String) {
     let broken = b"user,arn,user_creation_time,password_enabled\n\
                    bob,arn:aws:iam::123456789012:user/bob,not-a-time,true\n"
         .to_vec();
-    produce_all(
-        &producer,
+    // The way `ispm produce` sends documents: each file one message.
+    let kafka = KafkaConfig {
+        bootstrap_servers: bootstrap.clone(),
+        ..KafkaConfig::default()
+    };
+    produce_documents(
+        &kafka,
         &snapshot_topic,
+        None,
         &[
             credential_report(),
             broken,
             b"neither csv nor json".to_vec(),
         ],
     )
-    .await;
+    .await
+    .expect("documents produced");
     produce_all(&producer, &raw_topic, &[USER_CALL.as_bytes().to_vec()]).await;
 
     let mut settings = test_settings(&bootstrap, &suffix, &raw_topic);

@@ -25,6 +25,9 @@ pub struct IdentitySnapshot {
     pub kind: Option<IdentityKind>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nhi_type: Option<NhiType>,
+    /// Why the identity has its kind, when the snapshot or its decoder says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind_reason: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

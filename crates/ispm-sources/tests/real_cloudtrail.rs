@@ -276,10 +276,17 @@ fn real_iam_changes_yield_target_facts() {
 fn folder_walk_skips_non_json_files() {
     let parent = data_dir().join("invictus-stratus-simulation");
     let files = files_in(&parent);
+    // CSV files are walked because the IAM credential report is one; the
+    // command line counts a CSV that is not a report as skipped.
+    let csv: Vec<&PathBuf> = files
+        .iter()
+        .filter(|file| file.extension().is_some_and(|ext| ext == "csv"))
+        .collect();
+    assert_eq!(csv.len(), 1, "{csv:?}");
     assert_eq!(
-        files.len(),
+        files.len() - csv.len(),
         INVICTUS_FILES,
-        "LICENSE, README.md and the CSV are skipped"
+        "LICENSE and README.md are skipped"
     );
     assert!(
         files.windows(2).all(|pair| pair[0] < pair[1]),

@@ -78,6 +78,7 @@ fn cloudmapper_expected() -> Vec<IdentitySnapshot> {
         name: name.to_owned(),
         kind: None,
         nhi_type: None,
+        kind_reason: None,
         account: Some("123456789012".to_owned()),
         arn: Some(arn.to_owned()),
         source: SOURCE_CREDENTIAL_REPORT.to_owned(),

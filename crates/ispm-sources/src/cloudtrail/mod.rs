@@ -1,5 +1,6 @@
 //! The CloudTrail decoder.
 
+mod classify;
 mod document;
 mod event;
 mod identity;

@@ -56,6 +56,7 @@ pub(super) fn build_snapshot(row: ReportRow, as_of: EventTime) -> IdentitySnapsh
         name: row.name,
         kind: row.kind,
         nhi_type: None,
+        kind_reason: None,
         account: Some(row.account),
         arn: Some(row.arn),
         source: SOURCE_CREDENTIAL_REPORT.to_owned(),

@@ -113,6 +113,7 @@ pub(super) fn convert_identity(
         name,
         kind,
         nhi_type: scope.choice("nhi_type", raw.nhi_type, parse_nhi_type, EXPECTED_NHI_TYPE)?,
+        kind_reason: None,
         account,
         arn,
         source: defaults.source.clone(),
