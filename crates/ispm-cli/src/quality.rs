@@ -98,6 +98,9 @@ fn run(simulator: &Simulator, settings: &Settings) -> (Vec<Finding>, u64) {
     (findings, events)
 }
 
+/// Rows of the false-positive sources table.
+const FALSE_POSITIVE_ROWS: usize = 15;
+
 /// Returns the scenario a finding belongs to, if any.
 fn attribute<'a>(
     finding: &Finding,
@@ -131,6 +134,7 @@ fn render(
         .flat_map(|label| label.event_ids.iter().map(move |id| (id.as_str(), label)))
         .collect();
     let mut detectors: BTreeMap<&str, DetectorTally> = BTreeMap::new();
+    let mut false_by_rule: BTreeMap<(String, &'static str), u64> = BTreeMap::new();
     let mut detected: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
     for finding in findings {
         let tally = detectors.entry(finding.detector).or_default();
@@ -142,7 +146,13 @@ fn render(
                     .or_default()
                     .insert(format!("{}/{}", finding.detector, finding.rule));
             }
-            None => tally.false_positives += 1,
+            None => {
+                tally.false_positives += 1;
+                let rule = format!("{}/{}", finding.detector, finding.rule);
+                *false_by_rule
+                    .entry((rule, finding.identity_kind.as_str()))
+                    .or_default() += 1;
+            }
         }
     }
 
@@ -204,6 +214,27 @@ fn render(
             tally.false_positives,
             per_thousand(tally.false_positives)
         );
+    }
+    let mut by_rule: Vec<(&(String, &str), &u64)> = false_by_rule.iter().collect();
+    by_rule.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    if !by_rule.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n## False positives by rule and identity kind\n\nThe {} largest sources, most first.\n",
+            by_rule.len().min(FALSE_POSITIVE_ROWS)
+        );
+        let _ = writeln!(
+            out,
+            "| rule | identity kind | false positives | per 1,000 identity-days |"
+        );
+        let _ = writeln!(out, "|---|---|---|---|");
+        for ((rule, kind), count) in by_rule.into_iter().take(FALSE_POSITIVE_ROWS) {
+            let _ = writeln!(
+                out,
+                "| `{rule}` | {kind} | {count} | {:.2} |",
+                per_thousand(*count)
+            );
+        }
     }
     let _ = writeln!(out, "\n## Per scenario\n");
     let _ = writeln!(out, "| scenario | identity | detected by | expected |");
