@@ -67,6 +67,12 @@ pub struct QualityArgs {
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
 
+    /// CloudTrail folder of the shared test data (with
+    /// `stratus-red-team-detonations` and `invictus-stratus-simulation`), to
+    /// add the findings on real attack data to the report.
+    #[arg(long, value_name = "DIR")]
+    pub real_data: Option<PathBuf>,
+
     /// Set by the command when `--config` was given, for the report.
     #[arg(skip)]
     pub config_given: bool,

@@ -19,6 +19,7 @@ mod output;
 mod produce;
 mod progress;
 mod quality;
+mod quality_real;
 mod replay;
 mod report;
 mod run;
