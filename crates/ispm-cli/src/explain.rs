@@ -301,12 +301,16 @@ fn render_finding(finding: &Finding, out: &mut impl Write) -> std::io::Result<()
     writeln!(out)?;
     writeln!(
         out,
-        "{} {} {}/{} {}",
+        "{} {} {}/{} {}{}",
         finding.first_seen,
         finding.severity.label(),
         finding.detector,
         finding.rule,
-        finding.uid
+        finding.uid,
+        match finding.status {
+            ispm_model::FindingStatus::New => "",
+            ispm_model::FindingStatus::Resolved => " (resolved)",
+        }
     )?;
     writeln!(out, "  title        {}", finding.title)?;
     writeln!(out, "  description  {}", finding.description)?;

@@ -68,6 +68,12 @@ pub fn produce(args: &ProduceArgs, settings: &Settings) -> ExitCode {
             );
             ExitCode::SUCCESS
         }
+        Err(ispm_kafka::RuntimeError::MissingInputTopic { topic }) => {
+            eprintln!(
+                "ispm produce: topic {topic:?} does not exist; create it first (for the local broker: bash deploy/local/kafka.sh topics --create --topic {topic} --partitions 1)"
+            );
+            ExitCode::from(EXIT_FAILED)
+        }
         Err(error) => {
             eprintln!("ispm produce: {error}");
             ExitCode::from(EXIT_FAILED)

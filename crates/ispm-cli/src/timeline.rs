@@ -104,6 +104,15 @@ pub fn run<E>(
     let Some(last) = watermark else {
         return Ok(());
     };
+    if let Some(end) = end
+        && end < last
+    {
+        tracing::warn!(
+            as_of = %end,
+            newest_input = %last,
+            "--as-of is earlier than the newest input, so policies are evaluated at the newest input's time"
+        );
+    }
     let end = end.map_or(last, |end| end.max(last));
     emit(engine.flush(last), &mut sink)?;
     run_timers(engine, end, Some(last), &mut sink)?;

@@ -145,6 +145,11 @@ fn merge_credential(
     if record.slot.is_none() {
         record.slot = reported.slot;
     }
+    // A report slot found under a key id an inventory document states
+    // takes that id.
+    if is_slot_name(&record.id) && !is_slot_name(&reported.id) {
+        record.id.clone_from(&reported.id);
+    }
     if let Some(used) = reported.last_used
         && record.last_used.is_none_or(|known| used > known)
     {
@@ -181,32 +186,59 @@ fn find_credential(state: &IdentityState, reported: &SnapshotCredential) -> Opti
     {
         return Some(index);
     }
-    let slot = reported.slot?;
-    if let Some(index) = credentials.iter().position(|credential| {
-        credential.record.slot == Some(slot) && credential.record.kind == reported.kind
-    }) {
+    if let Some(slot) = reported.slot
+        && let Some(index) = credentials.iter().position(|credential| {
+            credential.record.slot == Some(slot) && credential.record.kind == reported.kind
+        })
+    {
         return Some(index);
     }
     let unbound = |credential: &&crate::state::CredentialState| {
         let record = &credential.record;
         record.kind == "access_key" && record.slot.is_none()
     };
-    if let Some(rotated) = reported.last_rotated
+    let Some(rotated) = reported.last_rotated else {
+        return bind_to_only_active_key(credentials, reported, unbound);
+    };
+    let same_rotation = |record: &CredentialRecord| {
+        record
+            .created_at
+            .or(record.last_rotated)
+            .is_some_and(|created| within_tolerance(created, rotated))
+    };
+    if reported.slot.is_some()
+        && let Some(index) = credentials
+            .iter()
+            .position(|credential| unbound(&credential) && same_rotation(&credential.record))
+    {
+        return Some(index);
+    }
+    // A key an inventory document names by id, that a credential report
+    // already gave as a slot rotated at the same time.
+    if reported.slot.is_none()
+        && !is_slot_name(&reported.id)
         && let Some(index) = credentials.iter().position(|credential| {
-            unbound(&credential)
-                && credential
-                    .record
-                    .created_at
-                    .is_some_and(|created| within_tolerance(created, rotated))
+            let record = &credential.record;
+            record.kind == reported.kind && is_slot_name(&record.id) && same_rotation(record)
         })
     {
         return Some(index);
     }
+    bind_to_only_active_key(credentials, reported, unbound)
+}
+
+/// Returns the only active long-term key that events show and no report
+/// slot names yet, for an active report slot.
+fn bind_to_only_active_key(
+    credentials: &[crate::state::CredentialState],
+    reported: &SnapshotCredential,
+    unbound: impl Fn(&&crate::state::CredentialState) -> bool,
+) -> Option<usize> {
     // Events used one long-term key that no report slot names yet: an
     // active slot of the report is that key.
     // NOTE: with two active slots and one key seen, the first slot merged
     // takes the key, which may be the wrong one.
-    if reported.kind != "access_key" || !reported.active {
+    if reported.kind != "access_key" || !reported.active || reported.slot.is_none() {
         return None;
     }
     let mut candidates = credentials
@@ -217,6 +249,13 @@ fn find_credential(state: &IdentityState, reported: &SnapshotCredential) -> Opti
         (Some((index, _)), None) => Some(index),
         _ => None,
     }
+}
+
+/// True for the names credential report slots go by until tied to a key id.
+fn is_slot_name(id: &str) -> bool {
+    id.strip_prefix("access_key_")
+        .or_else(|| id.strip_prefix("cert_"))
+        .is_some_and(|slot| slot.parse::<u8>().is_ok())
 }
 
 fn within_tolerance(a: EventTime, b: EventTime) -> bool {

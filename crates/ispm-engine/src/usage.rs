@@ -53,6 +53,31 @@ pub(crate) fn record_usage(
             );
         }
     }
+    if let Some(mfa_used) = password_sign_in(event) {
+        let (index, changed) = record_password_use(config, state, time);
+        new_consumer |= changed;
+        if let Some(credential) = index.and_then(|index| state.credentials.get_mut(index)) {
+            new_consumer |= record_consumers(
+                &mut credential.consumers,
+                observed.for_credential(),
+                event,
+                cap,
+            );
+        }
+        // The console asks every user with an MFA device for it, so a
+        // sign-in shows whether the user has one, unless a newer snapshot
+        // says otherwise.
+        if let Some(mfa_used) = mfa_used
+            && state
+                .posture
+                .snapshot_as_of
+                .is_none_or(|as_of| time >= as_of)
+            && state.posture.mfa_active != Some(mfa_used)
+        {
+            state.posture.mfa_active = Some(mfa_used);
+            new_consumer = true;
+        }
+    }
     if new_consumer {
         state.inventory_dirty = true;
     }
@@ -269,3 +294,72 @@ fn truncate(text: &str, max: usize) -> &str {
     }
     &text[..end]
 }
+
+#[derive(serde::Deserialize)]
+struct LoginResponse {
+    #[serde(rename = "ConsoleLogin")]
+    outcome: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct LoginDetails {
+    #[serde(rename = "MFAUsed")]
+    mfa_used: Option<String>,
+}
+
+/// Returns `Some(mfa_used)` for a successful console sign-in with an IAM
+/// user's or the root user's password, `None` for any other event. Sign-ins
+/// through SSO or SAML use no AWS password.
+fn password_sign_in(event: &IdentityEvent) -> Option<Option<bool>> {
+    if event.action != "ConsoleLogin"
+        || !event.succeeded()
+        || !matches!(event.actor.principal_type.as_str(), "IAMUser" | "Root")
+    {
+        return None;
+    }
+    let outcome = crate::payload::parse::<LoginResponse>(event.response.as_deref())
+        .and_then(|response| response.outcome);
+    // Older records carry no responseElements; no error code means success.
+    if outcome.is_some_and(|outcome| !outcome.eq_ignore_ascii_case("success")) {
+        return None;
+    }
+    let mfa_used = crate::payload::parse::<LoginDetails>(event.additional.as_deref())
+        .and_then(|details| details.mfa_used)
+        .map(|used| used.eq_ignore_ascii_case("yes"));
+    Some(mfa_used)
+}
+
+/// Counts a console sign-in as use of the identity's console password,
+/// adding the password to its credentials when no event or snapshot has
+/// shown it yet. Returns its index and whether the credential list changed.
+fn record_password_use(
+    config: &EngineConfig,
+    state: &mut IdentityState,
+    time: EventTime,
+) -> (Option<usize>, bool) {
+    if let Some(index) = state.credential_index(CONSOLE_PASSWORD) {
+        if let Some(credential) = state.credentials.get_mut(index) {
+            let record = &mut credential.record;
+            record.use_count += 1;
+            record.first_used = Some(record.first_used.map_or(time, |first| first.min(time)));
+            record.last_used = Some(record.last_used.map_or(time, |last| last.max(time)));
+        }
+        return (Some(index), false);
+    }
+    state.add_credential(
+        CredentialRecord {
+            id: CONSOLE_PASSWORD.to_owned(),
+            kind: "console_password".to_owned(),
+            first_used: Some(time),
+            last_used: Some(time),
+            use_count: 1,
+            status: "active".to_owned(),
+            ..CredentialRecord::default()
+        },
+        config.inventory.max_credentials,
+    );
+    (state.credentials.len().checked_sub(1), true)
+}
+
+/// Credential id of an identity's console password.
+const CONSOLE_PASSWORD: &str = "console-password";

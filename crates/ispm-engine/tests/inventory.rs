@@ -289,3 +289,82 @@ fn rotation_impact_lists_recent_key_consumers() {
     assert!(session.note.contains("expires"));
     assert!(erin.rotation_impact("AKIAUNKNOWN", at(0), 30).is_none());
 }
+
+#[test]
+fn inventory_key_id_names_the_report_slot() {
+    let mut engine = Engine::new(EngineConfig::default());
+    let rotated = at(-300 * 86_400);
+    engine.apply_snapshot(&report_row("billing", at(0)));
+    let mut listed = report_row("billing", at(10));
+    listed.source = "inventory_json".to_owned();
+    listed.credentials[0].id = "AKIABILLING".to_owned();
+    listed.credentials[0].slot = None;
+    listed.credentials[0].last_rotated = Some(rotated);
+    engine.apply_snapshot(&listed);
+
+    let billing = record(&engine, "billing");
+    assert_eq!(billing.credentials.len(), 1, "{:?}", billing.credentials);
+    assert_eq!(billing.credentials[0].id, "AKIABILLING");
+    assert_eq!(billing.credentials[0].slot, Some(1));
+}
+
+#[test]
+fn report_slot_finds_the_listed_key_by_rotation() {
+    let mut engine = Engine::new(EngineConfig::default());
+    let mut listed = report_row("ledger", at(0));
+    listed.source = "inventory_json".to_owned();
+    listed.credentials[0].id = "AKIALEDGER".to_owned();
+    listed.credentials[0].slot = None;
+    engine.apply_snapshot(&listed);
+    engine.apply_snapshot(&report_row("ledger", at(10)));
+
+    let ledger = record(&engine, "ledger");
+    assert_eq!(ledger.credentials.len(), 1, "{:?}", ledger.credentials);
+    assert_eq!(ledger.credentials[0].id, "AKIALEDGER");
+    assert_eq!(ledger.credentials[0].slot, Some(1));
+}
+
+#[test]
+fn console_sign_in_uses_the_password() {
+    let mut engine = Engine::new(EngineConfig::default());
+    engine.apply_snapshot(&IdentitySnapshot {
+        credentials: vec![SnapshotCredential {
+            id: "console-password".to_owned(),
+            kind: "console_password".to_owned(),
+            active: true,
+            slot: None,
+            created_at: None,
+            last_rotated: Some(at(-200 * 86_400)),
+            last_used: Some(at(-10 * 86_400)),
+            last_used_region: None,
+            last_used_service: None,
+        }],
+        mfa_active: None,
+        ..report_row("carol", at(-86_400))
+    });
+    let mut login = user_event("carol", "signin.amazonaws.com", "ConsoleLogin", 3600);
+    login.actor.access_key_id = None;
+    login.response = raw(r#"{"ConsoleLogin":"Success"}"#);
+    login.additional = raw(r#"{"MFAUsed":"No"}"#);
+    let mut failed = user_event("carol", "signin.amazonaws.com", "ConsoleLogin", 7200);
+    failed.actor.access_key_id = None;
+    failed.response = raw(r#"{"ConsoleLogin":"Failure"}"#);
+    process(&mut engine, &[login, failed]);
+
+    let carol = record(&engine, "carol");
+    let password = carol
+        .credentials
+        .iter()
+        .find(|credential| credential.id == "console-password")
+        .expect("password credential");
+    assert_eq!(password.last_used, Some(at(3600)));
+    assert_eq!(password.use_count, 1, "the failed sign-in is not a use");
+    assert_eq!(carol.mfa_active, Some(false));
+    assert!(
+        password
+            .consumers
+            .iter()
+            .any(|consumer| consumer.attribute == "source"),
+        "{password:?}"
+    );
+}

@@ -17,7 +17,6 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use tokio::net::TcpListener;
 
 use ispm_model::IdentityId;
-use serde::Deserialize;
 
 use crate::error::RuntimeError;
 use crate::query::{QueryAnswer, QueryClient, QueryError};
@@ -49,13 +48,9 @@ pub fn router(state: OperationsState) -> Router {
 }
 
 /// Parameters of the identity routes. Identity ids contain `/` and `:`, so
-/// they travel in the query string, percent-encoded.
-#[derive(Debug, Deserialize)]
-struct IdentityParams {
-    id: String,
-    credential: Option<String>,
-    days: Option<u32>,
-}
+/// they travel in the query string, percent-encoded. Read as a plain map so
+/// that a missing or invalid parameter gets a JSON error like the others.
+type IdentityParams = std::collections::HashMap<String, String>;
 
 /// `GET /identity?id=ID`: the inventory record and risk of one identity
 /// held by this instance.
@@ -63,8 +58,13 @@ async fn identity(
     State(state): State<OperationsState>,
     QueryString(params): QueryString<IdentityParams>,
 ) -> impl IntoResponse {
-    ask(&state, params.id, None, DEFAULT_IMPACT_DAYS).await
+    let Some(id) = params.get("id").filter(|id| !id.is_empty()) else {
+        return json_error(StatusCode::BAD_REQUEST, MISSING_ID);
+    };
+    ask(&state, id.clone(), None, DEFAULT_IMPACT_DAYS).await
 }
+
+const MISSING_ID: &str = "missing query parameter `id`: the canonical identity id, percent-encoded, e.g. id=aws%3A123456789012%3Auser%2Falice";
 
 /// `GET /rotation-impact?id=ID&credential=KEY&days=N`: every consumer of
 /// one credential seen in the last N days (default 30): what breaks if it
@@ -73,20 +73,32 @@ async fn rotation_impact(
     State(state): State<OperationsState>,
     QueryString(params): QueryString<IdentityParams>,
 ) -> impl IntoResponse {
-    let Some(credential) = params.credential else {
+    let Some(id) = params.get("id").filter(|id| !id.is_empty()) else {
+        return json_error(StatusCode::BAD_REQUEST, MISSING_ID);
+    };
+    let Some(credential) = params
+        .get("credential")
+        .filter(|credential| !credential.is_empty())
+    else {
         return json_error(
             StatusCode::BAD_REQUEST,
             "missing query parameter `credential`: the access key id, console-password or a report slot such as access_key_1",
         );
     };
-    let days = params.days.unwrap_or(DEFAULT_IMPACT_DAYS);
-    if days == 0 || days > MAX_IMPACT_DAYS {
-        return json_error(
-            StatusCode::BAD_REQUEST,
-            &format!("invalid `days` {days}: expected 1 to {MAX_IMPACT_DAYS}"),
-        );
-    }
-    ask(&state, params.id, Some(credential), days).await
+    let days = match params.get("days").map(|days| days.parse::<u32>()) {
+        None => DEFAULT_IMPACT_DAYS,
+        Some(Ok(days)) if (1..=MAX_IMPACT_DAYS).contains(&days) => days,
+        Some(_) => {
+            let given = params.get("days").map(String::as_str).unwrap_or_default();
+            return json_error(
+                StatusCode::BAD_REQUEST,
+                &format!(
+                    "invalid `days` {given:?}: expected a whole number from 1 to {MAX_IMPACT_DAYS}"
+                ),
+            );
+        }
+    };
+    ask(&state, id.clone(), Some(credential.clone()), days).await
 }
 
 async fn ask(
@@ -125,7 +137,7 @@ async fn ask(
         Ok(QueryAnswer::NotHere) => json_error(
             StatusCode::NOT_FOUND,
             &format!(
-                "identity {id} is not in the partitions this instance holds; ask the instance that owns its events partition"
+                "identity {id} is not in this instance's state: no event or snapshot has named it yet, or another instance holds its events partition"
             ),
         ),
         Err(QueryError::Busy) => json_error(

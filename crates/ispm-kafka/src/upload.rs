@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
-use rdkafka::config::ClientConfig;
-use rdkafka::producer::{FutureProducer, FutureRecord};
+use rdkafka::config::{ClientConfig, RDKafkaLogLevel};
+use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
 
 use crate::client;
 use crate::config::KafkaConfig;
@@ -13,6 +13,8 @@ use crate::error::RuntimeError;
 
 /// How long one message may wait for the broker's acknowledgement.
 const DELIVERY_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long the topic check waits for the brokers' metadata.
+const METADATA_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Produces each payload as one message to `topic`, keyed by `key` when
 /// given, and waits until the broker acknowledges every one. Uses the
@@ -31,6 +33,9 @@ pub async fn produce_documents(
         DELIVERY_TIMEOUT.as_millis().to_string(),
     );
     client::apply_common(&mut client_config, config);
+    // librdkafka retries an unreachable broker and logs every attempt; the
+    // topic check below reports the failure once instead.
+    client_config.set_log_level(RDKafkaLogLevel::Critical);
     let producer: FutureProducer =
         client_config
             .create()
@@ -38,6 +43,7 @@ pub async fn produce_documents(
                 client: "producer",
                 source,
             })?;
+    check_topic(&producer, topic)?;
     for payload in payloads {
         let mut record = FutureRecord::<str, [u8]>::to(topic).payload(payload);
         if let Some(key) = key {
@@ -52,4 +58,26 @@ pub async fn produce_documents(
             })?;
     }
     Ok(())
+}
+
+/// Fails fast when the brokers cannot be reached or the topic does not
+/// exist, instead of waiting for every message to time out.
+fn check_topic(producer: &FutureProducer, topic: &str) -> Result<(), RuntimeError> {
+    let metadata = producer
+        .client()
+        .fetch_metadata(Some(topic), METADATA_TIMEOUT)
+        .map_err(|source| RuntimeError::Broker {
+            operation: "metadata request",
+            source,
+        })?;
+    let exists = metadata.topics().iter().any(|found| {
+        found.name() == topic && found.error().is_none() && !found.partitions().is_empty()
+    });
+    if exists {
+        Ok(())
+    } else {
+        Err(RuntimeError::MissingInputTopic {
+            topic: topic.to_owned(),
+        })
+    }
 }

@@ -64,6 +64,9 @@ fn is_inventory(json: &[u8]) -> bool {
     found
 }
 
+/// Start of every inventory format name, whatever its version.
+const INVENTORY_FORMAT_PREFIX: &str = "ispm.inventory.";
+
 /// Keys an inventory document may have besides `format`.
 const OTHER_INVENTORY_KEYS: [&str; 3] = ["source", "as_of", "identities"];
 
@@ -82,7 +85,11 @@ impl<'de> Visitor<'de> for FormatProbe<'_> {
         while let Some(key) = map.next_key::<String>()? {
             if key == "format" {
                 let format = map.next_value::<String>()?;
-                *self.found = format == INVENTORY_FORMAT;
+                // Any `ispm.inventory.*` version is an inventory document, so
+                // that a version this build does not read is rejected as
+                // `unsupported_format` instead of being taken for CloudTrail.
+                *self.found =
+                    format == INVENTORY_FORMAT || format.starts_with(INVENTORY_FORMAT_PREFIX);
                 return Ok(());
             }
             if !OTHER_INVENTORY_KEYS.contains(&key.as_str()) {
@@ -144,6 +151,7 @@ mod tests {
     fn inventory_is_found_in_any_key_order() {
         for document in [
             r#"{"format":"ispm.inventory.v1","identities":[]}"#,
+            r#"{"format":"ispm.inventory.v2","identities":[]}"#,
             "\u{feff}\n  {\"source\":\"okta\",\"as_of\":\"2024-01-01T00:00:00Z\",\"format\":\"ispm.inventory.v1\"}",
             r#"{"identities":[{"id":"a","format":"x"}],"format":"ispm.inventory.v1"}"#,
         ] {
@@ -159,7 +167,6 @@ mod tests {
     fn other_json_is_not_inventory() {
         for document in [
             r#"{"Records":[{"eventVersion":"1.08"}],"format":"ispm.inventory.v1"}"#,
-            r#"{"format":"ispm.inventory.v2","identities":[]}"#,
             r#"{"format":1}"#,
             r#"{"eventVersion":"1.08","userIdentity":{"type":"Root"}}"#,
             r#"{"identities":[]}"#,

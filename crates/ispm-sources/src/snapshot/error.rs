@@ -182,7 +182,7 @@ pub enum SnapshotError {
     UnsupportedFormat { value: String },
 
     #[error(
-        "{at}: no as_of: the input states no time for this snapshot; add as_of to the input or pass an as_of override"
+        "{at}: no as_of: the input states no time for this snapshot; add as_of to the identity or to the document"
     )]
     MissingAsOf { at: SnapshotLocation },
 }
