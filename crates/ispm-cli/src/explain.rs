@@ -317,7 +317,9 @@ fn render_finding(finding: &Finding, out: &mut impl Write) -> std::io::Result<()
     if finding.last_seen != finding.first_seen {
         writeln!(out, "  last seen    {}", finding.last_seen)?;
     }
-    writeln!(out, "  events       {}", finding.related_events.join(", "))?;
+    if !finding.related_events.is_empty() {
+        writeln!(out, "  events       {}", finding.related_events.join(", "))?;
+    }
     writeln!(out, "  remediation  {}", finding.remediation)
 }
 
