@@ -9,7 +9,7 @@ use ispm_model::{
 };
 
 use crate::EngineConfig;
-use crate::detectors::{self, Context};
+use crate::detectors::{self, Context, EnabledDetectors};
 use crate::owner::assign_owner;
 use crate::posture::{self, PostureRuntime};
 use crate::privilege_level;
@@ -23,6 +23,7 @@ const MAX_VIA_ROLES: usize = 8;
 /// Per-identity state and detectors for the identities of one partition.
 pub struct Engine {
     pub(crate) config: EngineConfig,
+    enabled: EnabledDetectors,
     suppressions: Vec<CompiledRule>,
     pub(crate) identities: HashMap<IdentityId, IdentityState, RandomState>,
     pub(crate) stats: EngineStats,
@@ -73,6 +74,7 @@ impl Engine {
                 .iter()
                 .map(SuppressionRule::compile)
                 .collect(),
+            enabled: EnabledDetectors::new(&config),
             config,
             identities: HashMap::default(),
             stats: EngineStats::default(),
@@ -118,6 +120,7 @@ impl Engine {
         let hashes = EventHashes::new(event);
         let mut ctx = Context {
             config: &self.config,
+            enabled: self.enabled,
             suppressions: &self.suppressions,
             event,
             hashes: &hashes,

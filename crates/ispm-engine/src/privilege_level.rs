@@ -7,7 +7,7 @@
 use ispm_model::{IdentityEvent, IdentityKind, PrivilegeLevel};
 
 use crate::config::PrivilegeConfig;
-use crate::state::IdentityState;
+use crate::state::{IdentityState, stable_hash};
 
 /// IAM and STS calls that change who can do what. An identity that made one
 /// successfully holds at least privileged rights.
@@ -55,7 +55,7 @@ pub(crate) fn observe_actor(state: &mut IdentityState, event: &IdentityEvent) {
         });
         return;
     }
-    if let Some(pattern) = admin_role_pattern(event) {
+    if let Some(pattern) = admin_role_pattern(state, event) {
         raise(state, PrivilegeLevel::Admin, || {
             format!("acts through {pattern}, an AWS role with AdministratorAccess")
         });
@@ -77,16 +77,27 @@ pub(crate) fn observe_actor(state: &mut IdentityState, event: &IdentityEvent) {
     }
 }
 
-fn admin_role_pattern(event: &IdentityEvent) -> Option<&'static str> {
+/// Returns the administrator role pattern in the role or ARN the event was
+/// made with. Skips the search when the identity's last event had the same
+/// text, because the answer depends on the text alone.
+fn admin_role_pattern(state: &mut IdentityState, event: &IdentityEvent) -> Option<&'static str> {
     let role = event
         .actor
         .via_role
         .as_deref()
         .or(event.actor.arn.as_deref())?;
-    ADMIN_ROLE_PATTERNS
+    let hash = stable_hash(&[role]);
+    if state.role_without_admin == Some(hash) {
+        return None;
+    }
+    let pattern = ADMIN_ROLE_PATTERNS
         .iter()
         .copied()
-        .find(|pattern| contains_pattern(role, pattern))
+        .find(|pattern| contains_pattern(role, pattern));
+    if pattern.is_none() {
+        state.role_without_admin = Some(hash);
+    }
+    pattern
 }
 
 /// Returns what `text.contains(pattern)` returns. The pattern is compared

@@ -14,33 +14,39 @@ use ispm_model::{
     PrivilegeLevel,
 };
 
-/// A capped set of value hashes with the time each was first seen.
+/// A capped set of value hashes.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct SeenValues {
-    values: Vec<(u64, EventTime)>,
+    values: Vec<u64>,
     /// Set when the cap was reached: the attribute varies too much to
     /// report single new values.
     pub high_variance: bool,
 }
 
 impl SeenValues {
-    /// Values are kept sorted by hash, so a lookup is a binary search: busy
+    /// Values are kept sorted, so a lookup is a binary search: busy
     /// identities hold dozens of values per attribute and are looked up on
     /// every event.
     fn position(&self, hash: u64) -> Result<usize, usize> {
-        self.values.binary_search_by_key(&hash, |(value, _)| *value)
+        self.values.binary_search(&hash)
     }
 
     /// Records a value; returns true when it was new.
-    pub fn insert(&mut self, hash: u64, time: EventTime, cap: usize) -> bool {
+    pub fn insert(&mut self, hash: u64, cap: usize) -> bool {
         let Err(index) = self.position(hash) else {
             return false;
         };
+        self.insert_new(index, hash, cap)
+    }
+
+    // Out of line, so that the lookup every event makes stays short.
+    #[inline(never)]
+    fn insert_new(&mut self, index: usize, hash: u64, cap: usize) -> bool {
         if self.values.len() >= cap {
             self.high_variance = true;
             return true;
         }
-        self.values.insert(index, (hash, time));
+        self.values.insert(index, hash);
         true
     }
 
@@ -89,6 +95,9 @@ pub(crate) struct Window {
 impl Window {
     /// Adds an entry and drops those older than `width_ms` before `now`.
     /// Keeps at most `cap` entries.
+    // Not inlined: three detectors call it, and one copy of its code keeps
+    // the per-event code short.
+    #[inline(never)]
     pub fn push(&mut self, now: EventTime, key: u64, event_id: &str, width_ms: i64, cap: usize) {
         while let Some((time, _, _)) = self.entries.front() {
             if now.saturating_sub(*time) > width_ms {
@@ -232,6 +241,9 @@ pub(crate) struct IdentityState {
     /// its family, so that an identity's repeated agent is not parsed
     /// again. Only set for agents short enough to be hashed whole.
     pub user_agent_family: Option<(u64, u64)>,
+    /// Hash of the last role or ARN text in which no administrator role name
+    /// was found, so that the same text is not searched again.
+    pub role_without_admin: Option<u64>,
 
     pub denied: Window,
     pub enumeration: Window,
@@ -273,6 +285,7 @@ impl IdentityState {
             seen_regions: SeenValues::default(),
             seen_actions: SeenValues::default(),
             user_agent_family: None,
+            role_without_admin: None,
             denied: Window::default(),
             enumeration: Window::default(),
             secrets: Window::default(),

@@ -1,11 +1,11 @@
 //! Bursts within a sliding window of event time: many calls denied, many
 //! distinct read-only calls (discovery), many distinct secrets read.
 
-use ispm_model::{Confidence, FindingCategory, Severity};
+use ispm_model::{Confidence, FindingCategory, IdentityEvent, Severity};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{Context, Hit};
+use super::{Context, Hit, bit};
 use crate::attack;
 use crate::payload::{self, OneOrMany};
 use crate::state::{IdentityState, stable_hash};
@@ -17,16 +17,18 @@ pub const ID_SECRETS: &str = "secret_access_burst";
 /// Event ids cited per burst finding; the count covers the rest.
 const RELATED_LIMIT: usize = 20;
 
-pub(crate) fn check(ctx: &mut Context<'_>, state: &mut IdentityState) {
-    let config = ctx.config;
-    let window_ms = i64::try_from(config.bursts.window.as_millis()).unwrap_or(i64::MAX);
-    if config.is_enabled(ID_ACCESS_DENIED) {
+/// Runs the burst detectors. `secret_call` is false when the event's call
+/// is certainly none of [`SECRET_CALLS`].
+pub(crate) fn check(ctx: &mut Context<'_>, state: &mut IdentityState, secret_call: bool) {
+    let window_ms = i64::try_from(ctx.config.bursts.window.as_millis()).unwrap_or(i64::MAX);
+    let enabled = ctx.enabled;
+    if enabled.has(const { bit(ID_ACCESS_DENIED) }) {
         check_access_denied(ctx, state, window_ms);
     }
-    if config.is_enabled(ID_ENUMERATION) {
+    if enabled.has(const { bit(ID_ENUMERATION) }) {
         check_enumeration(ctx, state, window_ms);
     }
-    if config.is_enabled(ID_SECRETS) {
+    if secret_call && enabled.has(const { bit(ID_SECRETS) }) {
         check_secrets(ctx, state, window_ms);
     }
 }
@@ -41,9 +43,24 @@ fn check_access_denied(ctx: &mut Context<'_>, state: &mut IdentityState, window_
     state
         .denied
         .push(event.time, key, &event.event_id, window_ms, threshold * 4);
-    if state.denied.len() < threshold
-        || ctx.is_folded(state, ID_ACCESS_DENIED, "access_denied_burst", "")
-    {
+    if state.denied.len() >= threshold {
+        report_access_denied(ctx, state, window_ms, threshold);
+    }
+}
+
+/// Reports a burst of denied calls, unless it was reported within the
+/// repeat window.
+// Kept out of line, like the other reports below, so that the code every
+// event runs stays short.
+#[cold]
+#[inline(never)]
+fn report_access_denied(
+    ctx: &mut Context<'_>,
+    state: &mut IdentityState,
+    window_ms: i64,
+    threshold: usize,
+) {
+    if ctx.is_folded(state, ID_ACCESS_DENIED, "access_denied_burst", "") {
         return;
     }
     let count = state.denied.len();
@@ -100,11 +117,25 @@ fn check_enumeration(ctx: &mut Context<'_>, state: &mut IdentityState, window_ms
     state
         .enumeration
         .push(event.time, key, &event.event_id, window_ms, threshold * 8);
-    let distinct = state.enumeration.distinct_keys();
-    if distinct < threshold || ctx.is_folded(state, ID_ENUMERATION, "distinct_discovery_calls", "")
-    {
+    if state.enumeration.distinct_keys() >= threshold {
+        report_enumeration(ctx, state, window_ms, threshold);
+    }
+}
+
+/// Reports a burst of distinct discovery calls, unless it was reported
+/// within the repeat window.
+#[cold]
+#[inline(never)]
+fn report_enumeration(
+    ctx: &mut Context<'_>,
+    state: &mut IdentityState,
+    window_ms: i64,
+    threshold: usize,
+) {
+    if ctx.is_folded(state, ID_ENUMERATION, "distinct_discovery_calls", "") {
         return;
     }
+    let distinct = state.enumeration.distinct_keys();
     let mut hit = Hit::new(
         ID_ENUMERATION,
         "distinct_discovery_calls",
@@ -147,18 +178,27 @@ struct SecretRequest {
     with_decryption: Option<bool>,
 }
 
+/// The calls that read a secret or a parameter, as (service, action).
+const SECRET_CALLS: [(&str, &str); 4] = [
+    ("secretsmanager.amazonaws.com", "GetSecretValue"),
+    ("ssm.amazonaws.com", "GetParameter"),
+    ("ssm.amazonaws.com", "GetParameters"),
+    ("ssm.amazonaws.com", "GetParametersByPath"),
+];
+
+/// Returns every call [`ID_SECRETS`] reads, as (service, action).
+pub(super) fn secret_calls() -> impl Iterator<Item = (&'static str, &'static str)> {
+    SECRET_CALLS.into_iter()
+}
+
+fn reads_secrets(event: &IdentityEvent) -> bool {
+    SECRET_CALLS.contains(&(event.service.as_str(), event.action.as_str()))
+}
+
 /// Returns the secrets or decrypted parameters a call reads.
 fn secrets_read(ctx: &Context<'_>) -> Vec<String> {
     let event = ctx.event;
-    let reads_secrets = matches!(
-        (event.service.as_str(), event.action.as_str()),
-        ("secretsmanager.amazonaws.com", "GetSecretValue")
-            | (
-                "ssm.amazonaws.com",
-                "GetParameter" | "GetParameters" | "GetParametersByPath"
-            )
-    );
-    if !reads_secrets {
+    if !reads_secrets(event) {
         return Vec::new();
     }
     let request: SecretRequest = payload::parse(event.request.as_deref()).unwrap_or_default();
@@ -186,9 +226,16 @@ fn secrets_read(ctx: &Context<'_>) -> Vec<String> {
 
 fn check_secrets(ctx: &mut Context<'_>, state: &mut IdentityState, window_ms: i64) {
     let event = ctx.event;
-    if !event.succeeded() {
-        return;
+    if event.succeeded() && reads_secrets(event) {
+        record_secret_reads(ctx, state, window_ms);
     }
+}
+
+/// Adds the secrets a call read to the window and reports a burst, unless
+/// it was reported within the repeat window.
+#[inline(never)]
+fn record_secret_reads(ctx: &mut Context<'_>, state: &mut IdentityState, window_ms: i64) {
+    let event = ctx.event;
     let secrets = secrets_read(ctx);
     if secrets.is_empty() {
         return;

@@ -37,7 +37,18 @@ fn is_successful_console_login(ctx: &Context<'_>) -> bool {
     outcome.is_none_or(|outcome| outcome.eq_ignore_ascii_case("success"))
 }
 
+/// Runs the detector. Only console sign-ins go further.
+#[inline]
 pub(crate) fn check_mfa(ctx: &mut Context<'_>, state: &mut IdentityState) {
+    if ctx.event.action == "ConsoleLogin" {
+        check_sign_in_mfa(ctx, state);
+    }
+}
+
+/// Reports a password-only console sign-in.
+#[cold]
+#[inline(never)]
+fn check_sign_in_mfa(ctx: &mut Context<'_>, state: &mut IdentityState) {
     if !is_successful_console_login(ctx) {
         return;
     }
@@ -74,7 +85,19 @@ pub(crate) fn check_mfa(ctx: &mut Context<'_>, state: &mut IdentityState) {
     ctx.emit(state, hit);
 }
 
+/// Runs the detector. Only sign-ins of non-human identities go further.
+#[inline]
 pub(crate) fn check_non_human(ctx: &mut Context<'_>, state: &mut IdentityState) {
+    let action = ctx.event.action.as_str();
+    if state.kind.is_non_human() && (action == "ConsoleLogin" || action == "GetSigninToken") {
+        check_non_human_sign_in(ctx, state);
+    }
+}
+
+/// Reports a console sign-in of a non-human identity.
+#[cold]
+#[inline(never)]
+fn check_non_human_sign_in(ctx: &mut Context<'_>, state: &mut IdentityState) {
     let event = ctx.event;
     if !state.kind.is_non_human() {
         return;

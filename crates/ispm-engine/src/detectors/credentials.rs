@@ -18,22 +18,39 @@ struct UserRequest {
     user_name: Option<String>,
 }
 
+const IAM: &str = "iam.amazonaws.com";
+
+/// The IAM calls this detector reads: action, rule and what the call did.
+const CALLS: [(&str, &str, &str); 3] = [
+    (
+        "CreateAccessKey",
+        "access_key_for_other_user",
+        "created an access key",
+    ),
+    (
+        "CreateLoginProfile",
+        "console_password_for_other_user",
+        "created a console password",
+    ),
+    (
+        "UpdateLoginProfile",
+        "console_password_reset_for_other_user",
+        "changed the console password",
+    ),
+];
+
+/// Returns every call this detector reads, as (service, action).
+pub(super) fn calls() -> impl Iterator<Item = (&'static str, &'static str)> {
+    CALLS.iter().map(|(action, _, _)| (IAM, *action))
+}
+
 pub(crate) fn check(ctx: &mut Context<'_>, state: &mut IdentityState) {
     let event = ctx.event;
-    if event.service != "iam.amazonaws.com" {
+    if event.service != IAM {
         return;
     }
-    let (rule, what) = match event.action.as_str() {
-        "CreateAccessKey" => ("access_key_for_other_user", "created an access key"),
-        "CreateLoginProfile" => (
-            "console_password_for_other_user",
-            "created a console password",
-        ),
-        "UpdateLoginProfile" => (
-            "console_password_reset_for_other_user",
-            "changed the console password",
-        ),
-        _ => return,
+    let Some(&(_, rule, what)) = CALLS.iter().find(|(action, _, _)| *action == event.action) else {
+        return;
     };
     let Some(target) = payload::parse::<UserRequest>(event.request.as_deref())
         .and_then(|request| request.user_name)

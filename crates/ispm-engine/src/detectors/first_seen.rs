@@ -209,22 +209,16 @@ pub(crate) fn network_of(ip: IpAddr, ipv4_prefix: u8, ipv6_prefix: u8) -> String
 /// disabled: the baseline still learns, so enabling it later is quiet.
 pub(crate) fn learn_only(ctx: &mut Context<'_>, state: &mut IdentityState) {
     let cap = ctx.config.first_seen.max_values;
-    let time = ctx.event.time;
     let hashes = observed_hashes(ctx, state);
     for (attribute, hash) in Attribute::ALL.into_iter().zip(hashes) {
         if let Some(hash) = hash {
-            seen_values(state, attribute).insert(hash, time, cap);
+            seen_values(state, attribute).insert(hash, cap);
         }
     }
 }
 
 pub(crate) fn check(ctx: &mut Context<'_>, state: &mut IdentityState, learned: bool) {
     let cap = ctx.config.first_seen.max_values;
-    let time = ctx.event.time;
-    let history_days = state
-        .first_seen
-        .map(|first| time.saturating_sub(first) / 86_400_000)
-        .unwrap_or(0);
     let hashes = observed_hashes(ctx, state);
     for (attribute, hash) in Attribute::ALL.into_iter().zip(hashes) {
         let Some(hash) = hash else {
@@ -233,55 +227,73 @@ pub(crate) fn check(ctx: &mut Context<'_>, state: &mut IdentityState, learned: b
         let seen = seen_values(state, attribute);
         let was_high_variance = seen.high_variance;
         let known = seen.len();
-        let new = seen.insert(hash, time, cap);
-        if !new || !learned || was_high_variance || seen.high_variance {
-            continue;
+        let new = seen.insert(hash, cap);
+        if new && learned && !was_high_variance && !seen.high_variance {
+            report_new_value(ctx, state, attribute, known);
         }
-        let watched = ctx
-            .config
-            .first_seen
-            .attributes
-            .iter()
-            .any(|name| name == attribute.name());
-        if !watched {
-            continue;
-        }
-        let value = observed_text(ctx, attribute);
-        let attribute = attribute.name();
-        let mut hit = Hit::new(ID, format!("new_{attribute}"), FindingCategory::Anomaly);
-        hit.title = format!(
-            "{} used a new {}: {}",
-            state.name,
-            attribute.replace('_', " "),
-            value
-        );
-        hit.description = format!(
-            "First time in {history_days} days of history that {} used this {}; {known} known \
-             values before it.",
-            state.name,
-            attribute.replace('_', " ")
-        );
-        hit.severity = if attribute == "country" {
-            Severity::Medium
-        } else if attribute == "action" {
-            Severity::Informational
-        } else {
-            Severity::Low
-        };
-        hit.confidence = Confidence::Low;
-        hit.attacks = &[attack::VALID_CLOUD_ACCOUNTS];
-        hit.remediation = "Check with the identity's owner whether this new usage is expected. \
-                           Repeated new values from one source suggest a stolen credential.";
-        hit.data = json!({
-            "attribute": attribute,
-            "value": value,
-            "known_values": known,
-            "history_days": history_days,
-            "events_before": state.event_count,
-        });
-        hit.repeat_key = value;
-        ctx.emit(state, hit);
     }
+}
+
+/// Reports a value the identity used for the first time, when its attribute
+/// is watched. `known` is the number of values seen before it.
+// Kept out of line: it runs for few events, and inlined it would make the
+// code that runs for every event longer.
+#[cold]
+#[inline(never)]
+fn report_new_value(
+    ctx: &mut Context<'_>,
+    state: &mut IdentityState,
+    attribute: Attribute,
+    known: usize,
+) {
+    let watched = ctx
+        .config
+        .first_seen
+        .attributes
+        .iter()
+        .any(|name| name == attribute.name());
+    if !watched {
+        return;
+    }
+    let history_days = state
+        .first_seen
+        .map(|first| ctx.event.time.saturating_sub(first) / 86_400_000)
+        .unwrap_or(0);
+    let value = observed_text(ctx, attribute);
+    let attribute = attribute.name();
+    let mut hit = Hit::new(ID, format!("new_{attribute}"), FindingCategory::Anomaly);
+    hit.title = format!(
+        "{} used a new {}: {}",
+        state.name,
+        attribute.replace('_', " "),
+        value
+    );
+    hit.description = format!(
+        "First time in {history_days} days of history that {} used this {}; {known} known \
+         values before it.",
+        state.name,
+        attribute.replace('_', " ")
+    );
+    hit.severity = if attribute == "country" {
+        Severity::Medium
+    } else if attribute == "action" {
+        Severity::Informational
+    } else {
+        Severity::Low
+    };
+    hit.confidence = Confidence::Low;
+    hit.attacks = &[attack::VALID_CLOUD_ACCOUNTS];
+    hit.remediation = "Check with the identity's owner whether this new usage is expected. \
+                       Repeated new values from one source suggest a stolen credential.";
+    hit.data = json!({
+        "attribute": attribute,
+        "value": value,
+        "known_values": known,
+        "history_days": history_days,
+        "events_before": state.event_count,
+    });
+    hit.repeat_key = value;
+    ctx.emit(state, hit);
 }
 
 #[cfg(test)]

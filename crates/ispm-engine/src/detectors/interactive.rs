@@ -11,15 +11,34 @@ use crate::useragent;
 
 pub const ID: &str = "non_human_interactive_use";
 
-pub(crate) fn check(ctx: &mut Context<'_>, state: &mut IdentityState) {
-    let event = ctx.event;
-    // Generic roles are left out: people switch to roles in the console all
-    // the time, and such sessions are attributed to the role.
-    let automation = matches!(
-        event.actor.nhi_type,
+/// True for service users, workloads and AI agents. Generic roles are left
+/// out: people switch to roles in the console all the time, and such
+/// sessions are attributed to the role.
+fn is_automation(ctx: &Context<'_>, state: &IdentityState) -> bool {
+    matches!(
+        ctx.event.actor.nhi_type,
         Some(NhiType::ServiceUser | NhiType::Workload)
-    ) || state.kind == ispm_model::IdentityKind::AiAgent;
-    if !automation || event.actor.invoked_by.is_some() || event.origin.service.is_some() {
+    ) || state.kind == ispm_model::IdentityKind::AiAgent
+}
+
+/// Runs the detector. Only events of service users, workloads and AI
+/// agents go further.
+#[inline]
+pub(crate) fn check(ctx: &mut Context<'_>, state: &mut IdentityState) {
+    if is_automation(ctx, state) {
+        check_automation(ctx, state);
+    }
+}
+
+/// Reports an automation identity driven from a web browser.
+#[cold]
+#[inline(never)]
+fn check_automation(ctx: &mut Context<'_>, state: &mut IdentityState) {
+    let event = ctx.event;
+    if !is_automation(ctx, state)
+        || event.actor.invoked_by.is_some()
+        || event.origin.service.is_some()
+    {
         return;
     }
     // Console sign-ins are reported by `non_human_console_login`.

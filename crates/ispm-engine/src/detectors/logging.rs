@@ -1,13 +1,11 @@
 //! Tampering with audit logging and threat detection: the step attackers
 //! take before anything they want unseen.
 
-use std::sync::LazyLock;
-
 use ispm_model::{Attack, Confidence, FindingCategory, Severity};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{CallSet, Context, Hit, attempt_suffix};
+use super::{Context, Hit, attempt_suffix};
 use crate::attack;
 use crate::payload;
 use crate::state::IdentityState;
@@ -256,25 +254,31 @@ fn trail_update_reduction(ctx: &Context<'_>) -> Option<String> {
     (!changes.is_empty()).then(|| changes.join(", "))
 }
 
-/// The calls of `RULES`.
-static RULE_CALLS: LazyLock<CallSet> =
-    LazyLock::new(|| CallSet::new(RULES.iter().map(|rule| (rule.service, rule.action))));
+/// Calls that weaken logging only with some request parameters.
+const EVENT_SELECTORS: (&str, &str) = ("cloudtrail.amazonaws.com", "PutEventSelectors");
+const UPDATE_TRAIL: (&str, &str) = ("cloudtrail.amazonaws.com", "UpdateTrail");
+const UPDATE_DETECTOR: (&str, &str) = ("guardduty.amazonaws.com", "UpdateDetector");
+
+/// Returns every call this detector reads, as (service, action).
+pub(super) fn calls() -> impl Iterator<Item = (&'static str, &'static str)> {
+    RULES.iter().map(|rule| (rule.service, rule.action)).chain([
+        EVENT_SELECTORS,
+        UPDATE_TRAIL,
+        UPDATE_DETECTOR,
+    ])
+}
 
 pub(crate) fn check(ctx: &mut Context<'_>, state: &mut IdentityState) {
     let event = ctx.event;
     let service = event.service.as_str();
     let action = event.action.as_str();
 
-    let rule = if RULE_CALLS.may_contain(ctx.hashes.call) {
-        RULES
-            .iter()
-            .find(|rule| rule.action == action && rule.service == service)
-    } else {
-        None
-    };
+    let rule = RULES
+        .iter()
+        .find(|rule| rule.action == action && rule.service == service);
     let (rule_id, what, technique) = if let Some(rule) = rule {
         (rule.rule, rule.what.to_owned(), rule.attack)
-    } else if service == "cloudtrail.amazonaws.com" && action == "PutEventSelectors" {
+    } else if (service, action) == EVENT_SELECTORS {
         match event_selector_reduction(ctx) {
             Some(change) => (
                 "cloudtrail_reduce_event_selectors",
@@ -283,7 +287,7 @@ pub(crate) fn check(ctx: &mut Context<'_>, state: &mut IdentityState) {
             ),
             None => return,
         }
-    } else if service == "cloudtrail.amazonaws.com" && action == "UpdateTrail" {
+    } else if (service, action) == UPDATE_TRAIL {
         match trail_update_reduction(ctx) {
             Some(change) => (
                 "cloudtrail_weaken_trail",
@@ -292,7 +296,7 @@ pub(crate) fn check(ctx: &mut Context<'_>, state: &mut IdentityState) {
             ),
             None => return,
         }
-    } else if service == "guardduty.amazonaws.com" && action == "UpdateDetector" {
+    } else if (service, action) == UPDATE_DETECTOR {
         let disabled = payload::parse::<UpdateDetectorRequest>(event.request.as_deref())
             .is_some_and(|request| request.enable == Some(false));
         if !disabled {

@@ -16,6 +16,8 @@ mod workload;
 
 pub use sensitive::rule_ids as sensitive_rule_ids;
 
+use std::sync::LazyLock;
+
 use ispm_model::{
     Attack, Confidence, EventTime, Evidence, Finding, FindingCategory, IdentityEvent, Severity,
 };
@@ -53,9 +55,62 @@ pub const DETECTORS: &[&str] = &[
     first_seen::ID,
 ];
 
+/// The detectors that run, one bit per entry of [`DETECTORS`]. Computed once
+/// from `disabled_detectors`, so that no event compares detector ids.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct EnabledDetectors(u16);
+
+const _: () = assert!(DETECTORS.len() <= 16, "EnabledDetectors has 16 bits");
+
+impl EnabledDetectors {
+    pub fn new(config: &EngineConfig) -> Self {
+        let mut bits = 0;
+        for (index, id) in DETECTORS.iter().enumerate() {
+            if config.is_enabled(id) {
+                bits |= 1 << index;
+            }
+        }
+        EnabledDetectors(bits)
+    }
+
+    /// True when the detector with this bit, from [`bit`], runs.
+    pub fn has(self, bit: u16) -> bool {
+        self.0 & bit != 0
+    }
+}
+
+/// Returns the bit of detector `id` in [`EnabledDetectors`]. Evaluated in
+/// `const` blocks, where an id missing from [`DETECTORS`] fails the build.
+pub(crate) const fn bit(id: &str) -> u16 {
+    let mut index = 0;
+    while index < DETECTORS.len() {
+        if const_str_eq(DETECTORS[index], id) {
+            return 1 << index;
+        }
+        index += 1;
+    }
+    panic!("not a detector id");
+}
+
+const fn const_str_eq(left: &str, right: &str) -> bool {
+    let (left, right) = (left.as_bytes(), right.as_bytes());
+    if left.len() != right.len() {
+        return false;
+    }
+    let mut index = 0;
+    while index < left.len() {
+        if left[index] != right[index] {
+            return false;
+        }
+        index += 1;
+    }
+    true
+}
+
 /// The inputs and outputs the detectors share while handling one event.
 pub(crate) struct Context<'a> {
     pub config: &'a EngineConfig,
+    pub enabled: EnabledDetectors,
     pub suppressions: &'a [CompiledRule],
     pub event: &'a IdentityEvent,
     /// Hashes of the event's service, call and region.
@@ -210,29 +265,74 @@ impl Context<'_> {
     }
 }
 
-/// A set of API calls, each kept as `stable_hash(&[service, action])`, for a
-/// first test that rules out most events before a detector compares its
-/// rules one by one. A hash collision only lets an event through to that
-/// comparison.
-pub(crate) struct CallSet(Vec<u64>);
+/// The detectors that read each API call, for the detectors that act on a
+/// few calls only. It is looked up by `stable_hash(&[service, action])`, so
+/// an event of any other call skips those detectors with one lookup. A hash
+/// collision only runs a detector, which then compares the call itself.
+pub(crate) struct CallTable {
+    /// Open addressing with linear probing, indexed by the low bits of the
+    /// hash; a slot with no detector bits is empty.
+    slots: Vec<(u64, u16)>,
+}
 
-impl CallSet {
-    pub fn new<'a>(calls: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
-        let mut hashes: Vec<u64> = calls
+impl CallTable {
+    fn new<'a>(calls: impl IntoIterator<Item = (u16, (&'a str, &'a str))>) -> Self {
+        let calls: Vec<(u64, u16)> = calls
             .into_iter()
-            .map(|(service, action)| stable_hash(&[service, action]))
+            .map(|(bit, (service, action))| (stable_hash(&[service, action]), bit))
             .collect();
-        hashes.sort_unstable();
-        hashes.dedup();
-        CallSet(hashes)
+        // At most a quarter full, so that a lookup mostly reads one slot.
+        let size = (calls.len() * 4).next_power_of_two();
+        let mut slots = vec![(0, 0); size];
+        for (hash, bit) in calls {
+            let mut index = Self::start(hash, size);
+            loop {
+                let slot = &mut slots[index];
+                if slot.1 == 0 || slot.0 == hash {
+                    *slot = (hash, slot.1 | bit);
+                    break;
+                }
+                index = (index + 1) % size;
+            }
+        }
+        CallTable { slots }
     }
 
-    /// Returns false when the call with this hash is certainly not in the
-    /// set.
-    pub fn may_contain(&self, call: u64) -> bool {
-        self.0.binary_search(&call).is_ok()
+    fn start(hash: u64, size: usize) -> usize {
+        // Truncating is intended: the low bits index the table.
+        (hash as usize) & (size - 1)
+    }
+
+    /// Returns the bits of the detectors that read the call with this hash.
+    pub fn detectors(&self, call: u64) -> u16 {
+        let size = self.slots.len();
+        let mut index = Self::start(call, size);
+        for _ in 0..size {
+            match self.slots.get(index) {
+                Some(&(hash, bits)) if bits != 0 => {
+                    if hash == call {
+                        return bits;
+                    }
+                }
+                _ => return 0,
+            }
+            index = (index + 1) % size;
+        }
+        0
     }
 }
+
+/// The calls of the detectors that only act on a few calls.
+static CALL_TABLE: LazyLock<CallTable> = LazyLock::new(|| {
+    CallTable::new(
+        logging::calls()
+            .map(|call| (bit(logging::ID), call))
+            .chain(credentials::calls().map(|call| (bit(credentials::ID), call)))
+            .chain(privilege::calls().map(|call| (bit(privilege::ID), call)))
+            .chain(sensitive::calls().map(|call| (bit(sensitive::ID), call)))
+            .chain(bursts::secret_calls().map(|call| (bit(bursts::ID_SECRETS), call))),
+    )
+});
 
 /// Keeps the repeat-window bookkeeping small: entries older than the window
 /// can never fold a repeat again.
@@ -244,41 +344,73 @@ fn prune_fired(fired: &mut Vec<(u64, EventTime)>, now: EventTime, window: i64) {
 
 /// Runs every enabled detector on one event of the actor.
 pub(crate) fn run_all(ctx: &mut Context<'_>, state: &mut IdentityState, learned: bool) {
-    let config = ctx.config;
-    if config.is_enabled(root::ID) {
+    let enabled = ctx.enabled;
+    let by_call = CALL_TABLE.detectors(ctx.hashes.call);
+    let runs = |bit: u16| enabled.has(bit);
+    let reads_call = |bit: u16| by_call & bit != 0 && enabled.has(bit);
+    if runs(const { bit(root::ID) }) {
         root::check(ctx, state);
     }
-    if config.is_enabled(console::ID_NO_MFA) {
+    if runs(const { bit(console::ID_NO_MFA) }) {
         console::check_mfa(ctx, state);
     }
-    if config.is_enabled(console::ID_NON_HUMAN) {
+    if runs(const { bit(console::ID_NON_HUMAN) }) {
         console::check_non_human(ctx, state);
     }
-    if config.is_enabled(logging::ID) {
+    if reads_call(const { bit(logging::ID) }) {
         logging::check(ctx, state);
     }
-    if config.is_enabled(credentials::ID) {
+    if reads_call(const { bit(credentials::ID) }) {
         credentials::check(ctx, state);
     }
-    if config.is_enabled(privilege::ID) {
+    if reads_call(const { bit(privilege::ID) }) {
         privilege::check(ctx, state);
     }
-    bursts::check(ctx, state);
-    if config.is_enabled(sensitive::ID) {
+    bursts::check(ctx, state, by_call & const { bit(bursts::ID_SECRETS) } != 0);
+    if reads_call(const { bit(sensitive::ID) }) {
         sensitive::check(ctx, state);
     }
-    if config.is_enabled(workload::ID) {
+    if runs(const { bit(workload::ID) }) {
         workload::check(ctx, state);
     }
-    if config.is_enabled(interactive::ID) {
+    if runs(const { bit(interactive::ID) }) {
         interactive::check(ctx, state);
     }
-    if config.is_enabled(dormant::ID) {
+    if runs(const { bit(dormant::ID) }) {
         dormant::check(ctx, state);
     }
-    if config.is_enabled(first_seen::ID) {
+    if runs(const { bit(first_seen::ID) }) {
         first_seen::check(ctx, state, learned);
     } else {
         first_seen::learn_only(ctx, state);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn call_table_finds_every_detector_call() {
+        let expected = [
+            (logging::ID, logging::calls().collect::<Vec<_>>()),
+            (credentials::ID, credentials::calls().collect()),
+            (privilege::ID, privilege::calls().collect()),
+            (sensitive::ID, sensitive::calls().collect()),
+            (bursts::ID_SECRETS, bursts::secret_calls().collect()),
+        ];
+        for (id, calls) in expected {
+            assert!(!calls.is_empty(), "{id} names no call");
+            for (service, action) in calls {
+                let bits = CALL_TABLE.detectors(stable_hash(&[service, action]));
+                assert_ne!(bits & bit(id), 0, "{id} misses {service} {action}");
+            }
+        }
+    }
+
+    #[test]
+    fn call_table_skips_other_calls() {
+        let bits = CALL_TABLE.detectors(stable_hash(&["s3.amazonaws.com", "GetObject"]));
+        assert_eq!(bits, 0);
     }
 }

@@ -47,25 +47,34 @@ impl IamRequest {
     }
 }
 
+const IAM: &str = "iam.amazonaws.com";
+
+/// The IAM calls this detector reads.
+const ACTIONS: [&str; 10] = [
+    "AttachUserPolicy",
+    "AttachRolePolicy",
+    "AttachGroupPolicy",
+    "PutUserPolicy",
+    "PutRolePolicy",
+    "PutGroupPolicy",
+    "AddUserToGroup",
+    "UpdateAssumeRolePolicy",
+    "CreateRole",
+    "CreatePolicyVersion",
+];
+
+/// Returns every call this detector reads, as (service, action).
+pub(super) fn calls() -> impl Iterator<Item = (&'static str, &'static str)> {
+    ACTIONS.iter().map(|action| (IAM, *action))
+}
+
 pub(crate) fn check(ctx: &mut Context<'_>, state: &mut IdentityState) {
     let event = ctx.event;
-    if event.service != "iam.amazonaws.com" {
+    if event.service != IAM {
         return;
     }
     let action = event.action.as_str();
-    if !matches!(
-        action,
-        "AttachUserPolicy"
-            | "AttachRolePolicy"
-            | "AttachGroupPolicy"
-            | "PutUserPolicy"
-            | "PutRolePolicy"
-            | "PutGroupPolicy"
-            | "AddUserToGroup"
-            | "UpdateAssumeRolePolicy"
-            | "CreateRole"
-            | "CreatePolicyVersion"
-    ) {
+    if !ACTIONS.contains(&action) {
         return;
     }
     let Some(request) = payload::parse::<IamRequest>(event.request.as_deref()) else {

@@ -10,7 +10,19 @@ use crate::state::IdentityState;
 
 pub const ID: &str = "root_account_used";
 
+/// Runs the detector. Only events of a root user go further.
+#[inline]
 pub(crate) fn check(ctx: &mut Context<'_>, state: &mut IdentityState) {
+    if ctx.event.actor.kind == IdentityKind::Root {
+        check_root(ctx, state);
+    }
+}
+
+/// Reports a call of the root user, unless an AWS service made it for the
+/// root.
+#[cold]
+#[inline(never)]
+fn check_root(ctx: &mut Context<'_>, state: &mut IdentityState) {
     let event = ctx.event;
     if event.actor.kind != IdentityKind::Root {
         return;

@@ -2,13 +2,11 @@
 //! techniques: sharing data with other accounts, opening firewalls, running
 //! commands on instances, backdooring functions and roles.
 
-use std::sync::LazyLock;
-
 use ispm_model::{Attack, Confidence, FindingCategory, IdentityEvent, Severity};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{CallSet, Context, Hit, attempt_suffix};
+use super::{Context, Hit, attempt_suffix};
 use crate::attack;
 use crate::payload;
 use crate::state::IdentityState;
@@ -492,20 +490,15 @@ const RULES: &[Rule] = &[
     },
 ];
 
-/// Every call some rule names.
-static RULE_CALLS: LazyLock<CallSet> = LazyLock::new(|| {
-    CallSet::new(
-        RULES
-            .iter()
-            .flat_map(|rule| rule.actions.iter().map(|action| (rule.service, *action))),
-    )
-});
+/// Returns every call some rule names, as (service, action).
+pub(super) fn calls() -> impl Iterator<Item = (&'static str, &'static str)> {
+    RULES
+        .iter()
+        .flat_map(|rule| rule.actions.iter().map(|action| (rule.service, *action)))
+}
 
 pub(crate) fn check(ctx: &mut Context<'_>, state: &mut IdentityState) {
     let event = ctx.event;
-    if !RULE_CALLS.may_contain(ctx.hashes.call) {
-        return;
-    }
     for rule in RULES {
         // Actions differ more than services, so they are compared first.
         if !rule.actions.contains(&event.action.as_str()) || rule.service != event.service {

@@ -11,7 +11,18 @@ use crate::state::IdentityState;
 
 pub const ID: &str = "workload_credentials_outside_cloud";
 
+/// Runs the detector. Only events of workload sessions go further.
+#[inline]
 pub(crate) fn check(ctx: &mut Context<'_>, state: &mut IdentityState) {
+    if ctx.event.actor.nhi_type == Some(NhiType::Workload) {
+        check_workload(ctx, state);
+    }
+}
+
+/// Reports a workload session's call from outside AWS.
+#[cold]
+#[inline(never)]
+fn check_workload(ctx: &mut Context<'_>, state: &mut IdentityState) {
     let event = ctx.event;
     if event.actor.nhi_type != Some(NhiType::Workload) {
         return;
