@@ -225,6 +225,15 @@ pub struct FirstSeenConfig {
     /// IPv6 prefix length that counts as one source network. Default 48,
     /// the usual allocation to one site.
     pub ipv6_prefix: u8,
+    /// A source network (counted by its /16 block), country, ASN or user
+    /// agent family that at least this many other identities of the tenant
+    /// already use, or an API action or sensitive call that this many peers
+    /// of a non-human identity already make (peers share the last word of
+    /// their name, such as `deploy` or `ec2`), is not reported as new for
+    /// one more identity. Default 5: a shared office egress, CI network or
+    /// fleet of instance roles is larger, an attacker's infrastructure is
+    /// not. 0 turns tenant and peer context off.
+    pub tenant_common_identities: u32,
 }
 
 impl Default for FirstSeenConfig {
@@ -243,6 +252,7 @@ impl Default for FirstSeenConfig {
             max_values: 64,
             ipv4_prefix: 24,
             ipv6_prefix: 48,
+            tenant_common_identities: 5,
         }
     }
 }

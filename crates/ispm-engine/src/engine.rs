@@ -15,6 +15,7 @@ use crate::posture::{self, PostureRuntime};
 use crate::privilege_level;
 use crate::state::{EventHashes, IdentityState};
 use crate::suppression::{CompiledRule, SuppressionRule};
+use crate::tenant::TenantPrevalence;
 use crate::usage::record_usage;
 
 /// Roles kept per person in `via_roles`.
@@ -28,6 +29,7 @@ pub struct Engine {
     pub(crate) identities: HashMap<IdentityId, IdentityState, RandomState>,
     pub(crate) stats: EngineStats,
     pub(crate) posture: PostureRuntime,
+    tenant: TenantPrevalence,
 }
 
 /// Counters for the run summary and metrics.
@@ -69,6 +71,7 @@ impl Engine {
         let policies = PolicySet::new(&config.policies).unwrap_or_else(|_| builtin_policies());
         Engine {
             posture: PostureRuntime::new(policies, config.scoring.clone()),
+            tenant: TenantPrevalence::default(),
             suppressions: config
                 .suppressions
                 .iter()
@@ -126,6 +129,7 @@ impl Engine {
             hashes: &hashes,
             findings,
             stats: &mut self.stats,
+            tenant: &mut self.tenant,
         };
         detectors::run_all(&mut ctx, state, learned);
 

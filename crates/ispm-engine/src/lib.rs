@@ -22,6 +22,7 @@ mod privilege_level;
 mod snapshot;
 mod state;
 mod suppression;
+mod tenant;
 mod usage;
 mod useragent;
 

@@ -251,6 +251,8 @@ pub(crate) struct IdentityState {
 
     /// Last time each (detector, rule, key) fired, for `repeat_window`.
     pub fired: Vec<(u64, EventTime)>,
+    /// One bit per sensitive-call rule this identity has used.
+    pub sensitive_used: u64,
 
     /// Set when the inventory record changed in a way worth publishing.
     pub inventory_dirty: bool,
@@ -290,6 +292,7 @@ impl IdentityState {
             enumeration: Window::default(),
             secrets: Window::default(),
             fired: Vec::new(),
+            sensitive_used: 0,
             inventory_dirty: true,
             inventory_published_at: None,
         }

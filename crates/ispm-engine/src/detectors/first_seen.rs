@@ -9,6 +9,7 @@ use serde_json::json;
 use super::{Context, Hit};
 use crate::attack;
 use crate::state::{IdentityState, SeenValues, StableHasher, hash_ip};
+use crate::tenant::peer_group;
 use crate::usage::is_kept_whole;
 use crate::useragent;
 
@@ -219,18 +220,81 @@ pub(crate) fn learn_only(ctx: &mut Context<'_>, state: &mut IdentityState) {
 
 pub(crate) fn check(ctx: &mut Context<'_>, state: &mut IdentityState, learned: bool) {
     let cap = ctx.config.first_seen.max_values;
+    let common = ctx.config.first_seen.tenant_common_identities;
     let hashes = observed_hashes(ctx, state);
-    for (attribute, hash) in Attribute::ALL.into_iter().zip(hashes) {
+    let mut new_values = [false; 6];
+    let mut tenant_users = [0u32; 6];
+    for (index, (attribute, hash)) in Attribute::ALL.into_iter().zip(hashes).enumerate() {
         let Some(hash) = hash else {
             continue;
         };
         let seen = seen_values(state, attribute);
         let was_high_variance = seen.high_variance;
-        let known = seen.len();
         let new = seen.insert(hash, cap);
-        if new && learned && !was_high_variance && !seen.high_variance {
-            report_new_value(ctx, state, attribute, known);
+        let high_variance = seen.high_variance;
+        if new {
+            tenant_users[index] = note_tenant_use(ctx, state, attribute, hash);
         }
+        new_values[index] = new && !was_high_variance && !high_variance;
+    }
+    if !learned {
+        return;
+    }
+    // The ASN counts as known when the identity used it before or the
+    // tenant commonly does.
+    let asn_index = Attribute::Asn as usize;
+    let asn_known = hashes[asn_index].is_some()
+        && (!new_values[asn_index] || (common > 0 && tenant_users[asn_index] >= common));
+    for (index, attribute) in Attribute::ALL.into_iter().enumerate() {
+        if !new_values[index] {
+            continue;
+        }
+        if common > 0 && tenant_users[index] >= common {
+            continue;
+        }
+        // Addresses inside a known ASN change with DHCP leases, mobile
+        // carriers and CI runner pools, so a new network there carries no
+        // signal; a new ASN still does. Non-human identities also move
+        // between the countries of their provider's pool, while a person's
+        // new country stays worth reporting.
+        if asn_known
+            && (attribute == Attribute::SourceNetwork
+                || (attribute == Attribute::Country && state.kind.is_non_human()))
+        {
+            continue;
+        }
+        let known = seen_values(state, attribute).len().saturating_sub(1);
+        report_new_value(ctx, state, attribute, known);
+    }
+}
+
+/// Notes that the identity uses a value for the first time, and returns how
+/// many identities of the tenant (for actions: of its peer group) used it
+/// before. Networks count by their /16 (IPv4) or /32 (IPv6) block, so that
+/// the many /24 blocks of one provider's pool add up.
+fn note_tenant_use(
+    ctx: &mut Context<'_>,
+    state: &IdentityState,
+    attribute: Attribute,
+    hash: u64,
+) -> u32 {
+    let code = attribute as u8;
+    match attribute {
+        Attribute::SourceNetwork => match ctx.event.origin.ip {
+            Some(ip) => {
+                let block = hash_ip(StableHasher::new(), mask(ip, 16, 32)).finish();
+                ctx.tenant.note_new_user(code, block)
+            }
+            None => ctx.tenant.note_new_user(code, hash),
+        },
+        Attribute::Country | Attribute::Asn | Attribute::UserAgent => {
+            ctx.tenant.note_new_user(code, hash)
+        }
+        Attribute::Action => match peer_group(state) {
+            Some(peers) => ctx.tenant.note_new_user(code, peers ^ hash),
+            None => 0,
+        },
+        Attribute::Region => 0,
     }
 }
 

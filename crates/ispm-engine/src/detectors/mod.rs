@@ -25,6 +25,7 @@ use serde_json::Value;
 
 use crate::state::{EventHashes, IdentityState, stable_hash};
 use crate::suppression::CompiledRule;
+use crate::tenant::TenantPrevalence;
 use crate::{EngineConfig, EngineStats};
 
 /// Returns the title suffix of a call that failed: a denied attempt at a
@@ -117,6 +118,8 @@ pub(crate) struct Context<'a> {
     pub hashes: &'a EventHashes,
     pub findings: &'a mut Vec<Finding>,
     pub stats: &'a mut EngineStats,
+    /// How many identities of the tenant use each value.
+    pub tenant: &'a mut TenantPrevalence,
 }
 
 /// A detector's match, before it becomes a finding.

@@ -10,6 +10,7 @@ use super::{Context, Hit, attempt_suffix};
 use crate::attack;
 use crate::payload;
 use crate::state::IdentityState;
+use crate::tenant::peer_group;
 
 pub const ID: &str = "sensitive_api_call";
 
@@ -499,7 +500,7 @@ pub(super) fn calls() -> impl Iterator<Item = (&'static str, &'static str)> {
 
 pub(crate) fn check(ctx: &mut Context<'_>, state: &mut IdentityState) {
     let event = ctx.event;
-    for rule in RULES {
+    for (index, rule) in RULES.iter().enumerate() {
         // Actions differ more than services, so they are compared first.
         if !rule.actions.contains(&event.action.as_str()) || rule.service != event.service {
             continue;
@@ -510,8 +511,25 @@ pub(crate) fn check(ctx: &mut Context<'_>, state: &mut IdentityState) {
         let Some(detail) = (rule.check)(event) else {
             continue;
         };
-        if ctx.is_folded(state, ID, rule.id, "") {
+        // Reported on the identity's first use of the call only: a CI role
+        // that deploys Lambda code every day, or an operator who opens SSM
+        // sessions, does it routinely after the first time.
+        let bit = 1u64 << (index % 64);
+        let first_use = state.sensitive_used & bit == 0;
+        state.sensitive_used |= bit;
+        if !first_use || ctx.is_folded(state, ID, rule.id, "") {
             continue;
+        }
+        // Peers (CI deploy roles, instance roles of one kind) that already
+        // make this call make it routine for one more of them.
+        let common = ctx.config.first_seen.tenant_common_identities;
+        if let Some(peers) = peer_group(state) {
+            let users = ctx
+                .tenant
+                .note_new_user(PEER_ATTRIBUTE, peers ^ index as u64);
+            if common > 0 && users >= common {
+                continue;
+            }
         }
         let mut hit = Hit::new(ID, rule.id, FindingCategory::Anomaly);
         let attempted = attempt_suffix(event);
@@ -525,6 +543,12 @@ pub(crate) fn check(ctx: &mut Context<'_>, state: &mut IdentityState) {
         ctx.emit(state, hit);
     }
 }
+
+/// Attribute code of sensitive calls per peer group in the tenant context.
+const PEER_ATTRIBUTE: u8 = 100;
+
+// Each rule has one bit in `IdentityState::sensitive_used`.
+const _: () = assert!(RULES.len() <= 64);
 
 /// Rule ids of this detector, for documentation.
 pub fn rule_ids() -> impl Iterator<Item = &'static str> {
