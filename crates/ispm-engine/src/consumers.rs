@@ -17,7 +17,8 @@ pub(crate) enum ConsumerAttribute {
 }
 
 impl ConsumerAttribute {
-    const COUNT: usize = 7;
+    /// The number of attributes, so at most this many consumers per event.
+    pub const COUNT: usize = 7;
 
     /// Returns the attribute's name in inventory records.
     pub fn as_str(self) -> &'static str {
@@ -72,8 +73,9 @@ impl Consumers {
         time: EventTime,
         cap: usize,
     ) -> bool {
-        let mut new_consumer = false;
-        for &(attribute, hash) in observed {
+        let mut new = [false; ConsumerAttribute::COUNT];
+        let mut new_count = 0;
+        for (&(attribute, hash), is_new) in observed.iter().zip(&mut new) {
             match self.find(attribute, hash) {
                 Some(index) => {
                     if let Some(consumer) = self.list.get_mut(index) {
@@ -82,12 +84,32 @@ impl Consumers {
                     }
                 }
                 None => {
-                    self.insert(attribute, hash, value(attribute), time, cap);
-                    new_consumer = true;
+                    *is_new = true;
+                    new_count += 1;
                 }
             }
         }
-        new_consumer
+        if new_count == 0 {
+            return false;
+        }
+        // An event names at most one value per attribute, so a hit above and
+        // an eviction below never concern the same attribute.
+        self.reserve(new_count);
+        for (&(attribute, hash), _) in observed.iter().zip(new).filter(|(_, is_new)| *is_new) {
+            self.insert(attribute, hash, value(attribute), time, cap);
+        }
+        true
+    }
+
+    /// Makes room for `additional` consumers: exactly that many on an
+    /// identity's first event, which is all most identities ever have, and
+    /// half as many again as there are on later growth.
+    fn reserve(&mut self, additional: usize) {
+        if self.list.capacity() - self.list.len() < additional {
+            let more = additional.max(self.list.len() / 2);
+            self.keys.reserve_exact(more);
+            self.list.reserve_exact(more);
+        }
     }
 
     /// Returns the position of the consumer, trying the one its attribute

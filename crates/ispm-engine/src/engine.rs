@@ -1,6 +1,3 @@
-use std::collections::HashMap;
-
-use foldhash::fast::RandomState;
 use ispm_posture::{PolicyConfig, PolicySet};
 
 use ispm_model::{
@@ -13,7 +10,7 @@ use crate::detectors::{self, Context, EnabledDetectors};
 use crate::owner::assign_owner;
 use crate::posture::{self, PostureRuntime};
 use crate::privilege_level;
-use crate::state::{EventHashes, IdentityState};
+use crate::state::{EventHashes, Identities, IdentityState};
 use crate::suppression::{CompiledRule, SuppressionRule};
 use crate::tenant::TenantPrevalence;
 use crate::usage::record_usage;
@@ -26,7 +23,7 @@ pub struct Engine {
     pub(crate) config: EngineConfig,
     enabled: EnabledDetectors,
     suppressions: Vec<CompiledRule>,
-    pub(crate) identities: HashMap<IdentityId, IdentityState, RandomState>,
+    pub(crate) identities: Identities,
     pub(crate) stats: EngineStats,
     pub(crate) posture: PostureRuntime,
     tenant: TenantPrevalence,
@@ -79,7 +76,7 @@ impl Engine {
                 .collect(),
             enabled: EnabledDetectors::new(&config),
             config,
-            identities: HashMap::default(),
+            identities: Identities::default(),
             stats: EngineStats::default(),
         }
     }

@@ -4,8 +4,11 @@
 //! its event volume. Values that only need a membership test are kept as
 //! 64-bit hashes.
 
-use std::collections::VecDeque;
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasher, Hasher};
+
+use foldhash::fast::RandomState;
 
 use crate::consumers::Consumers;
 use crate::usage::kept_user_agent;
@@ -89,7 +92,9 @@ impl CompactId {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Window {
     entries: VecDeque<(EventTime, u64, CompactId)>,
-    key_counts: Vec<(u64, u32)>,
+    /// Entries per key. A map, because a burst window holds up to a few
+    /// hundred distinct keys and every push and expiry looks one up.
+    key_counts: HashMap<u64, u32, foldhash::fast::FixedState>,
 }
 
 impl Window {
@@ -110,20 +115,17 @@ impl Window {
             self.pop_front();
         }
         self.entries.push_back((now, key, CompactId::new(event_id)));
-        match self.key_counts.iter_mut().find(|(known, _)| *known == key) {
-            Some((_, count)) => *count += 1,
-            None => self.key_counts.push((key, 1)),
-        }
+        *self.key_counts.entry(key).or_insert(0) += 1;
     }
 
     fn pop_front(&mut self) {
         let Some((_, key, _)) = self.entries.pop_front() else {
             return;
         };
-        if let Some(index) = self.key_counts.iter().position(|(known, _)| *known == key) {
-            self.key_counts[index].1 -= 1;
-            if self.key_counts[index].1 == 0 {
-                self.key_counts.swap_remove(index);
+        if let Entry::Occupied(mut count) = self.key_counts.entry(key) {
+            *count.get_mut() -= 1;
+            if *count.get() == 0 {
+                count.remove();
             }
         }
     }
@@ -205,6 +207,45 @@ pub(crate) struct CredentialState {
     pub record: CredentialRecord,
     /// Who used this long-term credential: what breaks when it is rotated.
     pub consumers: Consumers,
+}
+
+/// The identities of one engine by id. Each state is boxed, because a
+/// state is about a kilobyte: the map moves every entry when it grows, and
+/// its free slots would each take a state's size.
+#[derive(Default)]
+pub(crate) struct Identities(HashMap<IdentityId, Box<IdentityState>, RandomState>);
+
+impl Identities {
+    pub fn entry(&mut self, id: IdentityId) -> IdentityEntry<'_> {
+        IdentityEntry(self.0.entry(id))
+    }
+
+    pub fn get(&self, id: &IdentityId) -> Option<&IdentityState> {
+        self.0.get(id).map(|state| &**state)
+    }
+
+    pub fn get_mut(&mut self, id: &IdentityId) -> Option<&mut IdentityState> {
+        self.0.get_mut(id).map(|state| &mut **state)
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn values(&self) -> impl Iterator<Item = &IdentityState> {
+        self.0.values().map(|state| &**state)
+    }
+}
+
+/// An identity's place in [`Identities`], filled or not.
+pub(crate) struct IdentityEntry<'a>(Entry<'a, IdentityId, Box<IdentityState>>);
+
+impl<'a> IdentityEntry<'a> {
+    /// Returns the identity's state, inserting the one `make` builds when
+    /// the identity is new.
+    pub fn or_insert_with(self, make: impl FnOnce() -> IdentityState) -> &'a mut IdentityState {
+        self.0.or_insert_with(|| Box::new(make()))
+    }
 }
 
 /// The engine's state of one identity.
@@ -330,6 +371,9 @@ impl IdentityState {
                 self.credentials.remove(index);
             }
         }
+        // Identities have one or two credentials, and a credential takes
+        // about 300 bytes, so the list grows by one and not by doubling.
+        self.credentials.reserve_exact(1);
         self.credentials.push(CredentialState {
             record,
             consumers: Consumers::default(),

@@ -92,8 +92,8 @@ pub(crate) fn record_usage(
     }
 }
 
-/// Consumer attributes one event can name.
-const MAX_EVENT_CONSUMERS: usize = 7;
+/// Consumer attributes one event can name: one value of each at most.
+const MAX_EVENT_CONSUMERS: usize = ConsumerAttribute::COUNT;
 
 /// Values of `network` consumers. A value's index in this list is its hash,
 /// because the hash only has to distinguish values of one attribute.

@@ -13,8 +13,10 @@ pub(crate) fn family_token(user_agent: &str) -> &str {
     if trimmed.starts_with("Mozilla/") || trimmed.starts_with("Opera/") {
         return "browser";
     }
+    // The delimiters are ASCII, so a byte position is a character boundary.
     let end = trimmed
-        .find(['/', ' ', '_', '[', ']', '('])
+        .bytes()
+        .position(|byte| matches!(byte, b'/' | b' ' | b'_' | b'[' | b']' | b'('))
         .unwrap_or(trimmed.len());
     let token = &trimmed[..end];
     if token.is_empty() { "unknown" } else { token }
