@@ -2,10 +2,11 @@
 //! listed in the crate documentation; keep the two in step.
 
 use std::borrow::Cow;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use ispm_model::{Actor, IdentityId, IdentityKind, NhiType};
 
-use self::id_cache::identity_id;
+use self::id_cache::{UserClass, identity_id, user_id_and_class};
 use super::origin::is_aws_service;
 use super::record::{UserIdentity, present};
 use super::text::{Part, concat};
@@ -17,6 +18,25 @@ pub(super) struct IdentityPatterns {
     pub service_user: NamePatterns,
     pub person_role: NamePatterns,
     pub ai_agent: NamePatterns,
+    /// Distinguishes these patterns from those of other decoders, for the
+    /// classifications the per-thread id cache keeps. Clones share it.
+    pub generation: u64,
+}
+
+impl IdentityPatterns {
+    pub fn new(
+        service_user: NamePatterns,
+        person_role: NamePatterns,
+        ai_agent: NamePatterns,
+    ) -> Self {
+        static NEXT_GENERATION: AtomicU64 = AtomicU64::new(0);
+        IdentityPatterns {
+            service_user,
+            person_role,
+            ai_agent,
+            generation: NEXT_GENERATION.fetch_add(1, Ordering::Relaxed),
+        }
+    }
 }
 
 /// Record fields outside `userIdentity` that attribution needs.
@@ -161,13 +181,28 @@ fn iam_user(facts: &IdentityFacts<'_>, patterns: &IdentityPatterns) -> Actor {
         .or_else(|| facts.arn.and_then(last_path_segment))
         .or(facts.principal_id)
         .unwrap_or("unknown");
-    let id = identity_id(&[
-        Part::Plain("aws:"),
-        Part::Plain(facts.account_or_unknown()),
-        Part::Plain(":user/"),
-        Part::Plain(name),
-    ]);
+    let (id, class) = user_id_and_class(
+        &[
+            Part::Plain("aws:"),
+            Part::Plain(facts.account_or_unknown()),
+            Part::Plain(":user/"),
+            Part::Plain(name),
+        ],
+        patterns.generation,
+        || classify_user(name, patterns),
+    );
+    new_actor(
+        id,
+        name,
+        class.kind,
+        class.nhi_type,
+        class.reason,
+        facts.account,
+    )
+}
 
+/// Classifies an IAM user by its name.
+fn classify_user(name: &str, patterns: &IdentityPatterns) -> UserClass {
     let (kind, nhi_type, reason) = if let Some(pattern) = patterns.ai_agent.find_word_start(name) {
         (
             IdentityKind::AiAgent,
@@ -193,7 +228,11 @@ fn iam_user(facts: &IdentityFacts<'_>, patterns: &IdentityPatterns) -> Actor {
             "IAM user with no service-account naming pattern".to_owned(),
         )
     };
-    new_actor(id, name, kind, nhi_type, reason, facts.account)
+    UserClass {
+        kind,
+        nhi_type,
+        reason,
+    }
 }
 
 fn root(facts: &IdentityFacts<'_>, context: &RecordContext<'_>) -> Actor {

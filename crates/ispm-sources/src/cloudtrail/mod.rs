@@ -86,11 +86,11 @@ enum Nesting {
 
 impl CloudTrailDecoder {
     pub fn new(config: DecoderConfig) -> Self {
-        let patterns = IdentityPatterns {
-            service_user: NamePatterns::new(&config.service_user_patterns),
-            person_role: NamePatterns::new(&config.person_role_patterns),
-            ai_agent: NamePatterns::new(&config.ai_agent_patterns),
-        };
+        let patterns = IdentityPatterns::new(
+            NamePatterns::new(&config.service_user_patterns),
+            NamePatterns::new(&config.person_role_patterns),
+            NamePatterns::new(&config.ai_agent_patterns),
+        );
         CloudTrailDecoder { config, patterns }
     }
 

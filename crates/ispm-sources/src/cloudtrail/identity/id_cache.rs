@@ -1,18 +1,21 @@
-//! A per-thread cache of canonical identity ids.
+//! A per-thread cache of canonical identity ids, and of IAM users'
+//! classifications by name.
 //!
 //! Most events of a log come from a few identities. An [`IdentityId`] is a
 //! shared `Arc<str>`, so handing out a clone of the id built for an earlier
-//! event saves allocating the id on every event. The cache is per thread
-//! because one decoder serves many threads, and it changes no output: a
-//! cached id is equal to a newly built one.
+//! event saves allocating the id on every event, and a kept classification
+//! saves matching the user's name against the patterns. The cache is per
+//! thread because one decoder serves many threads, and it changes no
+//! output: a cached id is equal to a newly built one, and a classification
+//! is only reused for the patterns that made it.
 
 use std::borrow::Borrow;
 use std::cell::RefCell;
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 
 use foldhash::fast::RandomState;
-use ispm_model::IdentityId;
+use ispm_model::{IdentityId, IdentityKind, NhiType};
 
 use crate::cloudtrail::text::{Part, write_parts};
 
@@ -45,16 +48,30 @@ impl PartialEq for CachedId {
 
 impl Eq for CachedId {}
 
+/// The classification of an IAM user by its name.
+#[derive(Clone)]
+pub(in crate::cloudtrail) struct UserClass {
+    pub kind: IdentityKind,
+    pub nhi_type: Option<NhiType>,
+    pub reason: String,
+}
+
+/// A user's classification with the generation of the name patterns that
+/// made it, see [`user_id_and_class`].
+type Memo = Option<(u64, UserClass)>;
+
 #[derive(Default)]
 struct IdCache {
     /// Reused buffer the id text is written into before the lookup.
     text: String,
+    /// Each id with a copy of it to hand out, because `get_mut` returns no
+    /// key, and the memo of an IAM user.
     /// Hashed with foldhash rather than SipHash, because hashing the id is
     /// most of the cost of a lookup. Its random seed still makes it hard for
     /// an attacker who writes records to pick colliding ids, though with
-    /// weaker guarantees than SipHash, and the set never contains more than
+    /// weaker guarantees than SipHash, and the map never contains more than
     /// `MAX_CACHED_IDS` ids.
-    ids: HashSet<CachedId, RandomState>,
+    ids: HashMap<CachedId, (IdentityId, Memo), RandomState>,
 }
 
 thread_local! {
@@ -63,18 +80,47 @@ thread_local! {
 
 /// Returns the id whose text is the concatenation of `parts`.
 pub(in crate::cloudtrail) fn identity_id(parts: &[Part<'_>]) -> IdentityId {
+    with_cached(parts, |id, _| id.clone())
+}
+
+/// Returns the id of an IAM user whose text is the concatenation of
+/// `parts`, and the user's classification. `classify` runs only when the id
+/// is new to this thread or was last classified with patterns of another
+/// `generation`, because a user's class depends on its name and the
+/// patterns alone, and the name is part of the id.
+pub(in crate::cloudtrail) fn user_id_and_class(
+    parts: &[Part<'_>],
+    generation: u64,
+    classify: impl FnOnce() -> UserClass,
+) -> (IdentityId, UserClass) {
+    with_cached(parts, |id, memo| {
+        let class = match memo {
+            Some((made_by, class)) if *made_by == generation => class.clone(),
+            _ => {
+                let class = classify();
+                *memo = Some((generation, class.clone()));
+                class
+            }
+        };
+        (id.clone(), class)
+    })
+}
+
+/// Calls `use_entry` with the cached id of `parts` and its memo, adding the
+/// id when it is new.
+fn with_cached<T>(parts: &[Part<'_>], use_entry: impl FnOnce(&IdentityId, &mut Memo) -> T) -> T {
     ID_CACHE.with_borrow_mut(|IdCache { text, ids }| {
         text.clear();
         write_parts(text, parts);
-        if let Some(cached) = ids.get(text.as_str()) {
-            return cached.0.clone();
+        if let Some((id, memo)) = ids.get_mut(text.as_str()) {
+            return use_entry(id, memo);
         }
         if ids.len() >= MAX_CACHED_IDS {
             ids.clear();
         }
         let id = IdentityId::new(text.as_str());
-        ids.insert(CachedId(id.clone()));
-        id
+        let (id, memo) = ids.entry(CachedId(id.clone())).or_insert((id, None));
+        use_entry(id, memo)
     })
 }
 

@@ -598,3 +598,39 @@ fn split_at_colon_matches_split_once() {
         );
     }
 }
+
+#[test]
+fn users_are_classified_per_decoder_patterns() {
+    let default = CloudTrailDecoder::new(DecoderConfig::default());
+    let robots = CloudTrailDecoder::new(DecoderConfig {
+        service_user_patterns: vec!["robo".to_owned()],
+        ..DecoderConfig::default()
+    });
+    let record = json!({
+        "eventTime": "2024-08-01T13:33:28Z",
+        "eventName": "ListBuckets",
+        "userIdentity": iam_user("robo-svc"),
+    })
+    .to_string();
+    // The same thread decodes the same user with both decoders, in turns,
+    // so each decoder must see its own classification.
+    for _ in 0..2 {
+        for (decoder, reason) in [
+            (
+                &default,
+                "IAM user name matches service-account pattern \"svc\"",
+            ),
+            (
+                &robots,
+                "IAM user name matches service-account pattern \"robo\"",
+            ),
+        ] {
+            let actor = decoder
+                .decode_record(record.as_bytes())
+                .expect("record decodes")
+                .actor;
+            assert_eq!(actor.kind_reason, reason);
+            assert_eq!(actor.nhi_type, Some(NhiType::ServiceUser));
+        }
+    }
+}
