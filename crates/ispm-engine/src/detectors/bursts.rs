@@ -1,11 +1,13 @@
 //! Bursts within a sliding window of event time: many calls denied, many
 //! distinct read-only calls (discovery), many distinct secrets read.
 
+use std::sync::LazyLock;
+
 use ispm_model::{Confidence, FindingCategory, IdentityEvent, Severity};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{Context, Hit, bit};
+use super::{Context, Hit, bit, fold_key};
 use crate::attack;
 use crate::payload::{self, OneOrMany};
 use crate::state::{IdentityState, stable_hash};
@@ -60,7 +62,9 @@ fn report_access_denied(
     window_ms: i64,
     threshold: usize,
 ) {
-    if ctx.is_folded(state, ID_ACCESS_DENIED, "access_denied_burst", "") {
+    static FOLD_KEY: LazyLock<u64> =
+        LazyLock::new(|| fold_key(ID_ACCESS_DENIED, "access_denied_burst", ""));
+    if ctx.is_folded_key(state, *FOLD_KEY) {
         return;
     }
     let count = state.denied.len();
@@ -132,7 +136,11 @@ fn report_enumeration(
     window_ms: i64,
     threshold: usize,
 ) {
-    if ctx.is_folded(state, ID_ENUMERATION, "distinct_discovery_calls", "") {
+    // Asked on every discovery call past the threshold, so the key is
+    // hashed once.
+    static FOLD_KEY: LazyLock<u64> =
+        LazyLock::new(|| fold_key(ID_ENUMERATION, "distinct_discovery_calls", ""));
+    if ctx.is_folded_key(state, *FOLD_KEY) {
         return;
     }
     let distinct = state.enumeration.distinct_keys();

@@ -237,7 +237,7 @@ pub(crate) fn check(ctx: &mut Context<'_>, state: &mut IdentityState, learned: b
         }
         new_values[index] = new && !was_high_variance && !high_variance;
     }
-    if !learned {
+    if !learned || !new_values.contains(&true) {
         return;
     }
     // The ASN counts as known when the identity used it before or the

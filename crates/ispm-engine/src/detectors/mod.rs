@@ -175,7 +175,12 @@ impl Context<'_> {
         rule: &str,
         repeat_key: &str,
     ) -> bool {
-        let key = stable_hash(&[detector, rule, repeat_key]);
+        self.is_folded_key(state, fold_key(detector, rule, repeat_key))
+    }
+
+    /// Does what [`Context::is_folded`] does, with the [`fold_key`]
+    /// computed by the caller, for detectors that ask on many events.
+    pub fn is_folded_key(&mut self, state: &IdentityState, key: u64) -> bool {
         let window = i64::try_from(self.config.repeat_window.as_millis()).unwrap_or(i64::MAX);
         let folded = state.fired.iter().any(|(fired_key, last)| {
             *fired_key == key && self.event.time.saturating_sub(*last) < window
@@ -190,7 +195,7 @@ impl Context<'_> {
     /// identity and repeat key within the repeat window.
     pub fn emit(&mut self, state: &mut IdentityState, hit: Hit) {
         let now = self.event.time;
-        let key = stable_hash(&[hit.detector, &hit.rule, &hit.repeat_key]);
+        let key = fold_key(hit.detector, &hit.rule, &hit.repeat_key);
         let window = i64::try_from(self.config.repeat_window.as_millis()).unwrap_or(i64::MAX);
         if let Some((_, last)) = state
             .fired
@@ -336,6 +341,11 @@ static CALL_TABLE: LazyLock<CallTable> = LazyLock::new(|| {
             .chain(bursts::secret_calls().map(|call| (bit(bursts::ID_SECRETS), call))),
     )
 });
+
+/// Returns the key under which the repeat window remembers a hit.
+pub(crate) fn fold_key(detector: &str, rule: &str, repeat_key: &str) -> u64 {
+    stable_hash(&[detector, rule, repeat_key])
+}
 
 /// Keeps the repeat-window bookkeeping small: entries older than the window
 /// can never fold a repeat again.
