@@ -22,6 +22,7 @@ pub struct EngineConfig {
     pub privilege: PrivilegeConfig,
     pub inventory: InventoryConfig,
     pub dormancy: DormancyConfig,
+    pub shared_key: SharedKeyConfig,
     /// Suppression rules, `[[engine.suppressions]]` tables. A finding that
     /// matches one is still emitted, marked suppressed with the rule's
     /// reason, so it stays countable. Default: none.
@@ -46,6 +47,7 @@ impl Default for EngineConfig {
             privilege: PrivilegeConfig::default(),
             inventory: InventoryConfig::default(),
             dormancy: DormancyConfig::default(),
+            shared_key: SharedKeyConfig::default(),
             suppressions: Vec::new(),
             disabled_detectors: Vec::new(),
             policies: ispm_posture::PolicyConfig::default(),
@@ -158,6 +160,16 @@ impl EngineConfig {
             self.inventory.max_credentials >= 1,
             "inventory.max_credentials",
             "must be at least 1",
+        );
+        check(
+            self.shared_key.min_asns >= 2,
+            "shared_key.min_asns",
+            "must be at least 2",
+        );
+        check(
+            !self.shared_key.window.is_zero(),
+            "shared_key.window",
+            "must be longer than 0s",
         );
         check(
             !self.dormancy.idle_after.is_zero(),
@@ -373,6 +385,27 @@ impl Default for DormancyConfig {
     fn default() -> Self {
         DormancyConfig {
             idle_after: Duration::from_secs(30 * 86_400),
+        }
+    }
+}
+
+/// When one access key counts as used from too many places at once.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SharedKeyConfig {
+    /// Distinct autonomous systems within `window` that make a key shared.
+    /// Default 3: a workload and its owner's laptop make two.
+    pub min_asns: usize,
+    /// Time within which the uses count together. Default 1 hour.
+    #[serde(with = "humantime_serde")]
+    pub window: Duration,
+}
+
+impl Default for SharedKeyConfig {
+    fn default() -> Self {
+        SharedKeyConfig {
+            min_asns: 3,
+            window: Duration::from_secs(3600),
         }
     }
 }

@@ -166,6 +166,27 @@ impl Consumers {
         });
     }
 
+    /// True when a consumer of this attribute and value hash is known.
+    pub fn contains(&self, attribute: ConsumerAttribute, hash: u64) -> bool {
+        self.keys.contains(&(hash, attribute))
+    }
+
+    /// Returns the value hashes of the consumers of one attribute last seen
+    /// at or after `since`.
+    pub fn hashes_seen_since(
+        &self,
+        attribute: ConsumerAttribute,
+        since: EventTime,
+    ) -> impl Iterator<Item = u64> + '_ {
+        self.keys
+            .iter()
+            .zip(&self.list)
+            .filter(move |((_, known), consumer)| {
+                *known == attribute && consumer.last_seen >= since
+            })
+            .map(|((hash, _), _)| *hash)
+    }
+
     /// Returns the consumers sorted by attribute, then by count, highest
     /// first.
     pub fn to_records(&self) -> Vec<ConsumerRecord> {

@@ -654,3 +654,109 @@ fn console_role_session_not_misuse() {
     event.origin.user_agent = Some("Mozilla/5.0 (X11; Linux x86_64)".to_owned());
     assert!(run(EngineConfig::default(), &[event]).is_empty());
 }
+
+fn from_asn(mut event: ispm_model::IdentityEvent, asn: u32) -> ispm_model::IdentityEvent {
+    event.origin.network = Some(ispm_model::NetworkInfo {
+        asn: Some(asn),
+        cloud: Some(false),
+        ..Default::default()
+    });
+    event
+}
+
+#[test]
+fn key_used_from_three_asns_in_an_hour_is_shared() {
+    let events = [
+        from_asn(
+            user_event("svc-sync", "s3.amazonaws.com", "ListBuckets", 0),
+            64_500,
+        ),
+        from_asn(
+            user_event("svc-sync", "s3.amazonaws.com", "ListBuckets", 60),
+            64_501,
+        ),
+        from_asn(
+            user_event("svc-sync", "s3.amazonaws.com", "ListBuckets", 120),
+            64_502,
+        ),
+        from_asn(
+            user_event("svc-sync", "s3.amazonaws.com", "ListBuckets", 180),
+            64_502,
+        ),
+    ];
+    let findings = run(EngineConfig::default(), &events);
+    let shared: Vec<String> = rules(&findings)
+        .into_iter()
+        .filter(|rule| rule.starts_with("shared_access_key"))
+        .collect();
+    assert_eq!(shared, ["shared_access_key/key_used_from_many_asns"]);
+}
+
+#[test]
+fn key_used_from_asns_hours_apart_is_not_shared() {
+    let events = [
+        from_asn(
+            user_event("svc-sync", "s3.amazonaws.com", "ListBuckets", 0),
+            64_500,
+        ),
+        from_asn(
+            user_event("svc-sync", "s3.amazonaws.com", "ListBuckets", 7_200),
+            64_501,
+        ),
+        from_asn(
+            user_event("svc-sync", "s3.amazonaws.com", "ListBuckets", 14_400),
+            64_502,
+        ),
+    ];
+    let findings = run(EngineConfig::default(), &events);
+    assert!(
+        !rules(&findings)
+            .iter()
+            .any(|rule| rule.starts_with("shared_access_key")),
+        "{findings:?}"
+    );
+}
+
+#[test]
+fn ai_agent_new_service_after_learning_is_drift() {
+    let mut config = EngineConfig::default();
+    config.learning.min_events = 3;
+    let agent = |service: &str, action: &str, second: i64| {
+        let mut event = role_event("support-agent", service, action, second);
+        event.actor.kind = IdentityKind::AiAgent;
+        event
+    };
+    let events = [
+        agent("bedrock.amazonaws.com", "InvokeModel", 0),
+        agent("dynamodb.amazonaws.com", "Query", 10),
+        agent("bedrock.amazonaws.com", "InvokeModel", 20),
+        agent("dynamodb.amazonaws.com", "Query", 30),
+        agent("secretsmanager.amazonaws.com", "ListSecrets", 40),
+    ];
+    let findings = run(config, &events);
+    let drift: Vec<String> = rules(&findings)
+        .into_iter()
+        .filter(|rule| rule.starts_with("ai_agent_scope_drift"))
+        .collect();
+    assert_eq!(drift, ["ai_agent_scope_drift/new_service"]);
+}
+
+#[test]
+fn ai_agent_services_during_learning_are_not_drift() {
+    let agent = |service: &str, second: i64| {
+        let mut event = role_event("support-agent", service, "Call", second);
+        event.actor.kind = IdentityKind::AiAgent;
+        event
+    };
+    let events = [
+        agent("bedrock.amazonaws.com", 0),
+        agent("s3.amazonaws.com", 10),
+    ];
+    let findings = run(EngineConfig::default(), &events);
+    assert!(
+        !rules(&findings)
+            .iter()
+            .any(|rule| rule.starts_with("ai_agent_scope_drift")),
+        "{findings:?}"
+    );
+}

@@ -59,7 +59,9 @@ pub struct PostureSummary {
     pub as_of: EventTime,
     /// The counts every number above derives from. They add up: the totals
     /// of disjoint sets of identities (the partitions of the Kafka runtime)
-    /// summed give the totals of their union.
+    /// summed give the totals of their union. Records written before the
+    /// totals existed read as zero totals.
+    #[serde(default)]
     pub totals: PostureTotals,
 }
 

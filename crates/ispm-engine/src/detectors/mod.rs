@@ -2,6 +2,7 @@
 //! [`Context::emit`] turns what a detector found into a [`Finding`], folding
 //! repeats within the repeat window.
 
+mod agent_scope;
 mod bursts;
 mod console;
 mod credentials;
@@ -12,6 +13,7 @@ mod logging;
 mod privilege;
 mod root;
 mod sensitive;
+mod shared_key;
 mod workload;
 
 pub use sensitive::rule_ids as sensitive_rule_ids;
@@ -54,6 +56,8 @@ pub const DETECTORS: &[&str] = &[
     interactive::ID,
     dormant::ID,
     first_seen::ID,
+    shared_key::ID,
+    agent_scope::ID,
 ];
 
 /// The detectors that run, one bit per entry of [`DETECTORS`]. Computed once
@@ -391,6 +395,12 @@ pub(crate) fn run_all(ctx: &mut Context<'_>, state: &mut IdentityState, learned:
     }
     if runs(const { bit(dormant::ID) }) {
         dormant::check(ctx, state);
+    }
+    if runs(const { bit(shared_key::ID) }) {
+        shared_key::check(ctx, state);
+    }
+    if runs(const { bit(agent_scope::ID) }) {
+        agent_scope::check(ctx, state, learned);
     }
     if runs(const { bit(first_seen::ID) }) {
         first_seen::check(ctx, state, learned);
