@@ -30,6 +30,9 @@ pub struct EngineConfig {
     /// Detectors to switch off, by id (e.g. `["first_seen"]`). See the
     /// detectors table in README.md for the ids.
     pub disabled_detectors: Vec<String>,
+    /// Severity of every finding of a detector, by detector id, replacing
+    /// the detector's own (e.g. `first_seen = "medium"`). Default: none.
+    pub severity_overrides: std::collections::BTreeMap<String, ispm_model::Severity>,
     /// Posture policies: thresholds, overrides and custom policies,
     /// `[engine.policies]`. See docs/policies.md.
     pub policies: ispm_posture::PolicyConfig,
@@ -50,6 +53,7 @@ impl Default for EngineConfig {
             shared_key: SharedKeyConfig::default(),
             suppressions: Vec::new(),
             disabled_detectors: Vec::new(),
+            severity_overrides: std::collections::BTreeMap::new(),
             policies: ispm_posture::PolicyConfig::default(),
             scoring: ispm_posture::ScoringConfig::default(),
         }
@@ -70,6 +74,14 @@ impl EngineConfig {
             if !crate::DETECTORS.contains(&id.as_str()) {
                 problems.push(format!(
                     "engine.disabled_detectors: unknown detector {id:?}, expected one of {}",
+                    crate::DETECTORS.join(", ")
+                ));
+            }
+        }
+        for id in self.severity_overrides.keys() {
+            if !crate::DETECTORS.contains(&id.as_str()) {
+                problems.push(format!(
+                    "engine.severity_overrides: unknown detector {id:?}, expected one of {}",
                     crate::DETECTORS.join(", ")
                 ));
             }

@@ -760,3 +760,16 @@ fn ai_agent_services_during_learning_are_not_drift() {
         "{findings:?}"
     );
 }
+
+#[test]
+fn severity_override_replaces_detector_severity() {
+    let mut event = user_event("root", "s3.amazonaws.com", "ListBuckets", 0);
+    event.actor.kind = IdentityKind::Root;
+    event.actor.principal_type = "Root".to_owned();
+    let mut config = EngineConfig::default();
+    config
+        .severity_overrides
+        .insert("root_account_used".to_owned(), Severity::Critical);
+    let findings = run(config, &[event]);
+    assert_eq!(findings[0].severity, Severity::Critical);
+}

@@ -254,7 +254,12 @@ impl Context<'_> {
             rule: hit.rule,
             title: hit.title,
             description,
-            severity: hit.severity,
+            severity: self
+                .config
+                .severity_overrides
+                .get(hit.detector)
+                .copied()
+                .unwrap_or(hit.severity),
             confidence: hit.confidence,
             attacks: hit.attacks.to_vec(),
             identity: state.id.clone(),
