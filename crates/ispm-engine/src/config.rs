@@ -139,6 +139,11 @@ impl EngineConfig {
             "must be at least 1",
         );
         check(
+            !self.learning.relearn_after.is_zero(),
+            "learning.relearn_after",
+            "must be longer than 0s",
+        );
+        check(
             self.learning.min_events >= 1,
             "learning.min_events",
             "must be at least 1",
@@ -218,6 +223,12 @@ pub struct LearningConfig {
     /// Default 1000 events: a busy workload reaches it within hours and has
     /// by then called the APIs of its routine many times over.
     pub min_events: u64,
+    /// An identity idle for this long learns again from its next event, as
+    /// the duration and event count above say: its old routine no longer
+    /// tells what is new. Default 90 days, the inactivity after which
+    /// compliance frameworks want an account disabled.
+    #[serde(with = "humantime_serde")]
+    pub relearn_after: Duration,
 }
 
 impl Default for LearningConfig {
@@ -225,6 +236,7 @@ impl Default for LearningConfig {
         LearningConfig {
             duration: Duration::from_secs(7 * 86_400),
             min_events: 1000,
+            relearn_after: Duration::from_secs(90 * 86_400),
         }
     }
 }

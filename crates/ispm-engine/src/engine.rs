@@ -114,6 +114,14 @@ impl Engine {
         if state.first_seen.is_none_or(|first| event.time < first) {
             state.first_seen = Some(event.time);
         }
+        let relearn_after =
+            i64::try_from(self.config.learning.relearn_after.as_millis()).unwrap_or(i64::MAX);
+        if state
+            .last_seen
+            .is_some_and(|last| event.time.saturating_sub(last) >= relearn_after)
+        {
+            state.relearning_since = Some((event.time, state.event_count));
+        }
         let learned = is_learned(&self.config, state, event.time);
         let before = findings.len();
 
@@ -306,12 +314,16 @@ fn kind_from_id(id: &IdentityId) -> (IdentityKind, &'static str) {
     }
 }
 
+/// True once the identity's learning period is over: counted from its first
+/// event, or from its return after a long idle time.
 fn is_learned(config: &EngineConfig, state: &IdentityState, now: EventTime) -> bool {
     let duration = i64::try_from(config.learning.duration.as_millis()).unwrap_or(i64::MAX);
-    let by_time = state
-        .first_seen
-        .is_some_and(|first| now.saturating_sub(first) >= duration);
-    let by_count = state.event_count >= config.learning.min_events;
+    let (since, events_before) = match state.relearning_since {
+        Some((since, events_before)) => (Some(since), events_before),
+        None => (state.first_seen, 0),
+    };
+    let by_time = since.is_some_and(|since| now.saturating_sub(since) >= duration);
+    let by_count = state.event_count.saturating_sub(events_before) >= config.learning.min_events;
     by_time || by_count
 }
 

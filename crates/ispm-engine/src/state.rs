@@ -294,6 +294,9 @@ pub(crate) struct IdentityState {
     pub fired: Vec<(u64, EventTime)>,
     /// One bit per sensitive-call rule this identity has used.
     pub sensitive_used: u64,
+    /// When the identity started learning again after a long idle time, and
+    /// its event count then.
+    pub relearning_since: Option<(EventTime, u64)>,
 
     /// Set when the inventory record changed in a way worth publishing.
     pub inventory_dirty: bool,
@@ -334,6 +337,7 @@ impl IdentityState {
             secrets: Window::default(),
             fired: Vec::new(),
             sensitive_used: 0,
+            relearning_since: None,
             inventory_dirty: true,
             inventory_published_at: None,
         }

@@ -773,3 +773,30 @@ fn severity_override_replaces_detector_severity() {
     let findings = run(config, &[event]);
     assert_eq!(findings[0].severity, Severity::Critical);
 }
+
+#[test]
+fn identity_idle_past_relearn_time_learns_again() {
+    let mut config = EngineConfig::default();
+    config.learning.min_events = 2;
+    config.learning.relearn_after = Duration::from_secs(30 * 86_400);
+    config.disabled_detectors = vec!["dormant_credential_used".to_owned()];
+    let day = 86_400;
+    let events = [
+        user_event("ops", "s3.amazonaws.com", "ListBuckets", 0),
+        user_event("ops", "s3.amazonaws.com", "ListBuckets", 60),
+        user_event("ops", "s3.amazonaws.com", "ListBuckets", 120),
+        // Back after 40 idle days: learning again for two events.
+        user_event("ops", "ec2.amazonaws.com", "DescribeInstances", 40 * day),
+        user_event("ops", "iam.amazonaws.com", "ListUsers", 40 * day + 60),
+        // Learned again: a new action is reported.
+        user_event("ops", "kms.amazonaws.com", "ListKeys", 40 * day + 120),
+    ];
+    let findings = run(config, &events);
+    let new_actions: Vec<&str> = findings
+        .iter()
+        .filter(|finding| finding.rule == "new_action")
+        .map(|finding| finding.title.as_str())
+        .collect();
+    assert_eq!(new_actions.len(), 1, "{new_actions:?}");
+    assert!(new_actions[0].contains("ListKeys"), "{new_actions:?}");
+}
