@@ -23,6 +23,7 @@ pub struct EngineConfig {
     pub inventory: InventoryConfig,
     pub dormancy: DormancyConfig,
     pub shared_key: SharedKeyConfig,
+    pub activity: ActivityConfig,
     /// Suppression rules, `[[engine.suppressions]]` tables. A finding that
     /// matches one is still emitted, marked suppressed with the rule's
     /// reason, so it stays countable. Default: none.
@@ -51,6 +52,7 @@ impl Default for EngineConfig {
             inventory: InventoryConfig::default(),
             dormancy: DormancyConfig::default(),
             shared_key: SharedKeyConfig::default(),
+            activity: ActivityConfig::default(),
             suppressions: Vec::new(),
             disabled_detectors: Vec::new(),
             severity_overrides: std::collections::BTreeMap::new(),
@@ -177,6 +179,11 @@ impl EngineConfig {
             self.inventory.max_credentials >= 1,
             "inventory.max_credentials",
             "must be at least 1",
+        );
+        check(
+            self.activity.spike_factor > 1.0,
+            "activity.spike_factor",
+            "must be greater than 1",
         );
         check(
             self.shared_key.min_asns >= 2,
@@ -409,6 +416,27 @@ impl Default for DormancyConfig {
     fn default() -> Self {
         DormancyConfig {
             idle_after: Duration::from_secs(30 * 86_400),
+        }
+    }
+}
+
+/// The volume spike detector.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ActivityConfig {
+    /// Calls in one hour above this many times the identity's long-run
+    /// average per active hour are a spike. Default 10.
+    pub spike_factor: f32,
+    /// Fewest calls in an hour that can be a spike, so that quiet
+    /// identities going from 1 to 12 calls are not reported. Default 200.
+    pub spike_min_events: u32,
+}
+
+impl Default for ActivityConfig {
+    fn default() -> Self {
+        ActivityConfig {
+            spike_factor: 10.0,
+            spike_min_events: 200,
         }
     }
 }

@@ -188,6 +188,20 @@ impl Default for PostureFacts {
     }
 }
 
+/// When an identity is active: the hours of the week it was ever active
+/// in (one bit each, Monday 00:00 UTC first) and its calls per active hour.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ActivityProfile {
+    pub hours: [u64; 3],
+    /// Hours since the epoch of the hour being counted, and its calls.
+    pub bucket: i64,
+    pub bucket_count: u32,
+    /// Long-run average of calls per active hour.
+    pub hourly_rate: f32,
+    /// Set once the current hour was reported as a spike.
+    pub spike_reported: bool,
+}
+
 /// The policy side of an identity's state.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct PolicyState {
@@ -297,6 +311,8 @@ pub(crate) struct IdentityState {
     /// When the identity started learning again after a long idle time, and
     /// its event count then.
     pub relearning_since: Option<(EventTime, u64)>,
+    /// Hours of the week and hourly rate of the identity's activity.
+    pub activity: ActivityProfile,
 
     /// Set when the inventory record changed in a way worth publishing.
     pub inventory_dirty: bool,
@@ -338,6 +354,7 @@ impl IdentityState {
             fired: Vec::new(),
             sensitive_used: 0,
             relearning_since: None,
+            activity: ActivityProfile::default(),
             inventory_dirty: true,
             inventory_published_at: None,
         }

@@ -6,7 +6,7 @@ mod support;
 use std::time::Duration;
 
 use ispm_engine::EngineConfig;
-use ispm_model::{FindingCategory, IdentityKind, Severity};
+use ispm_model::{Finding, FindingCategory, IdentityKind, Severity};
 use support::*;
 
 #[test]
@@ -799,4 +799,85 @@ fn identity_idle_past_relearn_time_learns_again() {
         .collect();
     assert_eq!(new_actions.len(), 1, "{new_actions:?}");
     assert!(new_actions[0].contains("ListKeys"), "{new_actions:?}");
+}
+
+#[test]
+fn person_active_at_a_never_used_time_of_day_is_reported() {
+    let mut config = EngineConfig::default();
+    config.learning.min_events = 5;
+    let hour = 3_600;
+    let day = 24 * hour;
+    // Three weeks of office hours, 09:00 to 17:00 UTC on weekdays.
+    let mut events = Vec::new();
+    for week in 0..3 {
+        for weekday in 0..5 {
+            for office_hour in 9..17 {
+                let second = week * 7 * day + weekday * day + office_hour * hour;
+                events.push(user_event(
+                    "jane",
+                    "s3.amazonaws.com",
+                    "ListBuckets",
+                    second,
+                ));
+            }
+        }
+    }
+    // A weekend day at the usual time of day is not unusual; six hours
+    // before the working day starts is.
+    let weekend = 3 * 7 * day + 5 * day + 11 * hour;
+    events.push(user_event(
+        "jane",
+        "s3.amazonaws.com",
+        "ListBuckets",
+        weekend,
+    ));
+    let night = user_event(
+        "jane",
+        "s3.amazonaws.com",
+        "ListBuckets",
+        3 * 7 * day + 6 * day + 3 * hour,
+    );
+    let night_id = night.event_id.clone();
+    events.push(night);
+    let findings = run(config, &events);
+    let unusual: Vec<&Finding> = findings
+        .iter()
+        .filter(|finding| finding.detector == "unusual_hour")
+        .collect();
+    assert_eq!(unusual.len(), 1, "{unusual:?}");
+    assert_eq!(unusual[0].related_events, [night_id]);
+}
+
+#[test]
+fn hourly_calls_far_above_the_usual_rate_are_a_spike() {
+    let mut config = EngineConfig::default();
+    config.learning.min_events = 5;
+    let hour = 3_600;
+    let mut events = Vec::new();
+    // Twenty quiet hours of five calls each.
+    for active_hour in 0..20 {
+        for call in 0..5 {
+            events.push(role_event(
+                "etl",
+                "s3.amazonaws.com",
+                "GetObject",
+                active_hour * hour + call,
+            ));
+        }
+    }
+    // Then 300 calls within one hour.
+    for call in 0..300 {
+        events.push(role_event(
+            "etl",
+            "s3.amazonaws.com",
+            "GetObject",
+            20 * hour + call,
+        ));
+    }
+    let findings = run(config, &events);
+    let spikes: Vec<&Finding> = findings
+        .iter()
+        .filter(|finding| finding.detector == "volume_spike")
+        .collect();
+    assert_eq!(spikes.len(), 1, "{spikes:?}");
 }

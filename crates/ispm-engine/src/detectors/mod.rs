@@ -2,6 +2,7 @@
 //! [`Context::emit`] turns what a detector found into a [`Finding`], folding
 //! repeats within the repeat window.
 
+mod activity;
 mod agent_scope;
 mod bursts;
 mod console;
@@ -58,14 +59,16 @@ pub const DETECTORS: &[&str] = &[
     first_seen::ID,
     shared_key::ID,
     agent_scope::ID,
+    activity::ID_HOUR,
+    activity::ID_VOLUME,
 ];
 
 /// The detectors that run, one bit per entry of [`DETECTORS`]. Computed once
 /// from `disabled_detectors`, so that no event compares detector ids.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct EnabledDetectors(u16);
+pub(crate) struct EnabledDetectors(u32);
 
-const _: () = assert!(DETECTORS.len() <= 16, "EnabledDetectors has 16 bits");
+const _: () = assert!(DETECTORS.len() <= 32, "EnabledDetectors has 32 bits");
 
 impl EnabledDetectors {
     pub fn new(config: &EngineConfig) -> Self {
@@ -79,14 +82,14 @@ impl EnabledDetectors {
     }
 
     /// True when the detector with this bit, from [`bit`], runs.
-    pub fn has(self, bit: u16) -> bool {
+    pub fn has(self, bit: u32) -> bool {
         self.0 & bit != 0
     }
 }
 
 /// Returns the bit of detector `id` in [`EnabledDetectors`]. Evaluated in
 /// `const` blocks, where an id missing from [`DETECTORS`] fails the build.
-pub(crate) const fn bit(id: &str) -> u16 {
+pub(crate) const fn bit(id: &str) -> u32 {
     let mut index = 0;
     while index < DETECTORS.len() {
         if const_str_eq(DETECTORS[index], id) {
@@ -289,12 +292,12 @@ impl Context<'_> {
 pub(crate) struct CallTable {
     /// Open addressing with linear probing, indexed by the low bits of the
     /// hash; a slot with no detector bits is empty.
-    slots: Vec<(u64, u16)>,
+    slots: Vec<(u64, u32)>,
 }
 
 impl CallTable {
-    fn new<'a>(calls: impl IntoIterator<Item = (u16, (&'a str, &'a str))>) -> Self {
-        let calls: Vec<(u64, u16)> = calls
+    fn new<'a>(calls: impl IntoIterator<Item = (u32, (&'a str, &'a str))>) -> Self {
+        let calls: Vec<(u64, u32)> = calls
             .into_iter()
             .map(|(bit, (service, action))| (stable_hash(&[service, action]), bit))
             .collect();
@@ -321,7 +324,7 @@ impl CallTable {
     }
 
     /// Returns the bits of the detectors that read the call with this hash.
-    pub fn detectors(&self, call: u64) -> u16 {
+    pub fn detectors(&self, call: u64) -> u32 {
         let size = self.slots.len();
         let mut index = Self::start(call, size);
         for _ in 0..size {
@@ -368,8 +371,8 @@ fn prune_fired(fired: &mut Vec<(u64, EventTime)>, now: EventTime, window: i64) {
 pub(crate) fn run_all(ctx: &mut Context<'_>, state: &mut IdentityState, learned: bool) {
     let enabled = ctx.enabled;
     let by_call = CALL_TABLE.detectors(ctx.hashes.call);
-    let runs = |bit: u16| enabled.has(bit);
-    let reads_call = |bit: u16| by_call & bit != 0 && enabled.has(bit);
+    let runs = |bit: u32| enabled.has(bit);
+    let reads_call = |bit: u32| by_call & bit != 0 && enabled.has(bit);
     if runs(const { bit(root::ID) }) {
         root::check(ctx, state);
     }
@@ -407,6 +410,9 @@ pub(crate) fn run_all(ctx: &mut Context<'_>, state: &mut IdentityState, learned:
     if runs(const { bit(agent_scope::ID) }) {
         agent_scope::check(ctx, state, learned);
     }
+    // Keeps the profile up to date even when both reports are off, so
+    // enabling them later is quiet.
+    activity::check(ctx, state, learned);
     if runs(const { bit(first_seen::ID) }) {
         first_seen::check(ctx, state, learned);
     } else {

@@ -1,0 +1,185 @@
+//! Activity against the identity's own rhythm: a person active in an hour of
+//! the week they never worked in, and any identity calling far more often
+//! in one hour than its long-run hourly rate.
+
+use ispm_model::{Confidence, FindingCategory, IdentityKind, Severity};
+use serde_json::json;
+
+use super::{Context, Hit};
+use crate::attack;
+use crate::state::IdentityState;
+
+pub const ID_HOUR: &str = "unusual_hour";
+pub const ID_VOLUME: &str = "volume_spike";
+
+const HOUR_MS: i64 = 3_600_000;
+/// 1970-01-01 was a Thursday; shifting by three days makes hour 0 of the
+/// week Monday 00:00 UTC.
+const WEEK_OFFSET_HOURS: i64 = 3 * 24;
+const HOURS_PER_WEEK: i64 = 168;
+/// Weight of the newest hour in the long-run hourly rate: about a week of
+/// active hours.
+const RATE_SMOOTHING: f32 = 1.0 / 168.0;
+
+/// Active hours of the week a person's profile needs before an unusual
+/// time of day is reported: a few weeks of a normal working pattern.
+const MATURE_ACTIVE_HOURS: u32 = 20;
+
+/// True when the identity was ever active, on any day of the week, within
+/// an hour of this hour's time of day. People keep their hours across days,
+/// so only a time of day they never work at is unusual; a Saturday at their
+/// usual time is not.
+fn active_near_time_of_day(hours: &[u64; 3], hour: usize) -> bool {
+    let time_of_day = (hour % 24) as i64;
+    (0..7).any(|day| {
+        (-1..=1).any(|shift| {
+            let near = day * 24 + (time_of_day + shift).rem_euclid(24);
+            let near = near as usize;
+            hours[near / 64] & (1u64 << (near % 64)) != 0
+        })
+    })
+}
+
+/// Hour of the week, 0 = Monday 00:00-01:00 UTC.
+fn hour_of_week(millis: i64) -> usize {
+    let hours = millis.div_euclid(HOUR_MS) + WEEK_OFFSET_HOURS;
+    hours.rem_euclid(HOURS_PER_WEEK) as usize
+}
+
+/// Records the event in the identity's week profile and hourly rate, and
+/// reports an unusual hour or a volume spike once the profile is learned.
+pub(crate) fn check(ctx: &mut Context<'_>, state: &mut IdentityState, learned: bool) {
+    let now = ctx.event.time.millis();
+    let hour = hour_of_week(now);
+    let usual_time_of_day = active_near_time_of_day(&state.activity.hours, hour);
+    let (word, bit) = (hour / 64, 1u64 << (hour % 64));
+    state.activity.hours[word] |= bit;
+
+    let bucket = now.div_euclid(HOUR_MS);
+    let profile = &mut state.activity;
+    if profile.bucket != bucket {
+        if profile.bucket != 0 {
+            // Closes the previous active hour into the long-run rate. Idle
+            // hours do not lower it: the rate is per active hour.
+            let count = profile.bucket_count as f32;
+            profile.hourly_rate = if profile.hourly_rate == 0.0 {
+                count
+            } else {
+                profile.hourly_rate + RATE_SMOOTHING * (count - profile.hourly_rate)
+            };
+        }
+        profile.bucket = bucket;
+        profile.bucket_count = 0;
+        profile.spike_reported = false;
+    }
+    profile.bucket_count = profile.bucket_count.saturating_add(1);
+    if !learned {
+        return;
+    }
+
+    let hour_enabled = ctx.config.is_enabled(ID_HOUR);
+    let volume_enabled = ctx.config.is_enabled(ID_VOLUME);
+    let active_hours: u32 = state
+        .activity
+        .hours
+        .iter()
+        .map(|word| word.count_ones())
+        .sum();
+    if !usual_time_of_day
+        && active_hours > MATURE_ACTIVE_HOURS
+        && state.kind == IdentityKind::Human
+        && hour_enabled
+        && !ctx.is_folded(state, ID_HOUR, "unusual_time_of_day", "")
+    {
+        report_hour(ctx, state, hour);
+    }
+    let threshold = ctx.config.activity.spike_factor * state.activity.hourly_rate;
+    let count = state.activity.bucket_count as f32;
+    if !state.activity.spike_reported
+        && state.activity.hourly_rate > 0.0
+        && count >= ctx.config.activity.spike_min_events as f32
+        && count > threshold
+        && volume_enabled
+    {
+        state.activity.spike_reported = true;
+        report_spike(ctx, state, count, state.activity.hourly_rate);
+    }
+}
+
+fn report_hour(ctx: &mut Context<'_>, state: &mut IdentityState, hour: usize) {
+    let days = [
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+    ];
+    let day = days.get(hour / 24).copied().unwrap_or("?");
+    let active = state
+        .activity
+        .hours
+        .iter()
+        .map(|word| word.count_ones())
+        .sum::<u32>()
+        .saturating_sub(1);
+    let mut hit = Hit::new(ID_HOUR, "unusual_time_of_day", FindingCategory::Anomaly);
+    hit.title = format!(
+        "{} active at an unusual time: {day} {:02}:00 UTC",
+        state.name,
+        hour % 24
+    );
+    hit.description = format!(
+        "{} called {} at a time of day it was never active at, on any day, within an hour either \
+         side; it was active in {active} of the 168 hours of the week so far. Stolen credentials \
+         are often used while their owner sleeps.",
+        state.name, ctx.event.action
+    );
+    hit.severity = Severity::Low;
+    hit.confidence = Confidence::Low;
+    hit.attacks = &[attack::VALID_CLOUD_ACCOUNTS];
+    hit.remediation = "Check with the person whether they worked at that time; if not, revoke \
+                       their sessions and credentials.";
+    hit.data = json!({ "hour_of_week": hour, "active_hours_before": active });
+    ctx.emit(state, hit);
+}
+
+fn report_spike(ctx: &mut Context<'_>, state: &mut IdentityState, count: f32, rate: f32) {
+    let mut hit = Hit::new(
+        ID_VOLUME,
+        "hourly_calls_above_rate",
+        FindingCategory::Anomaly,
+    );
+    hit.title = format!(
+        "{} made {count:.0} calls within the hour, {:.0} times its usual rate",
+        state.name,
+        count / rate
+    );
+    hit.description = format!(
+        "{} made {count:.0} calls in the current hour against a long-run average of {rate:.1} per \
+         active hour. Bulk reads, mass changes or crypto-mining launches by a stolen credential \
+         look like this.",
+        state.name
+    );
+    hit.severity = Severity::Medium;
+    hit.confidence = Confidence::Low;
+    hit.attacks = &[attack::VALID_CLOUD_ACCOUNTS];
+    hit.remediation = "Look at what the identity did in this hour (ispm explain) and confirm it \
+                       with its owner.";
+    hit.data = json!({ "calls_this_hour": count, "usual_per_active_hour": rate });
+    ctx.emit(state, hit);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hour_of_week_starts_on_monday() {
+        // 2024-01-01 00:30 UTC was a Monday.
+        assert_eq!(hour_of_week(1_704_069_000_000), 0);
+        // 2024-01-07 23:30 UTC was a Sunday.
+        assert_eq!(hour_of_week(1_704_670_200_000), 167);
+    }
+}
