@@ -247,10 +247,7 @@ fn record_key_use(
         index = state.credential_index(key);
     }
     if let Some(credential) = index.and_then(|index| state.credentials.get_mut(index)) {
-        let record = &mut credential.record;
-        record.use_count += 1;
-        record.first_used = Some(record.first_used.map_or(time, |first| first.min(time)));
-        record.last_used = Some(record.last_used.map_or(time, |last| last.max(time)));
+        count_use(&mut credential.record, time);
         return (index, bound);
     }
     let kind = if long_term {
@@ -339,10 +336,7 @@ fn record_password_use(
 ) -> (Option<usize>, bool) {
     if let Some(index) = state.credential_index(CONSOLE_PASSWORD) {
         if let Some(credential) = state.credentials.get_mut(index) {
-            let record = &mut credential.record;
-            record.use_count += 1;
-            record.first_used = Some(record.first_used.map_or(time, |first| first.min(time)));
-            record.last_used = Some(record.last_used.map_or(time, |last| last.max(time)));
+            count_use(&mut credential.record, time);
         }
         return (Some(index), false);
     }
@@ -359,6 +353,13 @@ fn record_password_use(
         config.inventory.max_credentials,
     );
     (state.credentials.len().checked_sub(1), true)
+}
+
+/// Counts one use of a credential at `time`.
+fn count_use(record: &mut CredentialRecord, time: EventTime) {
+    record.use_count += 1;
+    record.first_used = Some(record.first_used.map_or(time, |first| first.min(time)));
+    record.last_used = Some(record.last_used.map_or(time, |last| last.max(time)));
 }
 
 /// Credential id of an identity's console password.
