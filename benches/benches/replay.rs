@@ -51,6 +51,31 @@ fn replay(c: &mut Criterion) {
             findings.len()
         })
     });
+
+    // The engine's bookkeeping (inventory, consumers, baselines) without any
+    // detector, to show what the detectors cost on top of it.
+    let no_detectors = EngineConfig {
+        disabled_detectors: ispm_engine::DETECTORS
+            .iter()
+            .map(|id| (*id).to_owned())
+            .collect(),
+        ..EngineConfig::default()
+    };
+    group.bench_function("decode_and_engine_no_detectors", |b| {
+        b.iter(|| {
+            let mut engine = Engine::new(no_detectors.clone());
+            let mut findings = Vec::new();
+            for record in &records {
+                if let Ok(event) = decoder.decode_record(record) {
+                    engine.process(&event, &mut findings);
+                    for fact in &event.targets {
+                        engine.apply_fact(fact, &event, &mut findings);
+                    }
+                }
+            }
+            findings.len()
+        })
+    });
     group.finish();
 }
 
