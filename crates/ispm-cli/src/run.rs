@@ -29,6 +29,7 @@ pub fn run(settings: &Settings) -> ExitCode {
         Ok(report) => {
             tracing::info!(
                 events_processed = report.counts.events_processed,
+                snapshots_applied = report.counts.snapshots_applied,
                 findings = report.counts.findings,
                 dead_letters = report.counts.dead_letters,
                 unacknowledged_records = report.unacknowledged_records,
