@@ -5,6 +5,7 @@ use ispm_model::{CredentialRecord, EventTime, IdentityEvent, NhiType};
 
 use crate::EngineConfig;
 use crate::consumers::{ConsumerAttribute, Consumers};
+use crate::detectors::console;
 use crate::snapshot::bind_key_to_slot;
 use crate::state::{EventHashes, IdentityState, StableHasher, hash_ip, stable_hash};
 
@@ -292,37 +293,16 @@ fn truncate(text: &str, max: usize) -> &str {
     &text[..end]
 }
 
-#[derive(serde::Deserialize)]
-struct LoginResponse {
-    #[serde(rename = "ConsoleLogin")]
-    outcome: Option<String>,
-}
-
-#[derive(serde::Deserialize)]
-struct LoginDetails {
-    #[serde(rename = "MFAUsed")]
-    mfa_used: Option<String>,
-}
-
 /// Returns `Some(mfa_used)` for a successful console sign-in with an IAM
 /// user's or the root user's password, `None` for any other event. Sign-ins
 /// through SSO or SAML use no AWS password.
 fn password_sign_in(event: &IdentityEvent) -> Option<Option<bool>> {
-    if event.action != "ConsoleLogin"
-        || !event.succeeded()
+    if !console::is_successful_console_login(event)
         || !matches!(event.actor.principal_type.as_str(), "IAMUser" | "Root")
     {
         return None;
     }
-    let outcome = crate::payload::parse::<LoginResponse>(event.response.as_deref())
-        .and_then(|response| response.outcome);
-    // Older records carry no responseElements; no error code means success.
-    if outcome.is_some_and(|outcome| !outcome.eq_ignore_ascii_case("success")) {
-        return None;
-    }
-    let mfa_used = crate::payload::parse::<LoginDetails>(event.additional.as_deref())
-        .and_then(|details| details.mfa_used)
-        .map(|used| used.eq_ignore_ascii_case("yes"));
+    let mfa_used = console::mfa_used(event).map(|used| used.eq_ignore_ascii_case("yes"));
     Some(mfa_used)
 }
 

@@ -1,7 +1,7 @@
 //! Console sign-ins: without MFA, and by identities that should never sign
 //! in interactively.
 
-use ispm_model::{Confidence, FindingCategory, IdentityKind, Severity};
+use ispm_model::{Confidence, FindingCategory, IdentityEvent, IdentityKind, Severity};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -26,8 +26,8 @@ struct LoginDetails {
     mfa_used: Option<String>,
 }
 
-fn is_successful_console_login(ctx: &Context<'_>) -> bool {
-    let event = ctx.event;
+/// True for a console sign-in that succeeded.
+pub(crate) fn is_successful_console_login(event: &IdentityEvent) -> bool {
     if event.action != "ConsoleLogin" || !event.succeeded() {
         return false;
     }
@@ -37,8 +37,11 @@ fn is_successful_console_login(ctx: &Context<'_>) -> bool {
     outcome.is_none_or(|outcome| outcome.eq_ignore_ascii_case("success"))
 }
 
-/// Runs the detector. Only console sign-ins go further.
-#[inline]
+/// Returns the sign-in's `MFAUsed` value ("Yes" or "No"), when it has one.
+pub(crate) fn mfa_used(event: &IdentityEvent) -> Option<String> {
+    payload::parse::<LoginDetails>(event.additional.as_deref()).and_then(|details| details.mfa_used)
+}
+
 pub(crate) fn check_mfa(ctx: &mut Context<'_>, state: &mut IdentityState) {
     if ctx.event.action == "ConsoleLogin" {
         check_sign_in_mfa(ctx, state);
@@ -49,18 +52,17 @@ pub(crate) fn check_mfa(ctx: &mut Context<'_>, state: &mut IdentityState) {
 #[cold]
 #[inline(never)]
 fn check_sign_in_mfa(ctx: &mut Context<'_>, state: &mut IdentityState) {
-    if !is_successful_console_login(ctx) {
+    let event = ctx.event;
+    if !is_successful_console_login(event) {
         return;
     }
-    let event = ctx.event;
     // Sign-ins through SSO or SAML show MFAUsed "No" because MFA happened at
     // the identity provider; only IAM users and root sign in with an AWS
     // password.
     if !matches!(event.actor.principal_type.as_str(), "IAMUser" | "Root") {
         return;
     }
-    let details = payload::parse::<LoginDetails>(event.additional.as_deref());
-    let Some(mfa_used) = details.and_then(|details| details.mfa_used) else {
+    let Some(mfa_used) = mfa_used(event) else {
         return;
     };
     if !mfa_used.eq_ignore_ascii_case("no") {
@@ -102,7 +104,7 @@ fn check_non_human_sign_in(ctx: &mut Context<'_>, state: &mut IdentityState) {
     if !state.kind.is_non_human() {
         return;
     }
-    let console_login = is_successful_console_login(ctx);
+    let console_login = is_successful_console_login(event);
     let federation_sign_in = event.action == "GetSigninToken" && event.succeeded();
     if !console_login && !federation_sign_in {
         return;

@@ -5,7 +5,7 @@
 mod activity;
 mod agent_scope;
 mod bursts;
-mod console;
+pub(crate) mod console;
 mod credentials;
 mod dormant;
 mod first_seen;
