@@ -230,9 +230,9 @@ pub struct LearningConfig {
     /// Default 1000 events: a busy workload reaches it within hours and has
     /// by then called the APIs of its routine many times over.
     pub min_events: u64,
-    /// An identity idle for this long learns again from its next event, as
-    /// the duration and event count above say: its old routine no longer
-    /// tells what is new. Default 90 days, the inactivity after which
+    /// An identity idle for this long learns again from its next event, for
+    /// the duration and event count above, because its old routine no longer
+    /// shows what is new. Default 90 days, the inactivity after which
     /// compliance frameworks want an account disabled.
     #[serde(with = "humantime_serde")]
     pub relearn_after: Duration,
@@ -427,7 +427,7 @@ pub struct ActivityConfig {
     /// Calls in one hour above this many times the identity's long-run
     /// average per active hour are a spike. Default 10.
     pub spike_factor: f32,
-    /// Fewest calls in an hour that can be a spike, so that quiet
+    /// Minimum calls in an hour that can be a spike, so that quiet
     /// identities going from 1 to 12 calls are not reported. Default 200.
     pub spike_min_events: u32,
 }

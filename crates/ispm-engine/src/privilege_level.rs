@@ -1,7 +1,7 @@
 //! The coarse privilege level of an identity and how it was derived.
 //!
 //! Levels only go up from events: an identity that was once seen with admin
-//! rights stays admin in the inventory until a snapshot says otherwise,
+//! rights stays admin in the inventory until a snapshot states another level,
 //! because CloudTrail shows grants reliably but not every revocation.
 
 use ispm_model::{IdentityEvent, IdentityKind, PrivilegeLevel};
@@ -10,7 +10,7 @@ use crate::config::PrivilegeConfig;
 use crate::state::{IdentityState, stable_hash};
 
 /// IAM and STS calls that change who can do what. An identity that made one
-/// successfully holds at least privileged rights.
+/// successfully has at least privileged rights.
 const PRIVILEGED_ACTION_PREFIXES: &[&str] = &[
     "Attach",
     "Put",

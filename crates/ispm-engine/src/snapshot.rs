@@ -164,8 +164,8 @@ fn merge_credential(
     if record.created_at.is_none() {
         record.created_at = reported.created_at;
     }
-    // Status and rotation are the snapshot's to say, unless an event
-    // showed the key after the snapshot was taken.
+    // The snapshot sets status and rotation, unless an event showed the
+    // key after the snapshot was taken.
     let used_after = record.last_used.is_some_and(|used| used > snapshot.as_of);
     if newest && !used_after {
         record.status = status(reported).to_owned();

@@ -157,8 +157,9 @@ impl Window {
     }
 }
 
-/// What snapshots, owner maps and privilege-changing events say about an
-/// identity; rarely set, so kept apart from the per-event fields.
+/// Facts from snapshots, owner maps and privilege-changing events about an
+/// identity. They are rarely set, so they are kept apart from the per-event
+/// fields.
 #[derive(Clone, Debug)]
 pub(crate) struct PostureFacts {
     pub owner: Option<String>,
@@ -219,7 +220,7 @@ pub(crate) struct PolicyState {
 #[derive(Clone, Debug)]
 pub(crate) struct CredentialState {
     pub record: CredentialRecord,
-    /// Who used this long-term credential: what breaks when it is rotated.
+    /// Consumers of this long-term credential: what breaks when it is rotated.
     pub consumers: Consumers,
 }
 

@@ -4,8 +4,8 @@
 //! the standard CLI) is common in the tenant, so one more identity using it
 //! is not reported as new.
 //!
-//! NOTE: on Kafka each partition's engine only sees its own identities, so
-//! there "the tenant" is the identities of one events partition.
+//! NOTE: on Kafka each partition's engine only processes its own identities,
+//! so there "the tenant" is the identities of one events partition.
 
 use std::collections::HashMap;
 

@@ -65,9 +65,9 @@ pub(crate) fn record_usage(
                 cap,
             );
         }
-        // The console asks every user with an MFA device for it, so a
+        // The console requires MFA from every user with an MFA device, so a
         // sign-in shows whether the user has one, unless a newer snapshot
-        // says otherwise.
+        // states otherwise.
         if let Some(mfa_used) = mfa_used
             && state
                 .posture

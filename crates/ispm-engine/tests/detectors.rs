@@ -665,7 +665,7 @@ fn from_asn(mut event: ispm_model::IdentityEvent, asn: u32) -> ispm_model::Ident
 }
 
 #[test]
-fn key_used_from_three_asns_in_an_hour_is_shared() {
+fn shared_key_three_asns_in_hour() {
     let events = [
         from_asn(
             user_event("svc-sync", "s3.amazonaws.com", "ListBuckets", 0),
@@ -693,7 +693,7 @@ fn key_used_from_three_asns_in_an_hour_is_shared() {
 }
 
 #[test]
-fn key_used_from_asns_hours_apart_is_not_shared() {
+fn shared_key_asns_hours_apart() {
     let events = [
         from_asn(
             user_event("svc-sync", "s3.amazonaws.com", "ListBuckets", 0),
@@ -802,7 +802,7 @@ fn identity_idle_past_relearn_time_learns_again() {
 }
 
 #[test]
-fn person_active_at_a_never_used_time_of_day_is_reported() {
+fn unusual_hour_new_time_of_day() {
     let mut config = EngineConfig::default();
     config.learning.min_events = 5;
     let hour = 3_600;
@@ -849,7 +849,7 @@ fn person_active_at_a_never_used_time_of_day_is_reported() {
 }
 
 #[test]
-fn hourly_calls_far_above_the_usual_rate_are_a_spike() {
+fn volume_spike_above_usual_rate() {
     let mut config = EngineConfig::default();
     config.learning.min_events = 5;
     let hour = 3_600;

@@ -89,11 +89,11 @@ async fn rotation_impact(
         None => DEFAULT_IMPACT_DAYS,
         Some(Ok(days)) if (1..=MAX_IMPACT_DAYS).contains(&days) => days,
         Some(_) => {
-            let given = params.get("days").map(String::as_str).unwrap_or_default();
+            let requested = params.get("days").map(String::as_str).unwrap_or_default();
             return json_error(
                 StatusCode::BAD_REQUEST,
                 &format!(
-                    "invalid `days` {given:?}: expected a whole number from 1 to {MAX_IMPACT_DAYS}"
+                    "invalid `days` {requested:?}: expected a whole number from 1 to {MAX_IMPACT_DAYS}"
                 ),
             );
         }

@@ -54,8 +54,8 @@ pub struct InventoryRecord {
     /// deleted (no active credential left).
     #[serde(default = "enabled_by_default")]
     pub enabled: bool,
-    /// MFA state as the newest snapshot reported it; `None` when no snapshot
-    /// said.
+    /// MFA state as the newest snapshot or console sign-in reported it;
+    /// `None` when neither did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mfa_active: Option<bool>,
     /// Sources that contributed to the record: `events`, `aws_credential_report`,
@@ -77,7 +77,7 @@ fn enabled_by_default() -> bool {
 )]
 #[serde(rename_all = "snake_case")]
 pub enum PrivilegeLevel {
-    /// Nothing seen yet says either way.
+    /// Nothing seen yet decides it.
     #[default]
     Unknown,
     Standard,

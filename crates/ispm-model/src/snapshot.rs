@@ -25,7 +25,7 @@ pub struct IdentitySnapshot {
     pub kind: Option<IdentityKind>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nhi_type: Option<NhiType>,
-    /// Why the identity has its kind, when the snapshot or its decoder says.
+    /// Reason for the identity's kind, when the snapshot or its decoder gives one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kind_reason: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -36,7 +36,7 @@ pub struct IdentitySnapshot {
     /// JSON gives.
     pub source: String,
     /// The time the snapshot describes: a credential report's newest
-    /// timestamp unless `--as-of` says otherwise.
+    /// timestamp, or the `as_of` an inventory document states.
     pub as_of: EventTime,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<EventTime>,
@@ -52,7 +52,7 @@ pub struct IdentitySnapshot {
     pub mfa_active: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub privilege: Option<PrivilegeLevel>,
-    /// Why the snapshot gives that privilege, e.g. "managed policy AdministratorAccess".
+    /// Reason for that privilege, e.g. "managed policy AdministratorAccess".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub privilege_reason: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -62,7 +62,7 @@ pub struct IdentitySnapshot {
 /// One credential as a snapshot reports it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SnapshotCredential {
-    /// The key id when the source knows it; `access_key_1`, `access_key_2`,
+    /// The key id when the source has it; `access_key_1`, `access_key_2`,
     /// `cert_1`, `cert_2` or `console-password` for credential report slots.
     pub id: String,
     /// `access_key`, `console_password` or `certificate`.
