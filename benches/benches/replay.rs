@@ -1,81 +1,30 @@
 //! Throughput of the replay path per event on the shared CloudTrail data:
-//! typed parse only, decode (parse plus identity attribution), and decode
-//! plus engine. BENCHMARKS.md compares the first and the last.
+//! typed parse only, decode (parse plus identity attribution), decode plus
+//! engine record by record, and replay as `ispm replay` runs it. See
+//! `ispm_benches::Pass` for what each does; BENCHMARKS.md compares replay
+//! with parse-only.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use ispm_engine::{Engine, EngineConfig};
-use ispm_sources::{CloudTrailDecoder, DecoderConfig};
+use ispm_benches::{Pass, ReplayPasses};
+
+// The allocator the `ispm` binary runs with, so that the figures are those
+// of replay.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn replay(c: &mut Criterion) {
-    let records = ispm_benches::shared_cloudtrail_records();
-    let decoder = CloudTrailDecoder::new(DecoderConfig::default());
+    let passes = ReplayPasses::new();
     let mut group = c.benchmark_group("cloudtrail");
-    group.throughput(Throughput::Elements(records.len() as u64));
-
-    group.bench_function("parse_only", |b| {
-        b.iter(|| {
-            let mut parsed = 0usize;
-            for record in &records {
-                if decoder.parse_only(record).is_ok() {
-                    parsed += 1;
-                }
-            }
-            parsed
-        })
-    });
-
-    group.bench_function("decode", |b| {
-        b.iter(|| {
-            let mut decoded = 0usize;
-            for record in &records {
-                if decoder.decode_record(record).is_ok() {
-                    decoded += 1;
-                }
-            }
-            decoded
-        })
-    });
-
-    group.bench_function("decode_and_engine", |b| {
-        b.iter(|| {
-            let mut engine = Engine::new(EngineConfig::default());
-            let mut findings = Vec::new();
-            for record in &records {
-                if let Ok(event) = decoder.decode_record(record) {
-                    engine.process(&event, &mut findings);
-                    for fact in &event.targets {
-                        engine.apply_fact(fact, &event, &mut findings);
-                    }
-                }
-            }
-            findings.len()
-        })
-    });
-
-    // The engine's bookkeeping (inventory, consumers, baselines) without any
-    // detector, to show what the detectors cost on top of it.
-    let no_detectors = EngineConfig {
-        disabled_detectors: ispm_engine::DETECTORS
-            .iter()
-            .map(|id| (*id).to_owned())
-            .collect(),
-        ..EngineConfig::default()
-    };
-    group.bench_function("decode_and_engine_no_detectors", |b| {
-        b.iter(|| {
-            let mut engine = Engine::new(no_detectors.clone());
-            let mut findings = Vec::new();
-            for record in &records {
-                if let Ok(event) = decoder.decode_record(record) {
-                    engine.process(&event, &mut findings);
-                    for fact in &event.targets {
-                        engine.apply_fact(fact, &event, &mut findings);
-                    }
-                }
-            }
-            findings.len()
-        })
-    });
+    group.throughput(Throughput::Elements(passes.records() as u64));
+    for pass in [
+        Pass::ParseOnly,
+        Pass::Decode,
+        Pass::DecodeAndEngine,
+        Pass::Replay,
+        Pass::ReplayNoDetectors,
+    ] {
+        group.bench_function(pass.name(), |b| b.iter(|| passes.run(pass)));
+    }
     group.finish();
 }
 

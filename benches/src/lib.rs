@@ -1,7 +1,12 @@
 //! Shared set-up of the benchmarks: the real CloudTrail records of the
-//! shared data set, split into one byte buffer per record.
+//! shared data set, split into one byte buffer per record, and the passes
+//! over them that the replay benchmarks time.
+
+mod passes;
 
 use std::path::{Path, PathBuf};
+
+pub use passes::{Pass, ReplayPasses};
 
 /// Returns every CloudTrail record of the shared data set (the Invictus
 /// simulation and the Stratus Red Team detonations), one JSON text each.

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use ispm_engine::{Engine, EngineConfig};
-use ispm_model::{EventTime, Finding, IdentityEvent};
+use ispm_model::{EventTime, Finding};
 use ispm_sources::CloudTrailDecoder;
 
 use crate::cli::ReplayArgs;
@@ -103,7 +103,7 @@ pub fn load_events(
     for event in &mut decoded.events {
         enricher.enrich_event(event);
     }
-    sort_by_event_time(&mut decoded.events);
+    ispm_model::sort_by_event_time(&mut decoded.events);
     Ok(decoded)
 }
 
@@ -131,17 +131,4 @@ pub fn run_engine(
         },
     );
     (engine, findings)
-}
-
-/// Sorts by event time, then event id. CloudTrail files overlap in time and
-/// arrive out of order, but the engine expects each identity's events in
-/// event-time order. The event id breaks ties, so every run feeds the engine
-/// the same sequence, and the stable sort keeps exact duplicates in input
-/// order.
-fn sort_by_event_time(events: &mut [IdentityEvent]) {
-    events.sort_by(|a, b| {
-        a.time
-            .cmp(&b.time)
-            .then_with(|| a.event_id.cmp(&b.event_id))
-    });
 }

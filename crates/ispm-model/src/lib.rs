@@ -10,6 +10,7 @@ mod event;
 mod finding;
 mod identity;
 mod inventory;
+mod order;
 mod posture;
 mod rotation;
 mod snapshot;
@@ -26,6 +27,7 @@ pub use finding::{
 };
 pub use identity::{IdentityId, IdentityKind, NhiType};
 pub use inventory::{ConsumerRecord, CredentialRecord, InventoryRecord, PrivilegeLevel};
+pub use order::{event_time_order, sort_by_event_time};
 pub use posture::{Hygiene, IdentityPosture, PostureSummary, PostureTotals, RiskFactor};
 pub use rotation::RotationImpact;
 pub use snapshot::{

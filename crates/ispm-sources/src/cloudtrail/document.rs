@@ -2,11 +2,10 @@
 
 use serde_json::value::RawValue;
 
+use super::batch::Text;
 use super::event::RecordError;
 use super::record::{DocumentProbe, RawRecord};
-use super::{
-    CloudTrailDecoder, Failure, Nesting, SKIP_DIGEST, parse_error, parse_record, parse_record_text,
-};
+use super::{CloudTrailDecoder, Failure, Nesting, SKIP_DIGEST, parse_error, parse_record};
 use crate::DecodeError;
 use crate::framing::{Piece, split_document, trim};
 use crate::item::{Item, accepted_with_warnings, rejected};
@@ -136,20 +135,17 @@ impl Document<'_> {
         if records.is_empty() {
             return self.empty_document(body);
         }
-        for record in records {
-            self.decode_record_text(record.get());
-        }
+        let records: Vec<Text<'_>> = records.iter().map(|record| Text(record.get())).collect();
+        let decoder = self.decoder;
+        decoder.decode_chunked(&records, |bytes, result| {
+            let index = self.take_index();
+            self.finish(index, bytes, result);
+        });
     }
 
     /// Decodes one record, or one value where a record belongs.
     fn decode_record(&mut self, record: &[u8]) {
         self.decode_checked(record, || parse_record(record));
-    }
-
-    /// Decodes one element of a list of records, whose text serde_json has
-    /// already validated as UTF-8.
-    fn decode_record_text(&mut self, record: &str) {
-        self.decode_checked(record.as_bytes(), || parse_record_text(record));
     }
 
     /// Checks the size and shape of a record, then parses it with `parse` and

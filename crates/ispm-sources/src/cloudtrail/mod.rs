@@ -1,5 +1,6 @@
 //! The CloudTrail decoder.
 
+mod batch;
 mod classify;
 mod document;
 mod event;
@@ -123,6 +124,21 @@ impl CloudTrailDecoder {
         self.check_record_bytes(body)?;
         let record = parse_record(body)?;
         self.decode_object(body, &record, Nesting::TopLevel)
+    }
+
+    /// Decodes many records, each exactly as [`Self::decode_record`] does,
+    /// and calls `emit` with each record's result in input order. Faster per
+    /// record than calling `decode_record` for each: it parses a few dozen
+    /// records before building their events (see the `batch` module).
+    pub fn decode_batch(
+        &self,
+        records: &[&[u8]],
+        mut emit: impl FnMut(Result<IdentityEvent, DecodeError>),
+    ) {
+        let records: Vec<batch::Bytes<'_>> = records.iter().map(|r| batch::Bytes(r)).collect();
+        self.decode_chunked(&records, |_, result| {
+            emit(result.map_err(DecodeError::from))
+        });
     }
 
     /// Parses one record into the typed record struct and stops there,

@@ -1,6 +1,7 @@
 //! Decoder tests on hand-written records and documents. Tests over the real
 //! log files are in `tests/real_cloudtrail.rs`.
 
+mod batches;
 mod documents;
 mod records;
 mod targets;
