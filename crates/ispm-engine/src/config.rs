@@ -1,6 +1,7 @@
 //! Engine settings. Every field is user documentation: `config/ispm.toml`
 //! repeats these defaults with the same reasons.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -24,6 +25,7 @@ pub struct EngineConfig {
     pub dormancy: DormancyConfig,
     pub shared_key: SharedKeyConfig,
     pub activity: ActivityConfig,
+    pub travel: TravelConfig,
     /// Suppression rules, `[[engine.suppressions]]` tables. A finding that
     /// matches one is still emitted, marked suppressed with the rule's
     /// reason, so it stays countable. Default: none.
@@ -53,6 +55,7 @@ impl Default for EngineConfig {
             dormancy: DormancyConfig::default(),
             shared_key: SharedKeyConfig::default(),
             activity: ActivityConfig::default(),
+            travel: TravelConfig::default(),
             suppressions: Vec::new(),
             disabled_detectors: Vec::new(),
             severity_overrides: std::collections::BTreeMap::new(),
@@ -88,12 +91,40 @@ impl EngineConfig {
                 ));
             }
         }
+        for (id, learning) in &self.learning.detectors {
+            if !crate::LEARNING_DETECTORS.contains(&id.as_str()) {
+                let known = if crate::DETECTORS.contains(&id.as_str()) {
+                    "a detector without a learning period"
+                } else {
+                    "an unknown detector"
+                };
+                problems.push(format!(
+                    "engine.learning.detectors: {id:?} is {known}, expected one of {}",
+                    crate::LEARNING_DETECTORS.join(", ")
+                ));
+            }
+            if learning.min_events == Some(0) {
+                problems.push(format!(
+                    "engine.learning.detectors.{id}.min_events: must be at least 1"
+                ));
+            }
+        }
         for attribute in &self.first_seen.attributes {
             if !FIRST_SEEN_ATTRIBUTES.contains(&attribute.as_str()) {
                 problems.push(format!(
                     "engine.first_seen.attributes: unknown attribute {attribute:?}, expected one of {}",
                     FIRST_SEEN_ATTRIBUTES.join(", ")
                 ));
+            }
+        }
+        for (index, pattern) in self.first_seen.role_namespace_patterns.iter().enumerate() {
+            let key = format!("engine.first_seen.role_namespace_patterns[{index}]");
+            match regex::Regex::new(pattern) {
+                Ok(compiled) if compiled.capture_names().flatten().any(|name| name == "namespace") => {}
+                Ok(_) => problems.push(format!(
+                    "{key}: {pattern:?} has no group named `namespace`; write it as (?P<namespace>...)"
+                )),
+                Err(error) => problems.push(format!("{key}: invalid regular expression: {error}")),
             }
         }
         for (index, rule) in self.suppressions.iter().enumerate() {
@@ -196,6 +227,16 @@ impl EngineConfig {
             "must be longer than 0s",
         );
         check(
+            self.travel.max_speed_kmh > 0.0,
+            "travel.max_speed_kmh",
+            "must be greater than 0",
+        );
+        check(
+            self.travel.min_distance_km >= 0.0,
+            "travel.min_distance_km",
+            "must be at least 0",
+        );
+        check(
             !self.dormancy.idle_after.is_zero(),
             "dormancy.idle_after",
             "must be longer than 0s",
@@ -236,6 +277,12 @@ pub struct LearningConfig {
     /// compliance frameworks want an account disabled.
     #[serde(with = "humantime_serde")]
     pub relearn_after: Duration,
+    /// Learning periods of single detectors, by detector id, as
+    /// `[engine.learning.detectors.<id>]` tables with `duration` and
+    /// `min_events`. A field left out takes the detector's built-in period
+    /// ([`BUILTIN_DETECTOR_LEARNING`]) or else the two settings above.
+    /// Default: none, so only the built-in periods differ.
+    pub detectors: BTreeMap<String, DetectorLearning>,
 }
 
 impl Default for LearningConfig {
@@ -244,8 +291,62 @@ impl Default for LearningConfig {
             duration: Duration::from_secs(7 * 86_400),
             min_events: 1000,
             relearn_after: Duration::from_secs(90 * 86_400),
+            detectors: BTreeMap::new(),
         }
     }
+}
+
+impl LearningConfig {
+    /// Returns the learning duration and event count of one detector: its
+    /// `[engine.learning.detectors.<id>]` values, else its built-in period,
+    /// else the global `duration` and `min_events`.
+    pub fn for_detector(&self, id: &str) -> (Duration, u64) {
+        let (mut duration, mut min_events) = (self.duration, self.min_events);
+        if let Some((_, builtin_duration, builtin_events)) = BUILTIN_DETECTOR_LEARNING
+            .iter()
+            .find(|(builtin_id, _, _)| *builtin_id == id)
+        {
+            (duration, min_events) = (*builtin_duration, *builtin_events);
+        }
+        if let Some(learning) = self.detectors.get(id) {
+            duration = learning.duration.unwrap_or(duration);
+            min_events = learning.min_events.unwrap_or(min_events);
+        }
+        (duration, min_events)
+    }
+}
+
+/// Learning periods that differ from the global one without any setting.
+///
+/// `atypical_travel` learns for 14 days or 10 events, whichever comes first,
+/// the initial learning period that Microsoft's documentation of Entra ID
+/// Protection risk detections gives its atypical travel detection. A
+/// person's usual places show within a few sessions, while the global 1000
+/// events would keep a person who makes a few calls a day learning all week.
+pub const BUILTIN_DETECTOR_LEARNING: &[(&str, Duration, u64)] = &[(
+    crate::detectors::TRAVEL_ID,
+    Duration::from_secs(14 * 86_400),
+    10,
+)];
+
+/// One `[engine.learning.detectors.<id>]` table. The learning period of an
+/// identity for the detector ends at the earlier of `duration` after its
+/// first event and its `min_events`-th event.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DetectorLearning {
+    /// Learning duration of the detector. Default: the detector's built-in
+    /// duration, else `engine.learning.duration`.
+    #[serde(
+        default,
+        with = "humantime_serde::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub duration: Option<Duration>,
+    /// Events after which the detector's learning ends. Default: the
+    /// detector's built-in count, else `engine.learning.min_events`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_events: Option<u64>,
 }
 
 /// The first-seen detector: a new source network, user agent family, region
@@ -271,12 +372,21 @@ pub struct FirstSeenConfig {
     /// A source network (counted by its /16 block), country, ASN or user
     /// agent family that at least this many other identities of the tenant
     /// already use, or an API action or sensitive call that this many peers
-    /// of a non-human identity already make (peers share the last word of
-    /// their name, such as `deploy` or `ec2`), is not reported as new for
-    /// one more identity. Default 5: a shared office egress, CI network or
-    /// fleet of instance roles is larger, an attacker's infrastructure is
-    /// not. 0 turns tenant and peer context off.
+    /// of a non-human identity already make, is not reported as new for
+    /// one more identity. Peers share the last word of their name (such as
+    /// `deploy` or `ec2`), their owner, or their Kubernetes namespace, and a
+    /// value common in any one of these groups counts. Default 5: a shared
+    /// office egress, CI network or fleet of instance roles is larger, an
+    /// attacker's infrastructure is not. 0 turns tenant and peer context off.
     pub tenant_common_identities: u32,
+    /// Regular expressions (Rust `regex` syntax) with a group named
+    /// `namespace`, that take the Kubernetes namespace out of a role name,
+    /// e.g. `^eks-(?P<namespace>[a-z0-9-]+)-irsa-` for roles named
+    /// `eks-payments-irsa-api`. The first match wins. Identities named as
+    /// service accounts (`system:serviceaccount:<namespace>:<name>`, in the
+    /// name or the session name) need no pattern. Default: none, because
+    /// role naming differs in every organisation.
+    pub role_namespace_patterns: Vec<String>,
 }
 
 impl Default for FirstSeenConfig {
@@ -296,6 +406,7 @@ impl Default for FirstSeenConfig {
             ipv4_prefix: 24,
             ipv6_prefix: 48,
             tenant_common_identities: 5,
+            role_namespace_patterns: Vec::new(),
         }
     }
 }
@@ -462,6 +573,34 @@ impl Default for SharedKeyConfig {
     }
 }
 
+/// The atypical travel detector: a person seen at two places further apart
+/// than anyone could travel in the time between. It needs `[enrich]
+/// city_db`, because only a city database gives coordinates.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TravelConfig {
+    /// Speed in km/h between two consecutive located events above which the
+    /// move is reported. Default 1000 km/h: faster than an airliner's cruise
+    /// of 850 to 950 km/h, so a real journey stays below it even when both
+    /// events are right at departure and arrival.
+    pub max_speed_kmh: f64,
+    /// Distance in km below which a move is never reported, whatever the
+    /// speed. Default 500 km, because a city database often places an
+    /// address, most of all a mobile or ISP one, in the wrong city of its
+    /// region. Two such errors a few hundred kilometres apart within minutes
+    /// would otherwise look faster than an airliner.
+    pub min_distance_km: f64,
+}
+
+impl Default for TravelConfig {
+    fn default() -> Self {
+        TravelConfig {
+            max_speed_kmh: 1000.0,
+            min_distance_km: 500.0,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -483,5 +622,45 @@ mod tests {
         let problems = config.validate().expect_err("invalid");
         assert_eq!(problems.len(), 4, "{problems:?}");
         assert!(problems[0].contains("logging_tamperng"));
+    }
+
+    #[test]
+    fn learning_of_unknown_or_unlearning_detector_is_rejected() {
+        let mut config = EngineConfig::default();
+        for id in ["atypical_travl", "root_account_used"] {
+            config
+                .learning
+                .detectors
+                .insert(id.to_owned(), DetectorLearning::default());
+        }
+        config.learning.detectors.insert(
+            "first_seen".to_owned(),
+            DetectorLearning {
+                duration: None,
+                min_events: Some(0),
+            },
+        );
+        let problems = config.validate().expect_err("invalid");
+        assert_eq!(problems.len(), 3, "{problems:?}");
+        // Reported in the order of the detector ids.
+        assert!(problems[0].contains("\"atypical_travl\" is an unknown detector"));
+        assert!(problems[1].contains("first_seen.min_events"));
+        assert!(problems[2].contains("\"root_account_used\" is a detector without"));
+    }
+
+    #[test]
+    fn detector_learning_falls_back_to_builtin_then_global() {
+        let mut config = LearningConfig::default();
+        let day = Duration::from_secs(86_400);
+        assert_eq!(config.for_detector("first_seen"), (7 * day, 1000));
+        assert_eq!(config.for_detector("atypical_travel"), (14 * day, 10));
+        config.detectors.insert(
+            "atypical_travel".to_owned(),
+            DetectorLearning {
+                duration: Some(day),
+                min_events: None,
+            },
+        );
+        assert_eq!(config.for_detector("atypical_travel"), (day, 10));
     }
 }

@@ -7,6 +7,7 @@ use ispm_model::{
 
 use crate::EngineConfig;
 use crate::detectors::{self, Context, EnabledDetectors};
+use crate::learning::LearningPeriods;
 use crate::owner::assign_owner;
 use crate::posture::{self, PostureRuntime};
 use crate::privilege_level;
@@ -22,6 +23,7 @@ const MAX_VIA_ROLES: usize = 8;
 pub struct Engine {
     pub(crate) config: EngineConfig,
     enabled: EnabledDetectors,
+    learning: LearningPeriods,
     suppressions: Vec<CompiledRule>,
     pub(crate) identities: Identities,
     pub(crate) stats: EngineStats,
@@ -68,13 +70,14 @@ impl Engine {
         let policies = PolicySet::new(&config.policies).unwrap_or_else(|_| builtin_policies());
         Engine {
             posture: PostureRuntime::new(policies, config.scoring.clone()),
-            tenant: TenantPrevalence::default(),
+            tenant: TenantPrevalence::new(&config.first_seen),
             suppressions: config
                 .suppressions
                 .iter()
                 .map(SuppressionRule::compile)
                 .collect(),
             enabled: EnabledDetectors::new(&config),
+            learning: LearningPeriods::new(&config.learning),
             config,
             identities: Identities::default(),
             stats: EngineStats::default(),
@@ -122,13 +125,13 @@ impl Engine {
         {
             state.relearning_since = Some((event.time, state.event_count));
         }
-        let learned = is_learned(&self.config, state, event.time);
         let before = findings.len();
 
         let hashes = EventHashes::new(event);
         let mut ctx = Context {
             config: &self.config,
             enabled: self.enabled,
+            learning: &self.learning,
             suppressions: &self.suppressions,
             event,
             hashes: &hashes,
@@ -136,7 +139,7 @@ impl Engine {
             stats: &mut self.stats,
             tenant: &mut self.tenant,
         };
-        detectors::run_all(&mut ctx, state, learned);
+        detectors::run_all(&mut ctx, state);
 
         record_usage(&self.config, state, event, &hashes);
         posture::note_anomalies(&mut self.posture, state, &findings[before..]);
@@ -312,19 +315,6 @@ fn kind_from_id(id: &IdentityId) -> (IdentityKind, &'static str) {
             "IAM user, seen so far only as the target of another identity's call",
         )
     }
-}
-
-/// True once the identity's learning period is over: counted from its first
-/// event, or from its return after a long idle time.
-fn is_learned(config: &EngineConfig, state: &IdentityState, now: EventTime) -> bool {
-    let duration = i64::try_from(config.learning.duration.as_millis()).unwrap_or(i64::MAX);
-    let (since, events_before) = match state.relearning_since {
-        Some((since, events_before)) => (Some(since), events_before),
-        None => (state.first_seen, 0),
-    };
-    let by_time = since.is_some_and(|since| now.saturating_sub(since) >= duration);
-    let by_count = state.event_count.saturating_sub(events_before) >= config.learning.min_events;
-    by_time || by_count
 }
 
 /// Takes the identity's name and classification from its latest event,

@@ -14,6 +14,8 @@ mod config;
 mod consumers;
 mod detectors;
 mod engine;
+mod geo;
+mod learning;
 mod owner;
 mod payload;
 mod policy_doc;
@@ -27,10 +29,10 @@ mod usage;
 mod useragent;
 
 pub use config::{
-    BurstConfig, EngineConfig, FirstSeenConfig, InventoryConfig, LearningConfig, OwnerRule,
-    PrivilegeConfig,
+    BUILTIN_DETECTOR_LEARNING, BurstConfig, DetectorLearning, EngineConfig, FirstSeenConfig,
+    InventoryConfig, LearningConfig, OwnerRule, PrivilegeConfig, TravelConfig,
 };
-pub use detectors::{DETECTORS, sensitive_rule_ids};
+pub use detectors::{DETECTORS, LEARNING_DETECTORS, sensitive_rule_ids};
 pub use engine::{Engine, EngineStats, IdentitySummary};
 pub use posture::Flushed;
 pub use suppression::SuppressionRule;

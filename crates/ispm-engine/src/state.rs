@@ -314,6 +314,9 @@ pub(crate) struct IdentityState {
     pub relearning_since: Option<(EventTime, u64)>,
     /// Hours of the week and hourly rate of the identity's activity.
     pub activity: ActivityProfile,
+    /// Where the identity was last seen, for the atypical travel detector.
+    /// Boxed, because only people with a city database lookup have one.
+    pub last_location: Option<Box<crate::detectors::travel::LastLocation>>,
 
     /// Set when the inventory record changed in a way worth publishing.
     pub inventory_dirty: bool,
@@ -356,6 +359,7 @@ impl IdentityState {
             sensitive_used: 0,
             relearning_since: None,
             activity: ActivityProfile::default(),
+            last_location: None,
             inventory_dirty: true,
             inventory_published_at: None,
         }

@@ -881,3 +881,454 @@ fn volume_spike_above_usual_rate() {
         .collect();
     assert_eq!(spikes.len(), 1, "{spikes:?}");
 }
+
+/// Ten calls by `alice` from London, one a minute: the end of the
+/// atypical travel detector's built-in learning period of 10 events.
+fn london_routine() -> Vec<ispm_model::IdentityEvent> {
+    (0..10)
+        .map(|index| {
+            located(
+                user_event("alice", "s3.amazonaws.com", "ListBuckets", index * 60),
+                "GB",
+                LONDON,
+            )
+        })
+        .collect()
+}
+
+fn travel_findings(config: EngineConfig, events: &[ispm_model::IdentityEvent]) -> Vec<Finding> {
+    run(config, events)
+        .into_iter()
+        .filter(|finding| finding.detector == "atypical_travel")
+        .collect()
+}
+
+#[test]
+fn travel_faster_than_airliner_reported() {
+    let mut events = london_routine();
+    let last_london = events[9].event_id.clone();
+    let new_york = located(
+        user_event("alice", "s3.amazonaws.com", "ListBuckets", 9 * 60 + 3600),
+        "US",
+        NEW_YORK,
+    );
+    let new_york_id = new_york.event_id.clone();
+    events.push(new_york);
+
+    let findings = travel_findings(EngineConfig::default(), &events);
+    assert_eq!(
+        rules(&findings),
+        ["atypical_travel/travel_faster_than_possible"]
+    );
+    let finding = &findings[0];
+    assert_eq!(finding.related_events, [last_london, new_york_id]);
+    assert_eq!(finding.attacks[0].technique_id, "T1078.004");
+    let data = &finding.evidences[0].data;
+    assert_eq!(data["from"]["country"], "GB");
+    assert_eq!(data["to"]["country"], "US");
+    assert_eq!(data["elapsed_seconds"], 3600);
+    let distance = data["distance_km"].as_f64().expect("distance");
+    assert!((5550.0..5590.0).contains(&distance), "{distance}");
+    assert_eq!(data["speed_kmh"], data["distance_km"], "one hour apart");
+    assert!(finding.title.contains("GB then US"), "{}", finding.title);
+}
+
+#[test]
+fn travel_at_airliner_speed_is_not_reported() {
+    let mut events = london_routine();
+    // Eight hours for 5,570 km is about 700 km/h.
+    events.push(located(
+        user_event(
+            "alice",
+            "s3.amazonaws.com",
+            "ListBuckets",
+            9 * 60 + 8 * 3600,
+        ),
+        "US",
+        NEW_YORK,
+    ));
+    assert!(travel_findings(EngineConfig::default(), &events).is_empty());
+}
+
+#[test]
+fn travel_to_neighbouring_country_is_tolerated() {
+    let paris_routine: Vec<_> = (0..10)
+        .map(|index| {
+            located(
+                user_event("alice", "s3.amazonaws.com", "ListBuckets", index * 60),
+                "FR",
+                PARIS,
+            )
+        })
+        .collect();
+    // Berlin is 880 km from Paris; ten minutes later is far too fast, but a
+    // VPN or mobile carrier across a land border is common.
+    let mut events = paris_routine.clone();
+    events.push(located(
+        user_event("alice", "s3.amazonaws.com", "ListBuckets", 9 * 60 + 600),
+        "DE",
+        (52.52, 13.405),
+    ));
+    assert!(travel_findings(EngineConfig::default(), &events).is_empty());
+
+    // The same distance into a country without a land border is reported.
+    let mut events = paris_routine;
+    events.push(located(
+        user_event("alice", "s3.amazonaws.com", "ListBuckets", 9 * 60 + 600),
+        "DK",
+        (55.6761, 12.5683),
+    ));
+    assert_eq!(travel_findings(EngineConfig::default(), &events).len(), 1);
+}
+
+#[test]
+fn travel_within_one_country_is_tolerated() {
+    let mut events: Vec<_> = (0..10)
+        .map(|index| {
+            located(
+                user_event("alice", "s3.amazonaws.com", "ListBuckets", index * 60),
+                "US",
+                NEW_YORK,
+            )
+        })
+        .collect();
+    events.push(located(
+        user_event("alice", "s3.amazonaws.com", "ListBuckets", 9 * 60 + 600),
+        "US",
+        (34.0522, -118.2437),
+    ));
+    assert!(travel_findings(EngineConfig::default(), &events).is_empty());
+}
+
+#[test]
+fn travel_below_min_distance_is_not_reported() {
+    let mut events = london_routine();
+    // Manchester is 260 km from London: within a city database's error, even
+    // when one lookup names another country.
+    events.push(located(
+        user_event("alice", "s3.amazonaws.com", "ListBuckets", 9 * 60 + 60),
+        "SE",
+        MANCHESTER,
+    ));
+    assert!(travel_findings(EngineConfig::default(), &events).is_empty());
+
+    let mut config = EngineConfig::default();
+    config.travel.min_distance_km = 100.0;
+    assert_eq!(travel_findings(config, &events).len(), 1);
+}
+
+#[test]
+fn travel_stays_quiet_during_learning() {
+    let mut events = london_routine();
+    events.truncate(5);
+    events.push(located(
+        user_event("alice", "s3.amazonaws.com", "ListBuckets", 5 * 60 + 3600),
+        "US",
+        NEW_YORK,
+    ));
+    assert!(travel_findings(EngineConfig::default(), &events).is_empty());
+}
+
+#[test]
+fn travel_ignores_non_human_identities() {
+    let events: Vec<_> = (0..12)
+        .map(|index| {
+            let (country, place) = if index < 11 {
+                ("GB", LONDON)
+            } else {
+                ("US", NEW_YORK)
+            };
+            located(
+                role_event("deploy", "s3.amazonaws.com", "ListBuckets", index * 60),
+                country,
+                place,
+            )
+        })
+        .collect();
+    assert!(travel_findings(EngineConfig::default(), &events).is_empty());
+}
+
+#[test]
+fn travel_from_cloud_address_is_not_a_place() {
+    let mut events = london_routine();
+    let mut cloud_shell = located(
+        user_event("alice", "s3.amazonaws.com", "ListBuckets", 9 * 60 + 600),
+        "US",
+        NEW_YORK,
+    );
+    if let Some(network) = &mut cloud_shell.origin.network {
+        network.cloud = Some(true);
+    }
+    events.push(cloud_shell);
+    assert!(travel_findings(EngineConfig::default(), &events).is_empty());
+}
+
+/// Five calls by `bob` from one place, then one from a new region.
+fn five_calls_then_new_region() -> Vec<ispm_model::IdentityEvent> {
+    let mut events: Vec<_> = (0..5)
+        .map(|index| user_event("bob", "s3.amazonaws.com", "ListBuckets", index))
+        .collect();
+    let mut novel = user_event("bob", "s3.amazonaws.com", "ListBuckets", 10);
+    novel.origin.region = Some("ap-southeast-2".to_owned());
+    events.push(novel);
+    events
+}
+
+#[test]
+fn shorter_detector_learning_ends_before_global() {
+    let events = five_calls_then_new_region();
+    // The global 1,000 events keep bob learning.
+    assert!(run(EngineConfig::default(), &events).is_empty());
+
+    let mut config = EngineConfig::default();
+    config.learning.detectors.insert(
+        "first_seen".to_owned(),
+        ispm_engine::DetectorLearning {
+            duration: None,
+            min_events: Some(5),
+        },
+    );
+    assert_eq!(rules(&run(config, &events)), ["first_seen/new_region"]);
+}
+
+#[test]
+fn longer_detector_learning_outlasts_global() {
+    let events = five_calls_then_new_region();
+    let mut config = EngineConfig::default();
+    config.learning.min_events = 5;
+    assert_eq!(
+        rules(&run(config.clone(), &events)),
+        ["first_seen/new_region"]
+    );
+
+    config.learning.detectors.insert(
+        "first_seen".to_owned(),
+        ispm_engine::DetectorLearning {
+            duration: Some(Duration::from_secs(30 * 86_400)),
+            min_events: Some(100),
+        },
+    );
+    assert!(run(config, &events).is_empty());
+}
+
+#[test]
+fn travel_learning_override_replaces_builtin() {
+    let mut events = london_routine();
+    events.truncate(3);
+    events.push(located(
+        user_event("alice", "s3.amazonaws.com", "ListBuckets", 3 * 60 + 3600),
+        "US",
+        NEW_YORK,
+    ));
+    // Built in: 10 events or 14 days, so three calls are still learning.
+    assert!(travel_findings(EngineConfig::default(), &events).is_empty());
+
+    let mut config = EngineConfig::default();
+    config.learning.detectors.insert(
+        "atypical_travel".to_owned(),
+        ispm_engine::DetectorLearning {
+            duration: None,
+            min_events: Some(3),
+        },
+    );
+    assert_eq!(travel_findings(config, &events).len(), 1);
+}
+
+#[test]
+fn travel_learning_ends_after_its_duration() {
+    // Two calls 15 days apart: past the built-in 14 days with few events.
+    let day = 86_400;
+    let events = [
+        located(
+            user_event("alice", "s3.amazonaws.com", "ListBuckets", 0),
+            "GB",
+            LONDON,
+        ),
+        located(
+            user_event("alice", "s3.amazonaws.com", "ListBuckets", 15 * day),
+            "GB",
+            LONDON,
+        ),
+        located(
+            user_event("alice", "s3.amazonaws.com", "ListBuckets", 15 * day + 3600),
+            "US",
+            NEW_YORK,
+        ),
+    ];
+    assert_eq!(travel_findings(EngineConfig::default(), &events).len(), 1);
+}
+
+/// Five roles call `kms:Decrypt` once each, then `newcomer` makes three
+/// routine calls, ending its learning, and calls `kms:Decrypt` too. The
+/// roles' names end in different words, so only an owner or namespace can
+/// make them peers. `adjust` sets what the test groups by on every event.
+fn decrypt_by_peers_then_newcomer(
+    peers: &[&str],
+    newcomer: &str,
+    adjust: impl Fn(ispm_model::IdentityEvent) -> ispm_model::IdentityEvent,
+) -> Vec<ispm_model::IdentityEvent> {
+    let mut events: Vec<_> = peers
+        .iter()
+        .map(|peer| adjust(role_event(peer, "kms.amazonaws.com", "Decrypt", 0)))
+        .collect();
+    for second in 1..=3 {
+        events.push(adjust(role_event(
+            newcomer,
+            "s3.amazonaws.com",
+            "ListBuckets",
+            second,
+        )));
+    }
+    events.push(adjust(role_event(
+        newcomer,
+        "kms.amazonaws.com",
+        "Decrypt",
+        10,
+    )));
+    events
+}
+
+const PEERS: [&str; 5] = [
+    "pay-alpha",
+    "pay-bravo",
+    "pay-charlie",
+    "pay-delta",
+    "pay-echo",
+];
+
+fn new_actions_of(findings: &[Finding], name: &str) -> usize {
+    findings
+        .iter()
+        .filter(|finding| finding.rule == "new_action" && finding.identity_name == name)
+        .count()
+}
+
+fn short_learning() -> EngineConfig {
+    let mut config = EngineConfig::default();
+    config.learning.min_events = 3;
+    config
+}
+
+#[test]
+fn owner_peers_make_an_action_routine() {
+    let events = decrypt_by_peers_then_newcomer(&PEERS, "pay-foxtrot", |event| event);
+    // Without an owner the six roles share no peer group.
+    assert_eq!(
+        new_actions_of(&run(short_learning(), &events), "pay-foxtrot"),
+        1
+    );
+
+    let mut config = short_learning();
+    config.inventory.owners = vec![ispm_engine::OwnerRule {
+        identity: "aws:*:role/pay-*".to_owned(),
+        owner: "team-payments".to_owned(),
+    }];
+    assert_eq!(
+        new_actions_of(&run(config.clone(), &events), "pay-foxtrot"),
+        0
+    );
+
+    // A role of another owner still reports the action.
+    let events = decrypt_by_peers_then_newcomer(&PEERS, "billing-foxtrot", |event| event);
+    assert_eq!(new_actions_of(&run(config, &events), "billing-foxtrot"), 1);
+}
+
+#[test]
+fn service_account_namespace_peers_make_an_action_routine() {
+    let in_namespace = |namespace: &'static str| {
+        move |mut event: ispm_model::IdentityEvent| {
+            event.actor.session_name = Some(format!(
+                "system:serviceaccount:{namespace}:{}",
+                event.actor.name
+            ));
+            event
+        }
+    };
+    let events = decrypt_by_peers_then_newcomer(&PEERS, "pay-foxtrot", in_namespace("payments"));
+    assert_eq!(
+        new_actions_of(&run(short_learning(), &events), "pay-foxtrot"),
+        0
+    );
+
+    // Peers in one namespace, the newcomer in another.
+    let mut events =
+        decrypt_by_peers_then_newcomer(&PEERS, "pay-foxtrot", in_namespace("payments"));
+    for event in &mut events {
+        if event.actor.name == "pay-foxtrot" {
+            event.actor.session_name = Some("system:serviceaccount:batch:pay-foxtrot".to_owned());
+        }
+    }
+    assert_eq!(
+        new_actions_of(&run(short_learning(), &events), "pay-foxtrot"),
+        1
+    );
+}
+
+#[test]
+fn role_namespace_pattern_makes_peers() {
+    let peers = PEERS.map(|peer| format!("eks-payments-irsa-{}", &peer[4..]));
+    let peers: Vec<&str> = peers.iter().map(String::as_str).collect();
+    let events = decrypt_by_peers_then_newcomer(&peers, "eks-payments-irsa-foxtrot", |event| event);
+    let newcomer = "eks-payments-irsa-foxtrot";
+    assert_eq!(new_actions_of(&run(short_learning(), &events), newcomer), 1);
+
+    let mut config = short_learning();
+    config.first_seen.role_namespace_patterns =
+        vec!["^eks-(?P<namespace>[a-z0-9]+)-irsa-".to_owned()];
+    assert_eq!(config.validate(), Ok(()));
+    assert_eq!(new_actions_of(&run(config, &events), newcomer), 0);
+}
+
+#[test]
+fn namespace_pattern_without_group_is_rejected() {
+    let mut config = EngineConfig::default();
+    config.first_seen.role_namespace_patterns = vec!["^eks-".to_owned(), "(".to_owned()];
+    let problems = config.validate().expect_err("invalid");
+    assert_eq!(problems.len(), 2, "{problems:?}");
+    assert!(
+        problems[0].contains("no group named `namespace`"),
+        "{problems:?}"
+    );
+    assert!(
+        problems[1].contains("invalid regular expression"),
+        "{problems:?}"
+    );
+}
+
+#[test]
+fn travel_between_city_database_locations_is_reported() {
+    let fixtures =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ispm-enrich/tests/fixtures");
+    let (enricher, warnings) = ispm_enrich::Enricher::load(&ispm_enrich::EnrichConfig {
+        city_db: Some(fixtures.join("geolite2-city-test.mmdb")),
+        ..ispm_enrich::EnrichConfig::default()
+    });
+    assert!(warnings.is_empty(), "{warnings:?}");
+
+    // The fixture places 81.2.69.142 in London and 2a02:d300::1 in
+    // Stockholm, 1,430 km apart.
+    let mut events: Vec<_> = (0..11)
+        .map(|index| {
+            let mut event = user_event("alice", "s3.amazonaws.com", "ListBuckets", index * 60);
+            let address = if index < 10 {
+                "81.2.69.142"
+            } else {
+                "2a02:d300::1"
+            };
+            event.origin.source_raw = Some(address.to_owned());
+            event.origin.ip = address.parse().ok();
+            event
+        })
+        .collect();
+    for event in &mut events {
+        enricher.enrich_event(event);
+    }
+
+    let findings = travel_findings(EngineConfig::default(), &events);
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    let data = &findings[0].evidences[0].data;
+    assert_eq!(data["from"]["country"], "GB");
+    assert_eq!(data["to"]["country"], "SE");
+    let distance = data["distance_km"].as_f64().expect("distance");
+    assert!((1400.0..1460.0).contains(&distance), "{distance}");
+}

@@ -99,9 +99,43 @@ pub struct Capabilities {
     pub cloud: bool,
 }
 
+impl Capabilities {
+    /// Returns the detectors, or the parts of one, that stay silent because
+    /// a database they need is not loaded, by detector id, for the startup
+    /// warning.
+    pub fn detectors_off(&self) -> Vec<&'static str> {
+        let mut off = Vec::new();
+        if !self.country {
+            off.push("first_seen country");
+        }
+        if !self.asn {
+            off.extend(["first_seen asn", "shared_access_key"]);
+        }
+        if !self.cloud {
+            off.push("workload_credentials_outside_cloud");
+        }
+        if !self.location {
+            off.push("atypical_travel");
+        }
+        off
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn detectors_off_without_city_database() {
+        let without_city = Capabilities {
+            country: true,
+            asn: true,
+            location: false,
+            cloud: true,
+        };
+        assert_eq!(without_city.detectors_off(), ["atypical_travel"]);
+        assert_eq!(Capabilities::default().detectors_off().len(), 5);
+    }
 
     #[test]
     fn country_code_accepts_two_letters() {

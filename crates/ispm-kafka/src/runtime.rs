@@ -433,16 +433,18 @@ fn note_exit(exit: ComponentExit, unacknowledged: &mut usize) -> Option<RuntimeE
 
 /// Creates a stage's channel, tracker, status and consumer, and prepares its
 /// processing task.
-/// Loads the IP databases, logging each one that could not be read and, when
-/// none is configured, which detectors are off.
+/// Loads the IP databases, logging each one that could not be read and
+/// which detectors are off for lack of a database.
 fn load_enricher(config: &ispm_enrich::EnrichConfig) -> ispm_enrich::Enricher {
     let (enricher, warnings) = ispm_enrich::Enricher::load(config);
     for warning in &warnings {
         tracing::warn!(database = warning.database().config_key(), %warning, "ip database not loaded; detectors that need it are off");
     }
-    if !enricher.is_enabled() {
+    let off = enricher.capabilities().detectors_off();
+    if !off.is_empty() {
         tracing::warn!(
-            "no ip database configured, so these detectors are off: first_seen country and asn, workload_credentials_outside_cloud; run deploy/local/fetch-ipdb.sh and see [enrich] in config/ispm.toml"
+            detectors = %off.join(", "),
+            "ip databases missing, so these detectors are off; run deploy/local/fetch-ipdb.sh (with --with-city for atypical_travel) and see [enrich] in config/ispm.toml"
         );
     }
     enricher

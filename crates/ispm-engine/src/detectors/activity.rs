@@ -5,7 +5,7 @@
 use ispm_model::{Confidence, FindingCategory, IdentityKind, Severity};
 use serde_json::json;
 
-use super::{Context, Hit};
+use super::{Context, Hit, bit};
 use crate::attack;
 use crate::state::IdentityState;
 
@@ -47,13 +47,14 @@ fn hour_of_week(millis: i64) -> usize {
 }
 
 /// Records the event in the identity's week profile and hourly rate, and
-/// reports an unusual hour or a volume spike once the profile is learned.
-pub(crate) fn check(ctx: &mut Context<'_>, state: &mut IdentityState, learned: bool) {
+/// reports an unusual hour or a volume spike once the identity's learning
+/// period of each detector is over.
+pub(crate) fn check(ctx: &mut Context<'_>, state: &mut IdentityState) {
     let now = ctx.event.time.millis();
     let hour = hour_of_week(now);
     let usual_time_of_day = active_near_time_of_day(&state.activity.hours, hour);
-    let (word, bit) = (hour / 64, 1u64 << (hour % 64));
-    state.activity.hours[word] |= bit;
+    let (word, hour_bit) = (hour / 64, 1u64 << (hour % 64));
+    state.activity.hours[word] |= hour_bit;
 
     let bucket = now.div_euclid(HOUR_MS);
     let profile = &mut state.activity;
@@ -73,12 +74,14 @@ pub(crate) fn check(ctx: &mut Context<'_>, state: &mut IdentityState, learned: b
         profile.spike_reported = false;
     }
     profile.bucket_count = profile.bucket_count.saturating_add(1);
-    if !learned {
+
+    let hour_enabled =
+        ctx.enabled.has(const { bit(ID_HOUR) }) && ctx.is_learned(state, const { bit(ID_HOUR) });
+    let volume_enabled = ctx.enabled.has(const { bit(ID_VOLUME) })
+        && ctx.is_learned(state, const { bit(ID_VOLUME) });
+    if !hour_enabled && !volume_enabled {
         return;
     }
-
-    let hour_enabled = ctx.config.is_enabled(ID_HOUR);
-    let volume_enabled = ctx.config.is_enabled(ID_VOLUME);
     let active_hours: u32 = state
         .activity
         .hours

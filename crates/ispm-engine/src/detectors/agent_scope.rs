@@ -5,15 +5,15 @@
 use ispm_model::{Confidence, FindingCategory, IdentityKind, Severity};
 use serde_json::json;
 
-use super::{Context, Hit};
+use super::{Context, Hit, bit};
 use crate::attack;
 use crate::consumers::ConsumerAttribute;
 use crate::state::IdentityState;
 
 pub const ID: &str = "ai_agent_scope_drift";
 
-pub(crate) fn check(ctx: &mut Context<'_>, state: &mut IdentityState, learned: bool) {
-    if state.kind != IdentityKind::AiAgent || !learned {
+pub(crate) fn check(ctx: &mut Context<'_>, state: &mut IdentityState) {
+    if state.kind != IdentityKind::AiAgent || !ctx.is_learned(state, const { bit(ID) }) {
         return;
     }
     // Usage of this event is recorded after the detectors run, so a known

@@ -6,10 +6,9 @@ use std::net::IpAddr;
 use ispm_model::{Confidence, FindingCategory, Severity};
 use serde_json::json;
 
-use super::{Context, Hit};
+use super::{Context, Hit, bit};
 use crate::attack;
 use crate::state::{IdentityState, SeenValues, StableHasher, hash_ip};
-use crate::tenant::peer_group;
 use crate::usage::is_kept_whole;
 use crate::useragent;
 
@@ -218,7 +217,7 @@ pub(crate) fn learn_only(ctx: &mut Context<'_>, state: &mut IdentityState) {
     }
 }
 
-pub(crate) fn check(ctx: &mut Context<'_>, state: &mut IdentityState, learned: bool) {
+pub(crate) fn check(ctx: &mut Context<'_>, state: &mut IdentityState) {
     let cap = ctx.config.first_seen.max_values;
     let common = ctx.config.first_seen.tenant_common_identities;
     let hashes = observed_hashes(ctx, state);
@@ -237,7 +236,7 @@ pub(crate) fn check(ctx: &mut Context<'_>, state: &mut IdentityState, learned: b
         }
         new_values[index] = new && !was_high_variance && !high_variance;
     }
-    if !learned || !new_values.contains(&true) {
+    if !new_values.contains(&true) || !ctx.is_learned(state, const { bit(ID) }) {
         return;
     }
     // The ASN counts as known when the identity used it before or the
@@ -269,8 +268,8 @@ pub(crate) fn check(ctx: &mut Context<'_>, state: &mut IdentityState, learned: b
 }
 
 /// Notes that the identity uses a value for the first time, and returns how
-/// many identities of the tenant (for actions: of its peer group) used it
-/// before. Networks count by their /16 (IPv4) or /32 (IPv6) block, so that
+/// many identities of the tenant (for actions: of its largest peer group
+/// using it) used it before. Networks count by their /16 (IPv4) or /32 (IPv6) block, so that
 /// the many /24 blocks of one provider's pool add up.
 fn note_tenant_use(
     ctx: &mut Context<'_>,
@@ -290,10 +289,11 @@ fn note_tenant_use(
         Attribute::Country | Attribute::Asn | Attribute::UserAgent => {
             ctx.tenant.note_new_user(code, hash)
         }
-        Attribute::Action => match peer_group(state) {
-            Some(peers) => ctx.tenant.note_new_user(code, peers ^ hash),
-            None => 0,
-        },
+        Attribute::Action => {
+            let session_name = ctx.event.actor.session_name.as_deref();
+            let groups = ctx.tenant.peer_groups(state, session_name);
+            ctx.tenant.note_new_peer_user(code, &groups, hash)
+        }
         Attribute::Region => 0,
     }
 }

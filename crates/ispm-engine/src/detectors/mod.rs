@@ -15,9 +15,11 @@ mod privilege;
 mod root;
 mod sensitive;
 mod shared_key;
+pub(crate) mod travel;
 mod workload;
 
 pub use sensitive::rule_ids as sensitive_rule_ids;
+pub use travel::ID as TRAVEL_ID;
 
 use std::sync::LazyLock;
 
@@ -26,6 +28,7 @@ use ispm_model::{
 };
 use serde_json::Value;
 
+use crate::learning::LearningPeriods;
 use crate::state::{EventHashes, IdentityState, stable_hash};
 use crate::suppression::CompiledRule;
 use crate::tenant::TenantPrevalence;
@@ -61,6 +64,17 @@ pub const DETECTORS: &[&str] = &[
     agent_scope::ID,
     activity::ID_HOUR,
     activity::ID_VOLUME,
+    travel::ID,
+];
+
+/// The detectors that wait for an identity's learning period to end, which
+/// `[engine.learning.detectors.<id>]` can set apart from the global one.
+pub const LEARNING_DETECTORS: &[&str] = &[
+    first_seen::ID,
+    agent_scope::ID,
+    activity::ID_HOUR,
+    activity::ID_VOLUME,
+    travel::ID,
 ];
 
 /// The detectors that run, one bit per entry of [`DETECTORS`]. Computed once
@@ -119,6 +133,7 @@ const fn const_str_eq(left: &str, right: &str) -> bool {
 pub(crate) struct Context<'a> {
     pub config: &'a EngineConfig,
     pub enabled: EnabledDetectors,
+    pub learning: &'a LearningPeriods,
     pub suppressions: &'a [CompiledRule],
     pub event: &'a IdentityEvent,
     /// Hashes of the event's service, call and region.
@@ -172,6 +187,13 @@ impl Hit {
 }
 
 impl Context<'_> {
+    /// True once the identity's learning period for the detector with this
+    /// bit is over, at the event's time.
+    pub fn is_learned(&self, state: &IdentityState, detector_bit: u32) -> bool {
+        self.learning
+            .is_learned(detector_bit, state, self.event.time)
+    }
+
     /// True when a hit of this rule and key would be folded into an earlier
     /// finding. Detectors that fire on every event past a threshold ask first,
     /// so they build no title and evidence for a hit that is then dropped.
@@ -368,7 +390,7 @@ fn prune_fired(fired: &mut Vec<(u64, EventTime)>, now: EventTime, window: i64) {
 }
 
 /// Runs every enabled detector on one event of the actor.
-pub(crate) fn run_all(ctx: &mut Context<'_>, state: &mut IdentityState, learned: bool) {
+pub(crate) fn run_all(ctx: &mut Context<'_>, state: &mut IdentityState) {
     let enabled = ctx.enabled;
     let by_call = CALL_TABLE.detectors(ctx.hashes.call);
     let runs = |bit: u32| enabled.has(bit);
@@ -407,14 +429,17 @@ pub(crate) fn run_all(ctx: &mut Context<'_>, state: &mut IdentityState, learned:
     if runs(const { bit(shared_key::ID) }) {
         shared_key::check(ctx, state);
     }
+    if runs(const { bit(travel::ID) }) {
+        travel::check(ctx, state);
+    }
     if runs(const { bit(agent_scope::ID) }) {
-        agent_scope::check(ctx, state, learned);
+        agent_scope::check(ctx, state);
     }
     // Keeps the profile up to date even when both reports are off, so
     // enabling them later is quiet.
-    activity::check(ctx, state, learned);
+    activity::check(ctx, state);
     if runs(const { bit(first_seen::ID) }) {
-        first_seen::check(ctx, state, learned);
+        first_seen::check(ctx, state);
     } else {
         first_seen::learn_only(ctx, state);
     }

@@ -10,7 +10,6 @@ use super::{Context, Hit, attempt_suffix};
 use crate::attack;
 use crate::payload;
 use crate::state::IdentityState;
-use crate::tenant::peer_group;
 
 pub const ID: &str = "sensitive_api_call";
 
@@ -520,16 +519,18 @@ pub(crate) fn check(ctx: &mut Context<'_>, state: &mut IdentityState) {
         if !first_use || ctx.is_folded(state, ID, rule.id, "") {
             continue;
         }
-        // Peers (CI deploy roles, instance roles of one kind) that already
-        // make this call make it routine for one more of them.
+        // Peers (CI deploy roles, instance roles of one kind, service
+        // accounts of one owner or namespace) that already make this call
+        // make it routine for one more of them.
         let common = ctx.config.first_seen.tenant_common_identities;
-        if let Some(peers) = peer_group(state) {
-            let users = ctx
-                .tenant
-                .note_new_user(PEER_ATTRIBUTE, peers ^ index as u64);
-            if common > 0 && users >= common {
-                continue;
-            }
+        let groups = ctx
+            .tenant
+            .peer_groups(state, event.actor.session_name.as_deref());
+        let users = ctx
+            .tenant
+            .note_new_peer_user(PEER_ATTRIBUTE, &groups, index as u64);
+        if common > 0 && users >= common {
+            continue;
         }
         let mut hit = Hit::new(ID, rule.id, FindingCategory::Anomaly);
         let attempted = attempt_suffix(event);

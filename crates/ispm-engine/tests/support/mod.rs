@@ -111,3 +111,21 @@ pub fn rules(findings: &[Finding]) -> Vec<String> {
         .map(|finding| format!("{}/{}", finding.detector, finding.rule))
         .collect()
 }
+
+/// Places the event's source address at a city: `country` and
+/// `(latitude, longitude)` as a city database would give them.
+pub fn located(mut event: IdentityEvent, country: &str, location: (f32, f32)) -> IdentityEvent {
+    event.origin.network = Some(ispm_model::NetworkInfo {
+        country: Some(country.to_owned()),
+        asn: Some(64_500),
+        as_org: Some("example ISP".to_owned()),
+        location: Some(location),
+        cloud: Some(false),
+    });
+    event
+}
+
+pub const LONDON: (f32, f32) = (51.5074, -0.1278);
+pub const PARIS: (f32, f32) = (48.8566, 2.3522);
+pub const NEW_YORK: (f32, f32) = (40.7128, -74.0060);
+pub const MANCHESTER: (f32, f32) = (53.4808, -2.2426);
