@@ -18,7 +18,7 @@ pub enum Pass {
     /// Decode and `Engine::process` record by record, alternating.
     DecodeAndEngine,
     /// What `ispm replay` does with the records of its files: decode them
-    /// in batches, sort the events by event time, then run the engine over
+    /// in batches, order the events by event time, then run the engine over
     /// them with every detector on.
     Replay,
     /// `Replay` with every detector off: the engine's bookkeeping alone.
@@ -113,10 +113,9 @@ impl ReplayPasses {
                 events.push(event);
             }
         });
-        ispm_model::sort_by_event_time(&mut events);
         let mut engine = Engine::new(config.clone());
         let mut findings = Vec::new();
-        for event in &events {
+        for event in ispm_model::sorted_by_event_time(&events) {
             process(&mut engine, event, &mut findings);
         }
         findings.len()

@@ -52,7 +52,7 @@ fn run(
     let mut engine = Engine::new(settings.engine.clone());
     timeline::run(
         &mut engine,
-        &decoded.events,
+        &ispm_model::sorted_by_event_time(&decoded.events),
         &decoded.snapshots,
         args.as_of,
         |emitted| match emitted {
@@ -89,8 +89,8 @@ fn run(
     Ok(ReplayOutcome::Completed)
 }
 
-/// Reads and decodes `paths`, enriches the events and sorts them by event
-/// time, ready for the engine. Dead letters go to `output` and `summary`.
+/// Reads and decodes `paths` and enriches the events, in input order. Dead
+/// letters go to `output` and `summary`.
 pub fn load_events(
     paths: &[PathBuf],
     settings: &Settings,
@@ -103,7 +103,6 @@ pub fn load_events(
     for event in &mut decoded.events {
         enricher.enrich_event(event);
     }
-    ispm_model::sort_by_event_time(&mut decoded.events);
     Ok(decoded)
 }
 
@@ -120,7 +119,7 @@ pub fn run_engine(
     let mut findings = Vec::new();
     let Ok(()) = timeline::run(
         &mut engine,
-        &decoded.events,
+        &ispm_model::sorted_by_event_time(&decoded.events),
         &decoded.snapshots,
         end,
         |emitted| {

@@ -28,7 +28,8 @@ enum Item<'a> {
     Event(&'a IdentityEvent),
 }
 
-/// Feeds `snapshots` and sorted `events` to `engine` in event-time order (a
+/// Feeds `snapshots` and `events`, sorted by [`ispm_model::sorted_by_event_time`],
+/// to `engine` in event-time order (a
 /// snapshot before events of the same millisecond) and passes every record
 /// produced to `sink`, stopping at the first error it returns.
 ///
@@ -39,7 +40,7 @@ enum Item<'a> {
 /// timer due by then firing: that is `ispm replay --as-of`.
 pub fn run<E>(
     engine: &mut Engine,
-    events: &[IdentityEvent],
+    events: &[&IdentityEvent],
     snapshots: &[IdentitySnapshot],
     end: Option<EventTime>,
     mut sink: impl FnMut(Emitted) -> Result<(), E>,
@@ -62,7 +63,7 @@ pub fn run<E>(
             (Some(snapshot), Some(event)) if snapshot.as_of <= event.time => {
                 snapshots.next().map(Item::Snapshot)
             }
-            (_, Some(_)) => events.next().map(Item::Event),
+            (_, Some(_)) => events.next().map(|event| Item::Event(event)),
             (Some(_), None) => snapshots.next().map(Item::Snapshot),
             (None, None) => None,
         };

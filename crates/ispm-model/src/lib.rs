@@ -27,7 +27,7 @@ pub use finding::{
 };
 pub use identity::{IdentityId, IdentityKind, NhiType};
 pub use inventory::{ConsumerRecord, CredentialRecord, InventoryRecord, PrivilegeLevel};
-pub use order::{event_time_order, sort_by_event_time};
+pub use order::{compare_event_time, sorted_by_event_time};
 pub use posture::{Hygiene, IdentityPosture, PostureSummary, PostureTotals, RiskFactor};
 pub use rotation::RotationImpact;
 pub use snapshot::{

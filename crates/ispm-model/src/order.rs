@@ -5,30 +5,25 @@ use std::cmp::Ordering;
 use crate::IdentityEvent;
 
 /// Compares two events by event time, then by event id.
-pub fn event_time_order(a: &IdentityEvent, b: &IdentityEvent) -> Ordering {
+pub fn compare_event_time(a: &IdentityEvent, b: &IdentityEvent) -> Ordering {
     a.time
         .cmp(&b.time)
         .then_with(|| a.event_id.cmp(&b.event_id))
 }
 
-/// Sorts events by event time, then event id, keeping exact duplicates in
-/// input order. CloudTrail files overlap in time and arrive out of order,
-/// but the engine expects each identity's events in event-time order, and
-/// the event id breaks ties so that every run feeds the engine the same
-/// sequence.
+/// Returns the events ordered by event time, then event id, with exact
+/// duplicates in input order. CloudTrail files overlap in time and arrive
+/// out of order, but the engine expects each identity's events in
+/// event-time order, and the event id breaks ties so that every run feeds
+/// the engine the same sequence.
 ///
-/// An event is several hundred bytes, and a merge sort moves each element
-/// about log2(n) times, so this sorts the positions and then moves every
-/// event once. Input already in order, as most log files are, is left as
-/// it is.
-pub fn sort_by_event_time(events: &mut Vec<IdentityEvent>) {
-    if events.is_sorted_by(|a, b| event_time_order(a, b).is_le()) {
-        return;
-    }
-    let mut order: Vec<usize> = (0..events.len()).collect();
-    order.sort_by(|&a, &b| event_time_order(&events[a], &events[b]));
-    let mut slots: Vec<Option<IdentityEvent>> = events.drain(..).map(Some).collect();
-    events.extend(order.into_iter().filter_map(|index| slots[index].take()));
+/// An event is several hundred bytes, so this orders references and leaves
+/// the events where they are: sorting the events themselves moved each one
+/// about log2(n) times.
+pub fn sorted_by_event_time(events: &[IdentityEvent]) -> Vec<&IdentityEvent> {
+    let mut sorted: Vec<&IdentityEvent> = events.iter().collect();
+    sorted.sort_by(|a, b| compare_event_time(a, b));
+    sorted
 }
 
 #[cfg(test)]
@@ -72,7 +67,7 @@ mod tests {
         }
     }
 
-    fn order_of(events: &[IdentityEvent]) -> Vec<(&str, &str)> {
+    fn order_of(events: &[&IdentityEvent]) -> Vec<(&str, &str)> {
         events
             .iter()
             .map(|event| (event.event_id.as_str(), event.action.as_str()))
@@ -81,15 +76,14 @@ mod tests {
 
     #[test]
     fn events_are_ordered_by_time_then_id_with_duplicates_in_input_order() {
-        let mut events = vec![
+        let events = [
             event("c", 20, "first"),
             event("b", 10, "only"),
             event("a", 20, "only"),
             event("c", 20, "second"),
         ];
-        sort_by_event_time(&mut events);
         assert_eq!(
-            order_of(&events),
+            order_of(&sorted_by_event_time(&events)),
             [
                 ("b", "only"),
                 ("a", "only"),
@@ -101,8 +95,10 @@ mod tests {
 
     #[test]
     fn events_already_in_order_stay_as_they_are() {
-        let mut events = vec![event("a", 1, "x"), event("b", 1, "y"), event("a", 2, "z")];
-        sort_by_event_time(&mut events);
-        assert_eq!(order_of(&events), [("a", "x"), ("b", "y"), ("a", "z")]);
+        let events = [event("a", 1, "x"), event("b", 1, "y"), event("a", 2, "z")];
+        assert_eq!(
+            order_of(&sorted_by_event_time(&events)),
+            [("a", "x"), ("b", "y"), ("a", "z")]
+        );
     }
 }
