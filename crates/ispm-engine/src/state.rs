@@ -17,63 +17,97 @@ use ispm_model::{
     PrivilegeLevel,
 };
 
-/// A capped set of value hashes.
+/// The attributes whose values an identity's baseline keeps, in the order
+/// of [`SeenValues`]' groups.
+pub(crate) const SEEN_ATTRIBUTES: usize = 6;
+
+/// Capped sets of value hashes, one per baseline attribute, kept in one
+/// vector so that an identity with one value per attribute costs one small
+/// allocation and not one per attribute.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct SeenValues {
+    /// The hashes of every attribute, grouped by attribute in order and
+    /// sorted within each group, so a lookup is a binary search: busy
+    /// identities hold dozens of values per attribute and are looked up on
+    /// every event.
     values: Vec<u64>,
-    /// Set when the cap was reached: the attribute varies too much to
-    /// report single new values.
-    pub high_variance: bool,
+    /// The end of each attribute's group in `values`.
+    ends: [u32; SEEN_ATTRIBUTES],
+    /// One bit per attribute, set when its cap was reached: the attribute
+    /// varies too much to report single new values.
+    high_variance: u8,
 }
 
 impl SeenValues {
-    /// Values are kept sorted, so a lookup is a binary search: busy
-    /// identities hold dozens of values per attribute and are looked up on
-    /// every event.
-    fn position(&self, hash: u64) -> Result<usize, usize> {
-        self.values.binary_search(&hash)
+    fn group(&self, attribute: usize) -> std::ops::Range<usize> {
+        let start = match attribute.checked_sub(1) {
+            Some(previous) => self.ends.get(previous).map_or(0, |end| *end as usize),
+            None => 0,
+        };
+        let end = self.ends.get(attribute).map_or(start, |end| *end as usize);
+        start..end
     }
 
-    /// Records a value; returns true when it was new.
-    pub fn insert(&mut self, hash: u64, cap: usize) -> bool {
-        let Err(index) = self.position(hash) else {
+    /// Records a value of the attribute with index `attribute`; returns true
+    /// when it was new.
+    pub fn insert(&mut self, attribute: usize, hash: u64, cap: usize) -> bool {
+        let group = self.group(attribute);
+        let Some(values) = self.values.get(group.clone()) else {
             return false;
         };
-        self.insert_new(index, hash, cap)
+        let Err(index) = values.binary_search(&hash) else {
+            return false;
+        };
+        self.insert_new(attribute, group.start + index, hash, cap)
     }
 
     // Out of line, so that the lookup every event makes stays short.
     #[inline(never)]
-    fn insert_new(&mut self, index: usize, hash: u64, cap: usize) -> bool {
-        if self.values.len() >= cap {
-            self.high_variance = true;
+    fn insert_new(&mut self, attribute: usize, index: usize, hash: u64, cap: usize) -> bool {
+        if self.len(attribute) >= cap {
+            self.high_variance |= 1 << attribute;
             return true;
         }
+        // Most identities keep one or two values in all, so the vector
+        // starts with room for one and not for four.
+        if self.values.capacity() == 0 {
+            self.values.reserve_exact(1);
+        }
         self.values.insert(index, hash);
+        for end in self.ends.iter_mut().skip(attribute) {
+            *end += 1;
+        }
         true
     }
 
-    pub fn len(&self) -> usize {
-        self.values.len()
+    pub fn len(&self, attribute: usize) -> usize {
+        self.group(attribute).len()
+    }
+
+    /// True once the attribute reached its cap.
+    pub fn is_high_variance(&self, attribute: usize) -> bool {
+        self.high_variance & (1 << attribute) != 0
     }
 }
 
-/// An event id kept in a window. CloudTrail event ids are 36-character
-/// UUIDs, kept inline as their bytes, so a window entry needs no heap
+/// An event id kept in a window. CloudTrail event ids are UUIDs in
+/// lowercase, kept as their 16 bytes, so a window entry needs no heap
 /// allocation; other ids are kept as heap text.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum CompactId {
-    Inline([u8; UUID_TEXT_LEN]),
+    Uuid([u8; 16]),
     Text(Box<str>),
 }
 
+/// The positions of the hyphens in a UUID's text.
+const UUID_HYPHENS: [usize; 4] = [8, 13, 18, 23];
 const UUID_TEXT_LEN: usize = 36;
 
 impl CompactId {
     pub fn new(id: &str) -> Self {
-        match <[u8; UUID_TEXT_LEN]>::try_from(id.as_bytes()) {
-            Ok(bytes) => CompactId::Inline(bytes),
-            Err(_) => CompactId::Text(id.into()),
+        match parse_lowercase_uuid(id) {
+            Some(bytes) => CompactId::Uuid(bytes),
+            None => CompactId::Text(id.into()),
         }
     }
 
@@ -81,20 +115,66 @@ impl CompactId {
     pub fn to_text(&self) -> String {
         match self {
             CompactId::Text(text) => text.to_string(),
-            CompactId::Inline(bytes) => String::from_utf8_lossy(bytes).into_owned(),
+            CompactId::Uuid(bytes) => {
+                const DIGITS: &[u8; 16] = b"0123456789abcdef";
+                let mut text = String::with_capacity(UUID_TEXT_LEN);
+                for (index, byte) in bytes.iter().enumerate() {
+                    if matches!(index, 4 | 6 | 8 | 10) {
+                        text.push('-');
+                    }
+                    text.push(char::from(DIGITS[usize::from(byte >> 4)]));
+                    text.push(char::from(DIGITS[usize::from(byte & 0xf)]));
+                }
+                text
+            }
         }
     }
 }
 
+/// Returns the bytes of a UUID written in lowercase hexadecimal with
+/// hyphens, or `None` for any other text, which could not be written back
+/// the same from its bytes.
+fn parse_lowercase_uuid(id: &str) -> Option<[u8; 16]> {
+    let text = id.as_bytes();
+    if text.len() != UUID_TEXT_LEN || UUID_HYPHENS.iter().any(|&at| text[at] != b'-') {
+        return None;
+    }
+    let mut digits = text
+        .iter()
+        .enumerate()
+        .filter(|(at, _)| !UUID_HYPHENS.contains(at))
+        .map(|(_, digit)| match digit {
+            b'0'..=b'9' => Some(digit - b'0'),
+            b'a'..=b'f' => Some(digit - b'a' + 10),
+            _ => None,
+        });
+    let mut bytes = [0u8; 16];
+    for byte in &mut bytes {
+        let high = digits.next()??;
+        let low = digits.next()??;
+        *byte = (high << 4) | low;
+    }
+    Some(bytes)
+}
+
 /// Recent events of one kind within a sliding window of event time, with a
-/// running count per key so the number of distinct keys costs nothing to
-/// read.
+/// running count per key so the number of distinct keys costs little to
+/// read. Most identities never fill a window, so an empty one takes no heap
+/// memory.
 #[derive(Clone, Debug, Default)]
-pub(crate) struct Window {
+pub(crate) struct Window(Option<Box<WindowEntries>>);
+
+/// Entries a window counts distinct keys of by scanning them; past this, it
+/// keeps a count per key.
+const SMALL_WINDOW: usize = 8;
+
+#[derive(Clone, Debug, Default)]
+struct WindowEntries {
     entries: VecDeque<(EventTime, u64, CompactId)>,
-    /// Entries per key. A map, because a burst window holds up to a few
-    /// hundred distinct keys and every push and expiry looks one up.
-    key_counts: HashMap<u64, u32, foldhash::fast::FixedState>,
+    /// Entries per key, once the window held more than [`SMALL_WINDOW`]
+    /// entries. A map, because a burst window holds up to a few hundred
+    /// distinct keys and every push and expiry looks one up.
+    key_counts: Option<HashMap<u64, u32, foldhash::fast::FixedState>>,
 }
 
 impl Window {
@@ -104,47 +184,71 @@ impl Window {
     // the per-event code short.
     #[inline(never)]
     pub fn push(&mut self, now: EventTime, key: u64, event_id: &str, width_ms: i64, cap: usize) {
-        while let Some((time, _, _)) = self.entries.front() {
+        let window = self.0.get_or_insert_with(Box::default);
+        while let Some((time, _, _)) = window.entries.front() {
             if now.saturating_sub(*time) > width_ms {
-                self.pop_front();
+                window.pop_front();
             } else {
                 break;
             }
         }
-        if self.entries.len() >= cap {
-            self.pop_front();
+        if window.entries.len() >= cap {
+            window.pop_front();
         }
-        self.entries.push_back((now, key, CompactId::new(event_id)));
-        *self.key_counts.entry(key).or_insert(0) += 1;
-    }
-
-    fn pop_front(&mut self) {
-        let Some((_, key, _)) = self.entries.pop_front() else {
-            return;
-        };
-        if let Entry::Occupied(mut count) = self.key_counts.entry(key) {
-            *count.get_mut() -= 1;
-            if *count.get() == 0 {
-                count.remove();
+        // A first entry gets room for itself only; the deque doubles later.
+        if window.entries.capacity() == 0 {
+            window.entries.reserve_exact(1);
+        }
+        window
+            .entries
+            .push_back((now, key, CompactId::new(event_id)));
+        if let Some(counts) = &mut window.key_counts {
+            *counts.entry(key).or_insert(0) += 1;
+        } else if window.entries.len() > SMALL_WINDOW {
+            let mut counts = HashMap::default();
+            for (_, key, _) in &window.entries {
+                *counts.entry(*key).or_insert(0) += 1;
             }
+            window.key_counts = Some(counts);
         }
     }
 
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.0.as_ref().map_or(0, |window| window.entries.len())
     }
 
     pub fn distinct_keys(&self) -> usize {
-        self.key_counts.len()
+        let Some(window) = &self.0 else {
+            return 0;
+        };
+        match &window.key_counts {
+            Some(counts) => counts.len(),
+            None => {
+                let entries = &window.entries;
+                (0..entries.len())
+                    .filter(|&index| {
+                        let key = entries[index].1;
+                        !entries
+                            .range(..index)
+                            .any(|(_, earlier, _)| *earlier == key)
+                    })
+                    .count()
+            }
+        }
     }
 
     pub fn first_time(&self) -> Option<EventTime> {
-        self.entries.front().map(|(time, _, _)| *time)
+        let window = self.0.as_ref()?;
+        window.entries.front().map(|(time, _, _)| *time)
     }
 
     /// Event ids of the window, oldest first, at most `limit` of them.
     pub fn event_ids(&self, limit: usize) -> Vec<String> {
-        self.entries
+        let Some(window) = &self.0 else {
+            return Vec::new();
+        };
+        window
+            .entries
             .iter()
             .take(limit)
             .map(|(_, _, id)| id.to_text())
@@ -152,8 +256,24 @@ impl Window {
     }
 
     pub fn clear(&mut self) {
-        self.entries.clear();
-        self.key_counts.clear();
+        self.0 = None;
+    }
+}
+
+impl WindowEntries {
+    fn pop_front(&mut self) {
+        let Some((_, key, _)) = self.entries.pop_front() else {
+            return;
+        };
+        let Some(counts) = &mut self.key_counts else {
+            return;
+        };
+        if let Entry::Occupied(mut count) = counts.entry(key) {
+            *count.get_mut() -= 1;
+            if *count.get() == 0 {
+                count.remove();
+            }
+        }
     }
 }
 
@@ -287,12 +407,8 @@ pub(crate) struct IdentityState {
     /// Open policy violations, recent anomalies and the policy timer.
     pub policy: PolicyState,
 
-    pub seen_networks: SeenValues,
-    pub seen_countries: SeenValues,
-    pub seen_asns: SeenValues,
-    pub seen_user_agents: SeenValues,
-    pub seen_regions: SeenValues,
-    pub seen_actions: SeenValues,
+    /// Values of the first-seen detector's attributes the identity used.
+    pub seen: SeenValues,
     /// The last user agent's [`EventHashes::user_agent`] and the hash of
     /// its family, so that an identity's repeated agent is not parsed
     /// again. Only set for agents short enough to be hashed whole.
@@ -341,12 +457,7 @@ impl IdentityState {
             via_roles: Vec::new(),
             posture: PostureFacts::default(),
             policy: PolicyState::default(),
-            seen_networks: SeenValues::default(),
-            seen_countries: SeenValues::default(),
-            seen_asns: SeenValues::default(),
-            seen_user_agents: SeenValues::default(),
-            seen_regions: SeenValues::default(),
-            seen_actions: SeenValues::default(),
+            seen: SeenValues::default(),
             user_agent_family: None,
             role_without_admin: None,
             denied: Window::default(),
@@ -551,14 +662,23 @@ mod tests {
             "083dc4ad-e264-46bc-a407-d0dd31b58bdc",
             "083DC4AD-E264-46BC-A407-D0DD31B58BDC",
             "fnv1a64-00ff",
+            "083dc4ad-e264-46bc-a407+d0dd31b58bdc",
+            "083dc4ad-e264-46bc-a407-d0dd31b58bdg",
             "",
         ] {
             assert_eq!(CompactId::new(id).to_text(), id);
         }
         assert!(matches!(
             CompactId::new("083dc4ad-e264-46bc-a407-d0dd31b58bdc"),
-            CompactId::Inline(_)
+            CompactId::Uuid(_)
         ));
+        for id in [
+            "083DC4AD-E264-46BC-A407-D0DD31B58BDC",
+            "083dc4ad-e264-46bc-a407+d0dd31b58bdc",
+            "083dc4ad-e264-46bc-a407-d0dd31b58bdg",
+        ] {
+            assert!(matches!(CompactId::new(id), CompactId::Text(_)), "{id}");
+        }
     }
 
     #[test]
@@ -569,5 +689,47 @@ mod tests {
         }
         assert_eq!(window.len(), 1);
         assert_eq!(window.distinct_keys(), 1);
+    }
+
+    #[test]
+    fn window_counts_distinct_keys_past_small_size() {
+        let mut window = Window::default();
+        // Keys 0 to 4, each twice. The push at 67 s expires all but the
+        // entries of 7, 8 and 9 s, with keys 2, 3 and 4, and adds key 7.
+        for second in 0..10u64 {
+            window.push(
+                EventTime::from_millis(second as i64 * 1000),
+                second % 5,
+                "id",
+                60_000,
+                100,
+            );
+        }
+        assert_eq!(window.len(), 10);
+        assert_eq!(window.distinct_keys(), 5);
+        window.push(EventTime::from_millis(67_000), 7, "id", 60_000, 100);
+        assert_eq!(window.len(), 4);
+        assert_eq!(window.distinct_keys(), 4);
+        window.clear();
+        assert_eq!(window.len(), 0);
+        assert_eq!(window.distinct_keys(), 0);
+    }
+
+    #[test]
+    fn seen_values_keep_attributes_apart() {
+        let mut seen = SeenValues::default();
+        assert!(seen.insert(4, 7, 2));
+        assert!(seen.insert(1, 7, 2));
+        assert!(!seen.insert(4, 7, 2));
+        assert!(seen.insert(4, 3, 2));
+        assert_eq!(seen.len(4), 2);
+        assert_eq!(seen.len(1), 1);
+        assert_eq!(seen.len(0), 0);
+        assert!(!seen.is_high_variance(4));
+        assert!(seen.insert(4, 9, 2));
+        assert!(seen.is_high_variance(4));
+        assert!(!seen.is_high_variance(1));
+        assert_eq!(seen.len(4), 2);
+        assert!(!seen.insert(1, 7, 2));
     }
 }

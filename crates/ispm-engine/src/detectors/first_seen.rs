@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::{Context, Hit};
 use crate::attack;
-use crate::state::{IdentityState, SeenValues, StableHasher, hash_ip};
+use crate::state::{IdentityState, SEEN_ATTRIBUTES, StableHasher, hash_ip};
 use crate::tenant::peer_group;
 use crate::usage::is_kept_whole;
 use crate::useragent;
@@ -27,8 +27,9 @@ enum Attribute {
 }
 
 impl Attribute {
-    /// Every attribute, in the order they are checked.
-    const ALL: [Attribute; 6] = [
+    /// Every attribute, in the order they are checked, which is also the
+    /// order of their groups in [`crate::state::SeenValues`].
+    const ALL: [Attribute; SEEN_ATTRIBUTES] = [
         Attribute::SourceNetwork,
         Attribute::Country,
         Attribute::Asn,
@@ -158,17 +159,6 @@ fn observed_text(ctx: &Context<'_>, attribute: Attribute) -> String {
     }
 }
 
-fn seen_values(state: &mut IdentityState, attribute: Attribute) -> &mut SeenValues {
-    match attribute {
-        Attribute::SourceNetwork => &mut state.seen_networks,
-        Attribute::Country => &mut state.seen_countries,
-        Attribute::Asn => &mut state.seen_asns,
-        Attribute::UserAgent => &mut state.seen_user_agents,
-        Attribute::Region => &mut state.seen_regions,
-        Attribute::Action => &mut state.seen_actions,
-    }
-}
-
 fn network_field(
     ctx: &Context<'_>,
     field: impl Fn(&ispm_model::NetworkInfo) -> Option<String>,
@@ -213,7 +203,7 @@ pub(crate) fn learn_only(ctx: &mut Context<'_>, state: &mut IdentityState) {
     let hashes = observed_hashes(ctx, state);
     for (attribute, hash) in Attribute::ALL.into_iter().zip(hashes) {
         if let Some(hash) = hash {
-            seen_values(state, attribute).insert(hash, cap);
+            state.seen.insert(attribute as usize, hash, cap);
         }
     }
 }
@@ -228,10 +218,10 @@ pub(crate) fn check(ctx: &mut Context<'_>, state: &mut IdentityState, learned: b
         let Some(hash) = hash else {
             continue;
         };
-        let seen = seen_values(state, attribute);
-        let was_high_variance = seen.high_variance;
-        let new = seen.insert(hash, cap);
-        let high_variance = seen.high_variance;
+        let seen = &mut state.seen;
+        let was_high_variance = seen.is_high_variance(index);
+        let new = seen.insert(index, hash, cap);
+        let high_variance = seen.is_high_variance(index);
         if new {
             tenant_users[index] = note_tenant_use(ctx, state, attribute, hash);
         }
@@ -263,7 +253,7 @@ pub(crate) fn check(ctx: &mut Context<'_>, state: &mut IdentityState, learned: b
         {
             continue;
         }
-        let known = seen_values(state, attribute).len().saturating_sub(1);
+        let known = state.seen.len(index).saturating_sub(1);
         report_new_value(ctx, state, attribute, known);
     }
 }
