@@ -120,7 +120,8 @@ impl Engine {
             .last_seen
             .is_some_and(|last| event.time.saturating_sub(last) >= relearn_after)
         {
-            state.relearning_since = Some((event.time, state.event_count));
+            let events_before = state.event_count;
+            state.history_mut().relearning_since = Some((event.time, events_before));
         }
         let learned = is_learned(&self.config, state, event.time);
         let before = findings.len();
@@ -177,9 +178,10 @@ impl Engine {
         let cap = self.config.inventory.max_credentials;
         match &fact.kind {
             TargetFactKind::Created => {
-                state.created_by = Some(actor);
-                state.created_at = Some(event.time);
-                state.created_event = Some(event.event_id.clone());
+                let history = state.history_mut();
+                history.created_by = Some(actor);
+                history.created_at = Some(event.time);
+                history.created_event = Some(event.event_id.clone());
             }
             TargetFactKind::AccessKeyCreated { access_key_id } => {
                 let id = access_key_id
@@ -318,7 +320,8 @@ fn kind_from_id(id: &IdentityId) -> (IdentityKind, &'static str) {
 /// event, or from its return after a long idle time.
 fn is_learned(config: &EngineConfig, state: &IdentityState, now: EventTime) -> bool {
     let duration = i64::try_from(config.learning.duration.as_millis()).unwrap_or(i64::MAX);
-    let (since, events_before) = match state.relearning_since {
+    let relearning_since = state.history().and_then(|history| history.relearning_since);
+    let (since, events_before) = match relearning_since {
         Some((since, events_before)) => (Some(since), events_before),
         None => (state.first_seen, 0),
     };
@@ -347,11 +350,14 @@ fn refresh_identity(state: &mut IdentityState, event: &IdentityEvent) {
     if state.arn.is_none() && actor.via_role.is_none() {
         state.arn.clone_from(&actor.arn);
     }
+    let via_roles = state
+        .history()
+        .map_or(&[][..], |history| &history.via_roles);
     if let Some(role) = &actor.via_role
-        && !state.via_roles.contains(role)
-        && state.via_roles.len() < MAX_VIA_ROLES
+        && !via_roles.contains(role)
+        && via_roles.len() < MAX_VIA_ROLES
     {
-        state.via_roles.push(role.clone());
+        state.history_mut().via_roles.push(role.clone());
         state.inventory_dirty = true;
     }
 }

@@ -73,7 +73,7 @@ fn stated_reason(snapshot: &IdentitySnapshot, kind: IdentityKind) -> String {
 fn merge(state: &mut IdentityState, snapshot: &IdentitySnapshot, max_credentials: usize) {
     let newest = state
         .posture
-        .snapshot_as_of
+        .snapshot_as_of()
         .is_none_or(|known| snapshot.as_of >= known);
     if let Some(kind) = snapshot.kind
         && kind != state.kind
@@ -89,26 +89,33 @@ fn merge(state: &mut IdentityState, snapshot: &IdentitySnapshot, max_credentials
     if state.arn.is_none() {
         state.arn.clone_from(&snapshot.arn);
     }
+    let known_created_at = state.history().and_then(|history| history.created_at);
     if let Some(created) = snapshot.created_at
-        && state.created_at.is_none_or(|known| created < known)
+        && known_created_at.is_none_or(|known| created < known)
     {
-        state.created_at = Some(created);
+        state.history_mut().created_at = Some(created);
     }
-    if state.created_by.is_none() {
-        state.created_by.clone_from(&snapshot.created_by);
+    if state
+        .history()
+        .is_none_or(|history| history.created_by.is_none())
+        && snapshot.created_by.is_some()
+    {
+        state
+            .history_mut()
+            .created_by
+            .clone_from(&snapshot.created_by);
     }
-    if !state.posture.sources.contains(&snapshot.source) {
-        state.posture.sources.push(snapshot.source.clone());
-    }
+    state.posture.add_source(&snapshot.source);
 
     if newest {
-        state.posture.snapshot_as_of = Some(snapshot.as_of);
+        let details = state.posture.details_mut();
+        details.snapshot_as_of = Some(snapshot.as_of);
         if let Some(owner) = &snapshot.owner {
-            state.posture.owner = Some(owner.clone());
-            state.posture.owner_source = Some(snapshot.source.clone());
+            details.owner = Some(owner.clone());
+            details.owner_source = Some(snapshot.source.clone());
         }
         if !snapshot.tags.is_empty() {
-            state.posture.tags.clone_from(&snapshot.tags);
+            details.tags.clone_from(&snapshot.tags);
         }
         if let Some(enabled) = snapshot.enabled {
             state.posture.enabled = enabled;
@@ -118,7 +125,7 @@ fn merge(state: &mut IdentityState, snapshot: &IdentitySnapshot, max_credentials
         }
         if let Some(level) = snapshot.privilege {
             state.posture.privilege = level;
-            state.posture.privilege_reason = snapshot
+            state.posture.details_mut().privilege_reason = snapshot
                 .privilege_reason
                 .clone()
                 .unwrap_or_else(|| format!("{} states {}", snapshot.source, level.as_str()));

@@ -278,34 +278,91 @@ impl WindowEntries {
 }
 
 /// Facts from snapshots, owner maps and privilege-changing events about an
-/// identity. They are rarely set, so they are kept apart from the per-event
-/// fields.
+/// identity. The level, status and MFA are read for every inventory record
+/// and kept inline; the rest is rarely set and kept in a box allocated when
+/// first set.
 #[derive(Clone, Debug)]
 pub(crate) struct PostureFacts {
+    pub privilege: PrivilegeLevel,
+    pub enabled: bool,
+    pub mfa_active: Option<bool>,
+    /// Position of [`EVENTS_SOURCE`] in the list of sources, which every
+    /// identity seen in events has, so that it takes no heap memory.
+    events_source_at: Option<u32>,
+    details: Option<Box<PostureDetails>>,
+}
+
+/// The source name of identities seen in events.
+pub(crate) const EVENTS_SOURCE: &str = "events";
+
+/// The rarely set part of [`PostureFacts`].
+#[derive(Clone, Debug, Default)]
+pub(crate) struct PostureDetails {
     pub owner: Option<String>,
     pub owner_source: Option<String>,
     pub tags: std::collections::BTreeMap<String, String>,
-    pub privilege: PrivilegeLevel,
     pub privilege_reason: String,
-    pub enabled: bool,
-    pub mfa_active: Option<bool>,
-    pub sources: Vec<String>,
+    /// Sources other than [`EVENTS_SOURCE`], in the order they were added.
+    other_sources: Vec<String>,
     pub snapshot_as_of: Option<EventTime>,
 }
 
 impl Default for PostureFacts {
     fn default() -> Self {
         PostureFacts {
-            owner: None,
-            owner_source: None,
-            tags: std::collections::BTreeMap::new(),
             privilege: PrivilegeLevel::Unknown,
-            privilege_reason: String::new(),
             enabled: true,
             mfa_active: None,
-            sources: Vec::new(),
-            snapshot_as_of: None,
+            events_source_at: None,
+            details: None,
         }
+    }
+}
+
+impl PostureFacts {
+    pub fn details(&self) -> Option<&PostureDetails> {
+        self.details.as_deref()
+    }
+
+    /// Returns the rarely set facts, allocating them when none is set yet.
+    pub fn details_mut(&mut self) -> &mut PostureDetails {
+        self.details.get_or_insert_with(Box::default)
+    }
+
+    pub fn snapshot_as_of(&self) -> Option<EventTime> {
+        self.details
+            .as_ref()
+            .and_then(|details| details.snapshot_as_of)
+    }
+
+    /// Adds a source unless the list has it.
+    pub fn add_source(&mut self, source: &str) {
+        if source == EVENTS_SOURCE {
+            if self.events_source_at.is_none() {
+                let others = self
+                    .details()
+                    .map_or(0, |details| details.other_sources.len());
+                self.events_source_at = Some(u32::try_from(others).unwrap_or(u32::MAX));
+            }
+            return;
+        }
+        let details = self.details_mut();
+        if !details.other_sources.iter().any(|known| known == source) {
+            details.other_sources.push(source.to_owned());
+        }
+    }
+
+    /// Returns the sources in the order they were added.
+    pub fn sources(&self) -> Vec<String> {
+        let mut sources = self
+            .details()
+            .map(|details| details.other_sources.clone())
+            .unwrap_or_default();
+        if let Some(at) = self.events_source_at {
+            let at = usize::try_from(at).map_or(sources.len(), |at| at.min(sources.len()));
+            sources.insert(at, EVENTS_SOURCE.to_owned());
+        }
+        sources
     }
 }
 
@@ -328,13 +385,76 @@ pub(crate) struct ActivityProfile {
 pub(crate) struct PolicyState {
     /// Set while the identity waits in the flush queue.
     pub queued: bool,
-    pub open: Vec<ispm_posture::OpenViolation>,
-    /// Recent anomaly findings, oldest first, for the risk score.
-    pub anomalies: Vec<ispm_posture::AnomalyNote>,
     /// Event time of the pending policy timer.
     pub due: Option<EventTime>,
     /// Hash of the last published posture.
     pub posture_key: Option<u64>,
+    /// Open violations and recent anomalies; `None` while both are empty.
+    notes: Option<Box<PolicyNotes>>,
+}
+
+#[derive(Clone, Debug, Default)]
+struct PolicyNotes {
+    open: Vec<ispm_posture::OpenViolation>,
+    /// Recent anomaly findings, oldest first, for the risk score.
+    anomalies: Vec<ispm_posture::AnomalyNote>,
+}
+
+impl PolicyState {
+    pub fn open(&self) -> &[ispm_posture::OpenViolation] {
+        self.notes.as_ref().map_or(&[], |notes| &notes.open)
+    }
+
+    pub fn anomalies(&self) -> &[ispm_posture::AnomalyNote] {
+        self.notes.as_ref().map_or(&[], |notes| &notes.anomalies)
+    }
+
+    pub fn anomalies_mut(&mut self) -> &mut Vec<ispm_posture::AnomalyNote> {
+        &mut self.notes.get_or_insert_with(Box::default).anomalies
+    }
+
+    /// Takes the open violations out, for [`ispm_posture::reconcile`]; give
+    /// them back with [`PolicyState::set_open`].
+    pub fn take_open(&mut self) -> Vec<ispm_posture::OpenViolation> {
+        self.notes
+            .as_mut()
+            .map(|notes| std::mem::take(&mut notes.open))
+            .unwrap_or_default()
+    }
+
+    pub fn set_open(&mut self, open: Vec<ispm_posture::OpenViolation>) {
+        match &mut self.notes {
+            Some(notes) => notes.open = open,
+            None if open.is_empty() => {}
+            None => {
+                self.notes = Some(Box::new(PolicyNotes {
+                    open,
+                    anomalies: Vec::new(),
+                }))
+            }
+        }
+        if self
+            .notes
+            .as_ref()
+            .is_some_and(|notes| notes.open.is_empty() && notes.anomalies.is_empty())
+        {
+            self.notes = None;
+        }
+    }
+}
+
+/// Where an identity came from: who created it and when, the roles a person
+/// acted through, and when it started learning again. Rarely set, so kept
+/// in a box allocated when first set.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct History {
+    pub created_by: Option<IdentityId>,
+    pub created_at: Option<EventTime>,
+    pub created_event: Option<String>,
+    pub via_roles: Vec<String>,
+    /// When the identity started learning again after a long idle time, and
+    /// its event count then.
+    pub relearning_since: Option<(EventTime, u64)>,
 }
 
 #[derive(Clone, Debug)]
@@ -396,12 +516,10 @@ pub(crate) struct IdentityState {
     pub first_seen: Option<EventTime>,
     pub last_seen: Option<EventTime>,
     pub event_count: u64,
-    pub created_by: Option<IdentityId>,
-    pub created_at: Option<EventTime>,
-    pub created_event: Option<String>,
+    /// Creation, roles acted through and relearning; `None` while unset.
+    history: Option<Box<History>>,
     pub credentials: Vec<CredentialState>,
     pub consumers: Consumers,
-    pub via_roles: Vec<String>,
     /// Posture facts from snapshots, owner maps and privilege-changing events.
     pub posture: PostureFacts,
     /// Open policy violations, recent anomalies and the policy timer.
@@ -425,9 +543,6 @@ pub(crate) struct IdentityState {
     pub fired: Vec<(u64, EventTime)>,
     /// One bit per sensitive-call rule this identity has used.
     pub sensitive_used: u64,
-    /// When the identity started learning again after a long idle time, and
-    /// its event count then.
-    pub relearning_since: Option<(EventTime, u64)>,
     /// Hours of the week and hourly rate of the identity's activity.
     pub activity: ActivityProfile,
 
@@ -449,12 +564,9 @@ impl IdentityState {
             first_seen: None,
             last_seen: None,
             event_count: 0,
-            created_by: None,
-            created_at: None,
-            created_event: None,
+            history: None,
             credentials: Vec::new(),
             consumers: Consumers::default(),
-            via_roles: Vec::new(),
             posture: PostureFacts::default(),
             policy: PolicyState::default(),
             seen: SeenValues::default(),
@@ -465,11 +577,19 @@ impl IdentityState {
             secrets: Window::default(),
             fired: Vec::new(),
             sensitive_used: 0,
-            relearning_since: None,
             activity: ActivityProfile::default(),
             inventory_dirty: true,
             inventory_published_at: None,
         }
+    }
+
+    pub fn history(&self) -> Option<&History> {
+        self.history.as_deref()
+    }
+
+    /// Returns the identity's history, allocating it when none is set yet.
+    pub fn history_mut(&mut self) -> &mut History {
+        self.history.get_or_insert_with(Box::default)
     }
 
     /// Returns the position of the credential `id` in `credentials`.
@@ -514,6 +634,8 @@ impl IdentityState {
     }
 
     pub fn inventory_record(&self) -> InventoryRecord {
+        let history = self.history();
+        let details = self.posture.details();
         InventoryRecord {
             identity: self.id.clone(),
             name: self.name.clone(),
@@ -522,9 +644,9 @@ impl IdentityState {
             kind_reason: self.kind_reason.clone(),
             account: self.account.clone(),
             arn: self.arn.clone(),
-            created_by: self.created_by.clone(),
-            created_at: self.created_at,
-            created_event: self.created_event.clone(),
+            created_by: history.and_then(|history| history.created_by.clone()),
+            created_at: history.and_then(|history| history.created_at),
+            created_event: history.and_then(|history| history.created_event.clone()),
             first_seen: self.first_seen,
             last_seen: self.last_seen,
             event_count: self.event_count,
@@ -538,17 +660,23 @@ impl IdentityState {
                 })
                 .collect(),
             consumers: self.consumers.to_records(),
-            via_roles: self.via_roles.clone(),
+            via_roles: history
+                .map(|history| history.via_roles.clone())
+                .unwrap_or_default(),
             consumers_truncated: self.consumers.truncated,
-            owner: self.posture.owner.clone(),
-            owner_source: self.posture.owner_source.clone(),
-            tags: self.posture.tags.clone(),
+            owner: details.and_then(|details| details.owner.clone()),
+            owner_source: details.and_then(|details| details.owner_source.clone()),
+            tags: details
+                .map(|details| details.tags.clone())
+                .unwrap_or_default(),
             privilege: self.posture.privilege,
-            privilege_reason: self.posture.privilege_reason.clone(),
+            privilege_reason: details
+                .map(|details| details.privilege_reason.clone())
+                .unwrap_or_default(),
             enabled: self.posture.enabled,
             mfa_active: self.posture.mfa_active,
-            sources: self.posture.sources.clone(),
-            snapshot_as_of: self.posture.snapshot_as_of,
+            sources: self.posture.sources(),
+            snapshot_as_of: self.posture.snapshot_as_of(),
         }
     }
 }

@@ -7,7 +7,7 @@ use crate::EngineConfig;
 use crate::consumers::{ConsumerAttribute, Consumers};
 use crate::detectors::console;
 use crate::snapshot::bind_key_to_slot;
-use crate::state::{EventHashes, IdentityState, StableHasher, hash_ip, stable_hash};
+use crate::state::{EVENTS_SOURCE, EventHashes, IdentityState, StableHasher, hash_ip, stable_hash};
 
 /// Maximum length of a user agent kept in the inventory; longer ones are cut, because
 /// some clients send kilobytes of platform details.
@@ -22,14 +22,8 @@ pub(crate) fn record_usage(
     hashes: &EventHashes,
 ) {
     let time = event.time;
-    if state.event_count == 0
-        && !state
-            .posture
-            .sources
-            .iter()
-            .any(|source| source == "events")
-    {
-        state.posture.sources.push("events".to_owned());
+    if state.event_count == 0 {
+        state.posture.add_source(EVENTS_SOURCE);
     }
     state.event_count += 1;
     state.last_seen = Some(state.last_seen.map_or(time, |last| last.max(time)));
@@ -71,7 +65,7 @@ pub(crate) fn record_usage(
         if let Some(mfa_used) = mfa_used
             && state
                 .posture
-                .snapshot_as_of
+                .snapshot_as_of()
                 .is_none_or(|as_of| time >= as_of)
             && state.posture.mfa_active != Some(mfa_used)
         {
