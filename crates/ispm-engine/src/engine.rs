@@ -7,6 +7,7 @@ use ispm_model::{
 
 use crate::EngineConfig;
 use crate::detectors::{self, Context, EnabledDetectors};
+use crate::intern::Interner;
 use crate::owner::assign_owner;
 use crate::posture::{self, PostureRuntime};
 use crate::privilege_level;
@@ -27,6 +28,8 @@ pub struct Engine {
     pub(crate) stats: EngineStats,
     pub(crate) posture: PostureRuntime,
     tenant: TenantPrevalence,
+    /// Text that many identities' states repeat, kept once.
+    pub(crate) interner: Interner,
 }
 
 /// Counters for the run summary and metrics.
@@ -69,6 +72,7 @@ impl Engine {
         Engine {
             posture: PostureRuntime::new(policies, config.scoring.clone()),
             tenant: TenantPrevalence::default(),
+            interner: Interner::default(),
             suppressions: config
                 .suppressions
                 .iter()
@@ -95,18 +99,19 @@ impl Engine {
         self.stats.events += 1;
         let actor = &event.actor;
         let inventory_config = &self.config.inventory;
+        let interner = &mut self.interner;
         let state = self.identities.entry(actor.id.clone()).or_insert_with(|| {
             let mut state = IdentityState::new(
                 actor.id.clone(),
                 actor.name.clone(),
                 actor.kind,
-                actor.kind_reason.clone(),
+                interner.intern(&actor.kind_reason),
             );
             assign_owner(inventory_config, &mut state);
             state
         });
 
-        refresh_identity(state, event);
+        refresh_identity(state, event, interner);
         privilege_level::observe_actor(state, event);
         if state.last_seen.is_some_and(|last| event.time < last) {
             self.stats.late_events += 1;
@@ -139,7 +144,7 @@ impl Engine {
         };
         detectors::run_all(&mut ctx, state, learned);
 
-        record_usage(&self.config, state, event, &hashes);
+        record_usage(&self.config, state, event, &hashes, &mut self.interner);
         posture::note_anomalies(&mut self.posture, state, &findings[before..]);
         posture::enqueue_if_changed(&mut self.posture, state);
     }
@@ -157,6 +162,7 @@ impl Engine {
         _findings: &mut Vec<Finding>,
     ) {
         self.stats.facts += 1;
+        let interner = &mut self.interner;
         let state = self
             .identities
             .entry(fact.identity.clone())
@@ -166,9 +172,12 @@ impl Engine {
                     fact.identity.clone(),
                     fact.name.clone(),
                     kind,
-                    reason.to_owned(),
+                    interner.intern(reason),
                 );
-                state.account = event.account.clone();
+                state.account = event
+                    .account
+                    .as_deref()
+                    .map(|account| interner.intern(account));
                 if kind == IdentityKind::NonHuman {
                     state.nhi_type = Some(NhiType::Role);
                 }
@@ -281,7 +290,7 @@ impl Engine {
                 name: state.name.clone(),
                 kind: state.kind,
                 nhi_type: state.nhi_type,
-                kind_reason: state.kind_reason.clone(),
+                kind_reason: state.kind_reason.to_string(),
                 event_count: state.event_count,
                 last_seen: state.last_seen,
             })
@@ -333,11 +342,11 @@ fn is_learned(config: &EngineConfig, state: &IdentityState, now: EventTime) -> b
 /// Takes the identity's name and classification from its latest event,
 /// because the decoder classifies an identity more precisely as more of its
 /// events arrive.
-fn refresh_identity(state: &mut IdentityState, event: &IdentityEvent) {
+fn refresh_identity(state: &mut IdentityState, event: &IdentityEvent, interner: &mut Interner) {
     let actor = &event.actor;
-    if state.kind != actor.kind || state.kind_reason != actor.kind_reason {
+    if state.kind != actor.kind || *state.kind_reason != *actor.kind_reason {
         state.kind = actor.kind;
-        state.kind_reason.clone_from(&actor.kind_reason);
+        state.kind_reason = interner.intern(&actor.kind_reason);
         state.inventory_dirty = true;
     }
     state.nhi_type = actor.nhi_type;
@@ -345,7 +354,11 @@ fn refresh_identity(state: &mut IdentityState, event: &IdentityEvent) {
         state.name.clone_from(&actor.name);
     }
     if state.account.is_none() {
-        state.account = actor.account.clone().or_else(|| event.account.clone());
+        state.account = actor
+            .account
+            .as_deref()
+            .or(event.account.as_deref())
+            .map(|account| interner.intern(account));
     }
     if state.arn.is_none() && actor.via_role.is_none() {
         state.arn.clone_from(&actor.arn);

@@ -14,6 +14,7 @@ mod config;
 mod consumers;
 mod detectors;
 mod engine;
+mod intern;
 mod owner;
 mod payload;
 mod policy_doc;

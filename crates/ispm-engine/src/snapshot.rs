@@ -11,6 +11,7 @@ use ispm_model::{
 };
 
 use crate::engine::Engine;
+use crate::intern::Interner;
 use crate::owner::assign_owner;
 use crate::state::IdentityState;
 
@@ -25,18 +26,19 @@ impl Engine {
     pub fn apply_snapshot(&mut self, snapshot: &IdentitySnapshot) {
         self.stats.snapshots += 1;
         let config = &self.config;
+        let interner = &mut self.interner;
         let state = self
             .identities
             .entry(snapshot.identity.clone())
-            .or_insert_with(|| new_state(snapshot));
-        merge(state, snapshot, config.inventory.max_credentials);
+            .or_insert_with(|| new_state(snapshot, interner));
+        merge(state, snapshot, config.inventory.max_credentials, interner);
         assign_owner(&config.inventory, state);
         state.inventory_dirty = true;
         crate::posture::enqueue_if_changed(&mut self.posture, state);
     }
 }
 
-fn new_state(snapshot: &IdentitySnapshot) -> IdentityState {
+fn new_state(snapshot: &IdentitySnapshot, interner: &mut Interner) -> IdentityState {
     let (kind, reason) = match snapshot.kind {
         Some(kind) => (kind, stated_reason(snapshot, kind)),
         None if snapshot.identity.as_str().contains(":role/") => (
@@ -55,7 +57,7 @@ fn new_state(snapshot: &IdentitySnapshot) -> IdentityState {
         snapshot.identity.clone(),
         snapshot.name.clone(),
         kind,
-        reason,
+        interner.intern(&reason),
     );
     if kind == IdentityKind::NonHuman {
         state.nhi_type = snapshot.nhi_type.or(Some(NhiType::Role));
@@ -70,7 +72,12 @@ fn stated_reason(snapshot: &IdentitySnapshot, kind: IdentityKind) -> String {
         .unwrap_or_else(|| format!("{} states kind {kind}", snapshot.source))
 }
 
-fn merge(state: &mut IdentityState, snapshot: &IdentitySnapshot, max_credentials: usize) {
+fn merge(
+    state: &mut IdentityState,
+    snapshot: &IdentitySnapshot,
+    max_credentials: usize,
+    interner: &mut Interner,
+) {
     let newest = state
         .posture
         .snapshot_as_of()
@@ -80,11 +87,14 @@ fn merge(state: &mut IdentityState, snapshot: &IdentitySnapshot, max_credentials
         && newest
     {
         state.kind = kind;
-        state.kind_reason = stated_reason(snapshot, kind);
+        state.kind_reason = interner.intern(&stated_reason(snapshot, kind));
         state.nhi_type = snapshot.nhi_type.or(state.nhi_type);
     }
     if state.account.is_none() {
-        state.account.clone_from(&snapshot.account);
+        state.account = snapshot
+            .account
+            .as_deref()
+            .map(|account| interner.intern(account));
     }
     if state.arn.is_none() {
         state.arn.clone_from(&snapshot.arn);

@@ -7,6 +7,7 @@
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasher, Hasher};
+use std::sync::Arc;
 
 use foldhash::fast::RandomState;
 
@@ -510,8 +511,10 @@ pub(crate) struct IdentityState {
     pub name: String,
     pub kind: IdentityKind,
     pub nhi_type: Option<NhiType>,
-    pub kind_reason: String,
-    pub account: Option<String>,
+    /// Shared with the identities classified for the same reason.
+    pub kind_reason: Arc<str>,
+    /// Shared with the other identities of the account.
+    pub account: Option<Arc<str>>,
     pub arn: Option<String>,
     pub first_seen: Option<EventTime>,
     pub last_seen: Option<EventTime>,
@@ -552,7 +555,7 @@ pub(crate) struct IdentityState {
 }
 
 impl IdentityState {
-    pub fn new(id: IdentityId, name: String, kind: IdentityKind, kind_reason: String) -> Self {
+    pub fn new(id: IdentityId, name: String, kind: IdentityKind, kind_reason: Arc<str>) -> Self {
         IdentityState {
             id,
             name,
@@ -641,8 +644,8 @@ impl IdentityState {
             name: self.name.clone(),
             kind: self.kind,
             nhi_type: self.nhi_type,
-            kind_reason: self.kind_reason.clone(),
-            account: self.account.clone(),
+            kind_reason: self.kind_reason.to_string(),
+            account: self.account.as_deref().map(str::to_owned),
             arn: self.arn.clone(),
             created_by: history.and_then(|history| history.created_by.clone()),
             created_at: history.and_then(|history| history.created_at),

@@ -1,11 +1,14 @@
 //! Usage bookkeeping: the last seen time, credentials in use and consumers
 //! that each event adds to its actor's inventory.
 
+use std::sync::Arc;
+
 use ispm_model::{CredentialRecord, EventTime, IdentityEvent, NhiType};
 
 use crate::EngineConfig;
 use crate::consumers::{ConsumerAttribute, Consumers};
 use crate::detectors::console;
+use crate::intern::Interner;
 use crate::snapshot::bind_key_to_slot;
 use crate::state::{EVENTS_SOURCE, EventHashes, IdentityState, StableHasher, hash_ip, stable_hash};
 
@@ -20,6 +23,7 @@ pub(crate) fn record_usage(
     state: &mut IdentityState,
     event: &IdentityEvent,
     hashes: &EventHashes,
+    interner: &mut Interner,
 ) {
     let time = event.time;
     if state.event_count == 0 {
@@ -31,7 +35,8 @@ pub(crate) fn record_usage(
     let cap = config.inventory.max_consumers;
     let workload = state.nhi_type == Some(NhiType::Workload);
     let observed = EventConsumers::of(event, hashes, workload);
-    let mut new_consumer = record_consumers(&mut state.consumers, observed.all(), event, cap);
+    let mut new_consumer =
+        record_consumers(&mut state.consumers, observed.all(), event, cap, interner);
     if let Some(key) = &event.actor.access_key_id {
         let (index, changed) = record_key_use(config, state, key, time);
         new_consumer |= changed;
@@ -45,6 +50,7 @@ pub(crate) fn record_usage(
                 observed.for_credential(),
                 event,
                 cap,
+                interner,
             );
         }
     }
@@ -57,6 +63,7 @@ pub(crate) fn record_usage(
                 observed.for_credential(),
                 event,
                 cap,
+                interner,
             );
         }
         // The console requires MFA from every user with an MFA device, so a
@@ -164,18 +171,33 @@ fn record_consumers(
     observed: &[(ConsumerAttribute, u64)],
     event: &IdentityEvent,
     cap: usize,
+    interner: &mut Interner,
 ) -> bool {
     consumers.record_all(
         observed,
-        |attribute| consumer_value(event, attribute),
+        |attribute| consumer_value(event, attribute, interner),
         event.time,
         cap,
     )
 }
 
 /// Builds the text of a consumer that [`EventConsumers::of`] found in the
-/// event, for a consumer seen for the first time.
-fn consumer_value(event: &IdentityEvent, attribute: ConsumerAttribute) -> String {
+/// event, for a consumer seen for the first time. Addresses get a copy of
+/// their own, because they are many and would fill the table of shared
+/// texts; other values are shared.
+fn consumer_value(
+    event: &IdentityEvent,
+    attribute: ConsumerAttribute,
+    interner: &mut Interner,
+) -> Arc<str> {
+    if let (ConsumerAttribute::Source, Some(ip)) = (attribute, event.origin.ip) {
+        return Arc::from(ip.to_string());
+    }
+    interner.intern(&consumer_text(event, attribute))
+}
+
+/// Returns the text of a consumer's value.
+fn consumer_text(event: &IdentityEvent, attribute: ConsumerAttribute) -> String {
     let origin = &event.origin;
     match attribute {
         ConsumerAttribute::Source => match origin.ip {
