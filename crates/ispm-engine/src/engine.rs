@@ -287,7 +287,7 @@ impl Engine {
             .values()
             .map(|state| IdentitySummary {
                 id: state.id.clone(),
-                name: state.name.clone(),
+                name: state.name().to_owned(),
                 kind: state.kind,
                 nhi_type: state.nhi_type,
                 kind_reason: state.kind_reason.to_string(),
@@ -350,8 +350,8 @@ fn refresh_identity(state: &mut IdentityState, event: &IdentityEvent, interner: 
         state.inventory_dirty = true;
     }
     state.nhi_type = actor.nhi_type;
-    if state.name != actor.name {
-        state.name.clone_from(&actor.name);
+    if state.name() != actor.name {
+        state.set_name(&actor.name);
     }
     if state.account.is_none() {
         state.account = actor
@@ -361,7 +361,7 @@ fn refresh_identity(state: &mut IdentityState, event: &IdentityEvent, interner: 
             .map(|account| interner.intern(account));
     }
     if state.arn.is_none() && actor.via_role.is_none() {
-        state.arn.clone_from(&actor.arn);
+        state.arn = actor.arn.as_deref().map(Box::from);
     }
     let via_roles = state
         .history()

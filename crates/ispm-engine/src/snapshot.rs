@@ -97,7 +97,7 @@ fn merge(
             .map(|account| interner.intern(account));
     }
     if state.arn.is_none() {
-        state.arn.clone_from(&snapshot.arn);
+        state.arn = snapshot.arn.as_deref().map(Box::from);
     }
     let known_created_at = state.history().and_then(|history| history.created_at);
     if let Some(created) = snapshot.created_at

@@ -69,9 +69,9 @@ impl SeenValues {
             self.high_variance |= 1 << attribute;
             return true;
         }
-        // Most identities keep one or two values in all, so the vector
-        // starts with room for one and not for four.
-        if self.values.capacity() == 0 {
+        // Most identities keep a few values in all, so a short vector grows
+        // by one and not by doubling from four.
+        if self.values.len() == self.values.capacity() && self.values.len() < 4 {
             self.values.reserve_exact(1);
         }
         self.values.insert(index, hash);
@@ -508,14 +508,16 @@ impl<'a> IdentityEntry<'a> {
 #[derive(Clone, Debug)]
 pub(crate) struct IdentityState {
     pub id: IdentityId,
-    pub name: String,
+    /// The name, unless it is the text after the id's last `/`, which it is
+    /// for IAM users and roles; read it with [`IdentityState::name`].
+    name: Option<Box<str>>,
     pub kind: IdentityKind,
     pub nhi_type: Option<NhiType>,
     /// Shared with the identities classified for the same reason.
     pub kind_reason: Arc<str>,
     /// Shared with the other identities of the account.
     pub account: Option<Arc<str>>,
-    pub arn: Option<String>,
+    pub arn: Option<Box<str>>,
     pub first_seen: Option<EventTime>,
     pub last_seen: Option<EventTime>,
     pub event_count: u64,
@@ -556,9 +558,9 @@ pub(crate) struct IdentityState {
 
 impl IdentityState {
     pub fn new(id: IdentityId, name: String, kind: IdentityKind, kind_reason: Arc<str>) -> Self {
-        IdentityState {
+        let mut state = IdentityState {
             id,
-            name,
+            name: None,
             kind,
             nhi_type: None,
             kind_reason,
@@ -583,7 +585,17 @@ impl IdentityState {
             activity: ActivityProfile::default(),
             inventory_dirty: true,
             inventory_published_at: None,
-        }
+        };
+        state.set_name(&name);
+        state
+    }
+
+    pub fn name(&self) -> &str {
+        self.name.as_deref().unwrap_or_else(|| name_in_id(&self.id))
+    }
+
+    pub fn set_name(&mut self, name: &str) {
+        self.name = (name != name_in_id(&self.id)).then(|| name.into());
     }
 
     pub fn history(&self) -> Option<&History> {
@@ -641,12 +653,12 @@ impl IdentityState {
         let details = self.posture.details();
         InventoryRecord {
             identity: self.id.clone(),
-            name: self.name.clone(),
+            name: self.name().to_owned(),
             kind: self.kind,
             nhi_type: self.nhi_type,
             kind_reason: self.kind_reason.to_string(),
             account: self.account.as_deref().map(str::to_owned),
-            arn: self.arn.clone(),
+            arn: self.arn.as_deref().map(str::to_owned),
             created_by: history.and_then(|history| history.created_by.clone()),
             created_at: history.and_then(|history| history.created_at),
             created_event: history.and_then(|history| history.created_event.clone()),
@@ -682,6 +694,12 @@ impl IdentityState {
             snapshot_as_of: self.posture.snapshot_as_of(),
         }
     }
+}
+
+/// Returns the text after the id's last `/`, or the whole id.
+fn name_in_id(id: &IdentityId) -> &str {
+    let id = id.as_str();
+    id.rsplit_once('/').map_or(id, |(_, name)| name)
 }
 
 /// The hash of values kept only for membership tests (seen values,
@@ -844,6 +862,25 @@ mod tests {
         window.clear();
         assert_eq!(window.len(), 0);
         assert_eq!(window.distinct_keys(), 0);
+    }
+
+    #[test]
+    fn identity_name_is_kept_only_when_the_id_lacks_it() {
+        let reason: Arc<str> = Arc::from("test");
+        let id = IdentityId::new("aws:123456789012:user/alice");
+        let mut state = IdentityState::new(id, "alice".into(), IdentityKind::Human, reason);
+        assert!(state.name.is_none());
+        assert_eq!(state.name(), "alice");
+        state.set_name("Alice");
+        assert_eq!(state.name(), "Alice");
+        state.set_name("alice");
+        assert!(state.name.is_none());
+
+        let root = IdentityId::new("aws:123456789012:root");
+        let reason: Arc<str> = Arc::from("test");
+        let state = IdentityState::new(root, "root".into(), IdentityKind::Root, reason);
+        assert_eq!(state.name(), "root");
+        assert!(state.name.is_some());
     }
 
     #[test]

@@ -31,7 +31,7 @@ pub(crate) fn peer_group(state: &crate::state::IdentityState) -> Option<u64> {
         return None;
     }
     let word = state
-        .name
+        .name()
         .rsplit(|c: char| !c.is_ascii_alphanumeric())
         .find(|word| !word.is_empty() && !is_number_or_id(word))?;
     Some(

@@ -318,14 +318,14 @@ fn report_new_value(
     let mut hit = Hit::new(ID, format!("new_{attribute}"), FindingCategory::Anomaly);
     hit.title = format!(
         "{} used a new {}: {}",
-        state.name,
+        state.name(),
         attribute.replace('_', " "),
         value
     );
     hit.description = format!(
         "First time in {history_days} days of history that {} used this {}; {known} known \
          values before it.",
-        state.name,
+        state.name(),
         attribute.replace('_', " ")
     );
     hit.severity = if attribute == "country" {

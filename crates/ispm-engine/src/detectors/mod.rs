@@ -266,7 +266,7 @@ impl Context<'_> {
             confidence: hit.confidence,
             attacks: hit.attacks.to_vec(),
             identity: state.id.clone(),
-            identity_name: state.name.clone(),
+            identity_name: state.name().to_owned(),
             identity_kind: state.kind,
             account: state
                 .account
