@@ -11,7 +11,7 @@ use crate::intern::Interner;
 use crate::owner::assign_owner;
 use crate::posture::{self, PostureRuntime};
 use crate::privilege_level;
-use crate::state::{EventHashes, Identities, IdentityState};
+use crate::state::{CredentialStatus, EventHashes, Identities, IdentityState};
 use crate::suppression::{CompiledRule, SuppressionRule};
 use crate::tenant::TenantPrevalence;
 use crate::usage::record_usage;
@@ -198,8 +198,8 @@ impl Engine {
                     .unwrap_or_else(|| format!("unknown-key-{}", event.event_id));
                 match state.credential_mut(&id) {
                     Some(credential) => {
-                        credential.record.created_at = Some(event.time);
-                        credential.record.created_by = Some(actor);
+                        credential.created_at = Some(event.time);
+                        credential.created_by = Some(actor);
                     }
                     None => state.add_credential(
                         CredentialRecord {
@@ -219,9 +219,9 @@ impl Engine {
             }
             TargetFactKind::LoginProfileChanged => match state.credential_mut("console-password") {
                 Some(credential) => {
-                    credential.record.created_at = Some(event.time);
-                    credential.record.created_by = Some(actor);
-                    credential.record.status = "active".to_owned();
+                    credential.created_at = Some(event.time);
+                    credential.created_by = Some(actor);
+                    credential.status = CredentialStatus::Active;
                 }
                 None => state.add_credential(
                     CredentialRecord {
@@ -243,12 +243,12 @@ impl Engine {
                     .as_deref()
                     .and_then(|id| state.credential_mut(id))
                 {
-                    credential.record.status = "inactive".to_owned();
+                    credential.status = CredentialStatus::Inactive;
                 }
             }
             TargetFactKind::Deleted => {
                 for credential in &mut state.credentials {
-                    credential.record.status = "deleted".to_owned();
+                    credential.status = CredentialStatus::Deleted;
                 }
                 state.posture.enabled = false;
             }

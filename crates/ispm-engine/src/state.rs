@@ -458,11 +458,159 @@ pub(crate) struct History {
     pub relearning_since: Option<(EventTime, u64)>,
 }
 
+/// A credential of an identity: the fields of its [`CredentialRecord`],
+/// with the id, kind and status kept without heap text.
 #[derive(Clone, Debug)]
 pub(crate) struct CredentialState {
-    pub record: CredentialRecord,
+    pub id: CredentialId,
+    pub kind: CredentialKind,
+    pub status: CredentialStatus,
+    pub slot: Option<u8>,
+    pub created_at: Option<EventTime>,
+    pub created_by: Option<IdentityId>,
+    pub first_used: Option<EventTime>,
+    pub last_used: Option<EventTime>,
+    pub use_count: u64,
+    pub last_rotated: Option<EventTime>,
+    pub last_used_region: Option<Arc<str>>,
+    pub last_used_service: Option<Arc<str>>,
     /// Consumers of this long-term credential: what breaks when it is rotated.
     pub consumers: Consumers,
+}
+
+impl CredentialState {
+    fn new(record: CredentialRecord) -> Self {
+        CredentialState {
+            id: CredentialId::new(&record.id),
+            kind: CredentialKind::new(&record.kind),
+            status: CredentialStatus::new(&record.status),
+            slot: record.slot,
+            created_at: record.created_at,
+            created_by: record.created_by,
+            first_used: record.first_used,
+            last_used: record.last_used,
+            use_count: record.use_count,
+            last_rotated: record.last_rotated,
+            last_used_region: record.last_used_region.as_deref().map(Arc::from),
+            last_used_service: record.last_used_service.as_deref().map(Arc::from),
+            consumers: Consumers::default(),
+        }
+    }
+
+    fn to_record(&self) -> CredentialRecord {
+        CredentialRecord {
+            id: self.id.as_str().to_owned(),
+            kind: self.kind.as_str().to_owned(),
+            created_at: self.created_at,
+            created_by: self.created_by.clone(),
+            first_used: self.first_used,
+            last_used: self.last_used,
+            use_count: self.use_count,
+            status: self.status.as_str().to_owned(),
+            last_rotated: self.last_rotated,
+            slot: self.slot,
+            last_used_region: self.last_used_region.as_deref().map(str::to_owned),
+            last_used_service: self.last_used_service.as_deref().map(str::to_owned),
+            consumers: self.consumers.to_records(),
+            consumers_truncated: self.consumers.truncated,
+        }
+    }
+}
+
+/// A credential id. AWS access key ids are 20 ASCII letters and digits,
+/// kept inline; other ids (`console-password`, report slot names, ids from
+/// inventory documents) are kept as heap text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum CredentialId {
+    AccessKey([u8; ACCESS_KEY_ID_LEN]),
+    Text(Box<str>),
+}
+
+const ACCESS_KEY_ID_LEN: usize = 20;
+
+impl CredentialId {
+    pub fn new(id: &str) -> Self {
+        match <[u8; ACCESS_KEY_ID_LEN]>::try_from(id.as_bytes()) {
+            Ok(bytes) if bytes.iter().all(u8::is_ascii_alphanumeric) => {
+                CredentialId::AccessKey(bytes)
+            }
+            _ => CredentialId::Text(id.into()),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            // Only ASCII bytes are kept inline, so the conversion succeeds.
+            CredentialId::AccessKey(bytes) => std::str::from_utf8(bytes).unwrap_or_default(),
+            CredentialId::Text(text) => text,
+        }
+    }
+
+    /// True when this is the credential `id`.
+    pub fn is(&self, id: &str) -> bool {
+        match self {
+            CredentialId::AccessKey(bytes) => bytes.as_slice() == id.as_bytes(),
+            CredentialId::Text(text) => **text == *id,
+        }
+    }
+}
+
+/// The kind of a credential, as inventory records name it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum CredentialKind {
+    AccessKey,
+    TemporaryAccessKey,
+    ConsolePassword,
+    /// A kind a snapshot states that the engine does not create itself.
+    Other(Box<str>),
+}
+
+impl CredentialKind {
+    pub fn new(kind: &str) -> Self {
+        match kind {
+            "access_key" => CredentialKind::AccessKey,
+            "temporary_access_key" => CredentialKind::TemporaryAccessKey,
+            "console_password" => CredentialKind::ConsolePassword,
+            other => CredentialKind::Other(other.into()),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            CredentialKind::AccessKey => "access_key",
+            CredentialKind::TemporaryAccessKey => "temporary_access_key",
+            CredentialKind::ConsolePassword => "console_password",
+            CredentialKind::Other(kind) => kind,
+        }
+    }
+}
+
+/// The status of a credential, as inventory records name it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum CredentialStatus {
+    Active,
+    Inactive,
+    Deleted,
+}
+
+impl CredentialStatus {
+    /// Reads a status the engine wrote; anything but `inactive` and
+    /// `deleted` is active.
+    fn new(status: &str) -> Self {
+        match status {
+            "inactive" => CredentialStatus::Inactive,
+            "deleted" => CredentialStatus::Deleted,
+            _ => CredentialStatus::Active,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CredentialStatus::Active => "active",
+            CredentialStatus::Inactive => "inactive",
+            CredentialStatus::Deleted => "deleted",
+        }
+    }
 }
 
 /// The identities of one engine by id. Each state is boxed, because a
@@ -611,13 +759,13 @@ impl IdentityState {
     pub fn credential_index(&self, id: &str) -> Option<usize> {
         self.credentials
             .iter()
-            .position(|credential| credential.record.id == id)
+            .position(|credential| credential.id.is(id))
     }
 
     pub fn credential_mut(&mut self, id: &str) -> Option<&mut CredentialState> {
         self.credentials
             .iter_mut()
-            .find(|credential| credential.record.id == id)
+            .find(|credential| credential.id.is(id))
     }
 
     /// Adds a credential, dropping the least recently used temporary one
@@ -630,8 +778,8 @@ impl IdentityState {
                 .enumerate()
                 .min_by_key(|(_, credential)| {
                     (
-                        credential.record.kind != "temporary_access_key",
-                        credential.record.last_used,
+                        credential.kind != CredentialKind::TemporaryAccessKey,
+                        credential.last_used,
                     )
                 })
                 .map(|(index, _)| index);
@@ -640,12 +788,9 @@ impl IdentityState {
             }
         }
         // Identities have one or two credentials, and a credential takes
-        // about 300 bytes, so the list grows by one and not by doubling.
+        // about 200 bytes, so the list grows by one and not by doubling.
         self.credentials.reserve_exact(1);
-        self.credentials.push(CredentialState {
-            record,
-            consumers: Consumers::default(),
-        });
+        self.credentials.push(CredentialState::new(record));
     }
 
     pub fn inventory_record(&self) -> InventoryRecord {
@@ -668,11 +813,7 @@ impl IdentityState {
             credentials: self
                 .credentials
                 .iter()
-                .map(|credential| CredentialRecord {
-                    consumers: credential.consumers.to_records(),
-                    consumers_truncated: credential.consumers.truncated,
-                    ..credential.record.clone()
-                })
+                .map(CredentialState::to_record)
                 .collect(),
             consumers: self.consumers.to_records(),
             via_roles: history
@@ -881,6 +1022,25 @@ mod tests {
         let state = IdentityState::new(root, "root".into(), IdentityKind::Root, reason);
         assert_eq!(state.name(), "root");
         assert!(state.name.is_some());
+    }
+
+    #[test]
+    fn credential_ids_give_back_the_original_text() {
+        for id in [
+            "AKIAIOSFODNN7EXAMPLE",
+            "console-password",
+            "access_key_1",
+            "AKIA-OSFODNN7EXAMPLE",
+        ] {
+            let compact = CredentialId::new(id);
+            assert_eq!(compact.as_str(), id);
+            assert!(compact.is(id));
+            assert!(!compact.is("AKIAIOSFODNN7EXAMPLF"));
+        }
+        assert!(matches!(
+            CredentialId::new("AKIAIOSFODNN7EXAMPLE"),
+            CredentialId::AccessKey(_)
+        ));
     }
 
     #[test]

@@ -10,7 +10,9 @@ use crate::consumers::{ConsumerAttribute, Consumers};
 use crate::detectors::console;
 use crate::intern::Interner;
 use crate::snapshot::bind_key_to_slot;
-use crate::state::{EVENTS_SOURCE, EventHashes, IdentityState, StableHasher, hash_ip, stable_hash};
+use crate::state::{
+    CredentialState, EVENTS_SOURCE, EventHashes, IdentityState, StableHasher, hash_ip, stable_hash,
+};
 
 /// Maximum length of a user agent kept in the inventory; longer ones are cut, because
 /// some clients send kilobytes of platform details.
@@ -264,7 +266,7 @@ fn record_key_use(
         index = state.credential_index(key);
     }
     if let Some(credential) = index.and_then(|index| state.credentials.get_mut(index)) {
-        count_use(&mut credential.record, time);
+        count_use(credential, time);
         return (index, bound);
     }
     let kind = if long_term {
@@ -332,7 +334,7 @@ fn record_password_use(
 ) -> (Option<usize>, bool) {
     if let Some(index) = state.credential_index(CONSOLE_PASSWORD) {
         if let Some(credential) = state.credentials.get_mut(index) {
-            count_use(&mut credential.record, time);
+            count_use(credential, time);
         }
         return (Some(index), false);
     }
@@ -352,7 +354,7 @@ fn record_password_use(
 }
 
 /// Counts one use of a credential at `time`.
-fn count_use(record: &mut CredentialRecord, time: EventTime) {
+fn count_use(record: &mut CredentialState, time: EventTime) {
     record.use_count += 1;
     record.first_used = Some(record.first_used.map_or(time, |first| first.min(time)));
     record.last_used = Some(record.last_used.map_or(time, |last| last.max(time)));

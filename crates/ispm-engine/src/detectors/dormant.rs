@@ -26,9 +26,9 @@ pub(crate) fn check(ctx: &mut Context<'_>, state: &mut IdentityState) {
             state
                 .credentials
                 .iter()
-                .find(|credential| credential.record.id == key)
+                .find(|credential| credential.id.is(key))
         })
-        .and_then(|credential| credential.record.last_used)
+        .and_then(|credential| credential.last_used)
         .map(|last| (now.saturating_sub(last), last));
     let identity_gap = state.last_seen.map(|last| (now.saturating_sub(last), last));
 
