@@ -614,7 +614,7 @@ impl CredentialStatus {
 }
 
 /// The identities of one engine by id. Each state is boxed, because a
-/// state is about a kilobyte: the map moves every entry when it grows, and
+/// state is about 500 bytes: the map moves every entry when it grows, and
 /// its free slots would each take a state's size.
 #[derive(Default)]
 pub(crate) struct Identities(HashMap<IdentityId, Box<IdentityState>, RandomState>);
