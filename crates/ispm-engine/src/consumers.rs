@@ -1,6 +1,8 @@
 //! Consumers of an identity or credential: the sources, user agents,
 //! regions, networks, ASNs, services and workloads that used it, with counts.
 
+use std::sync::Arc;
+
 use ispm_model::{ConsumerRecord, EventTime};
 
 /// The attribute of the event a consumer was taken from.
@@ -37,7 +39,9 @@ impl ConsumerAttribute {
 /// The counts and text of one consumer.
 #[derive(Clone, Debug)]
 struct Consumer {
-    value: String,
+    /// Shared with the other identities that have this consumer, from the
+    /// engine's [`crate::intern::Interner`], except for addresses.
+    value: Arc<str>,
     count: u64,
     first_seen: EventTime,
     last_seen: EventTime,
@@ -69,7 +73,7 @@ impl Consumers {
     pub fn record_all(
         &mut self,
         observed: &[(ConsumerAttribute, u64)],
-        value: impl Fn(ConsumerAttribute) -> String,
+        mut value: impl FnMut(ConsumerAttribute) -> Arc<str>,
         time: EventTime,
         cap: usize,
     ) -> bool {
@@ -133,7 +137,7 @@ impl Consumers {
         &mut self,
         attribute: ConsumerAttribute,
         hash: u64,
-        value: String,
+        value: Arc<str>,
         time: EventTime,
         cap: usize,
     ) {
@@ -196,7 +200,7 @@ impl Consumers {
             .zip(&self.list)
             .map(|((_, attribute), consumer)| ConsumerRecord {
                 attribute: attribute.as_str().to_owned(),
-                value: consumer.value.clone(),
+                value: consumer.value.to_string(),
                 count: consumer.count,
                 first_seen: consumer.first_seen,
                 last_seen: consumer.last_seen,

@@ -7,11 +7,12 @@ use ispm_model::{
 
 use crate::EngineConfig;
 use crate::detectors::{self, Context, EnabledDetectors};
+use crate::intern::Interner;
 use crate::learning::LearningPeriods;
 use crate::owner::assign_owner;
 use crate::posture::{self, PostureRuntime};
 use crate::privilege_level;
-use crate::state::{EventHashes, Identities, IdentityState};
+use crate::state::{CredentialStatus, EventHashes, Identities, IdentityState};
 use crate::suppression::{CompiledRule, SuppressionRule};
 use crate::tenant::TenantPrevalence;
 use crate::usage::record_usage;
@@ -29,6 +30,8 @@ pub struct Engine {
     pub(crate) stats: EngineStats,
     pub(crate) posture: PostureRuntime,
     tenant: TenantPrevalence,
+    /// Text that many identities' states repeat, kept once.
+    pub(crate) interner: Interner,
 }
 
 /// Counters for the run summary and metrics.
@@ -71,6 +74,7 @@ impl Engine {
         Engine {
             posture: PostureRuntime::new(policies, config.scoring.clone()),
             tenant: TenantPrevalence::new(&config.first_seen),
+            interner: Interner::default(),
             suppressions: config
                 .suppressions
                 .iter()
@@ -98,18 +102,19 @@ impl Engine {
         self.stats.events += 1;
         let actor = &event.actor;
         let inventory_config = &self.config.inventory;
+        let interner = &mut self.interner;
         let state = self.identities.entry(actor.id.clone()).or_insert_with(|| {
             let mut state = IdentityState::new(
                 actor.id.clone(),
                 actor.name.clone(),
                 actor.kind,
-                actor.kind_reason.clone(),
+                interner.intern(&actor.kind_reason),
             );
             assign_owner(inventory_config, &mut state);
             state
         });
 
-        refresh_identity(state, event);
+        refresh_identity(state, event, interner);
         privilege_level::observe_actor(state, event);
         if state.last_seen.is_some_and(|last| event.time < last) {
             self.stats.late_events += 1;
@@ -123,7 +128,8 @@ impl Engine {
             .last_seen
             .is_some_and(|last| event.time.saturating_sub(last) >= relearn_after)
         {
-            state.relearning_since = Some((event.time, state.event_count));
+            let events_before = state.event_count;
+            state.history_mut().relearning_since = Some((event.time, events_before));
         }
         let before = findings.len();
 
@@ -141,7 +147,7 @@ impl Engine {
         };
         detectors::run_all(&mut ctx, state);
 
-        record_usage(&self.config, state, event, &hashes);
+        record_usage(&self.config, state, event, &hashes, &mut self.interner);
         posture::note_anomalies(&mut self.posture, state, &findings[before..]);
         posture::enqueue_if_changed(&mut self.posture, state);
     }
@@ -159,6 +165,7 @@ impl Engine {
         _findings: &mut Vec<Finding>,
     ) {
         self.stats.facts += 1;
+        let interner = &mut self.interner;
         let state = self
             .identities
             .entry(fact.identity.clone())
@@ -168,9 +175,12 @@ impl Engine {
                     fact.identity.clone(),
                     fact.name.clone(),
                     kind,
-                    reason.to_owned(),
+                    interner.intern(reason),
                 );
-                state.account = event.account.clone();
+                state.account = event
+                    .account
+                    .as_deref()
+                    .map(|account| interner.intern(account));
                 if kind == IdentityKind::NonHuman {
                     state.nhi_type = Some(NhiType::Role);
                 }
@@ -180,9 +190,10 @@ impl Engine {
         let cap = self.config.inventory.max_credentials;
         match &fact.kind {
             TargetFactKind::Created => {
-                state.created_by = Some(actor);
-                state.created_at = Some(event.time);
-                state.created_event = Some(event.event_id.clone());
+                let history = state.history_mut();
+                history.created_by = Some(actor);
+                history.created_at = Some(event.time);
+                history.created_event = Some(event.event_id.clone());
             }
             TargetFactKind::AccessKeyCreated { access_key_id } => {
                 let id = access_key_id
@@ -190,8 +201,8 @@ impl Engine {
                     .unwrap_or_else(|| format!("unknown-key-{}", event.event_id));
                 match state.credential_mut(&id) {
                     Some(credential) => {
-                        credential.record.created_at = Some(event.time);
-                        credential.record.created_by = Some(actor);
+                        credential.created_at = Some(event.time);
+                        credential.created_by = Some(actor);
                     }
                     None => state.add_credential(
                         CredentialRecord {
@@ -211,9 +222,9 @@ impl Engine {
             }
             TargetFactKind::LoginProfileChanged => match state.credential_mut("console-password") {
                 Some(credential) => {
-                    credential.record.created_at = Some(event.time);
-                    credential.record.created_by = Some(actor);
-                    credential.record.status = "active".to_owned();
+                    credential.created_at = Some(event.time);
+                    credential.created_by = Some(actor);
+                    credential.status = CredentialStatus::Active;
                 }
                 None => state.add_credential(
                     CredentialRecord {
@@ -235,12 +246,12 @@ impl Engine {
                     .as_deref()
                     .and_then(|id| state.credential_mut(id))
                 {
-                    credential.record.status = "inactive".to_owned();
+                    credential.status = CredentialStatus::Inactive;
                 }
             }
             TargetFactKind::Deleted => {
                 for credential in &mut state.credentials {
-                    credential.record.status = "deleted".to_owned();
+                    credential.status = CredentialStatus::Deleted;
                 }
                 state.posture.enabled = false;
             }
@@ -279,10 +290,10 @@ impl Engine {
             .values()
             .map(|state| IdentitySummary {
                 id: state.id.clone(),
-                name: state.name.clone(),
+                name: state.name().to_owned(),
                 kind: state.kind,
                 nhi_type: state.nhi_type,
-                kind_reason: state.kind_reason.clone(),
+                kind_reason: state.kind_reason.to_string(),
                 event_count: state.event_count,
                 last_seen: state.last_seen,
             })
@@ -320,28 +331,35 @@ fn kind_from_id(id: &IdentityId) -> (IdentityKind, &'static str) {
 /// Takes the identity's name and classification from its latest event,
 /// because the decoder classifies an identity more precisely as more of its
 /// events arrive.
-fn refresh_identity(state: &mut IdentityState, event: &IdentityEvent) {
+fn refresh_identity(state: &mut IdentityState, event: &IdentityEvent, interner: &mut Interner) {
     let actor = &event.actor;
-    if state.kind != actor.kind || state.kind_reason != actor.kind_reason {
+    if state.kind != actor.kind || *state.kind_reason != *actor.kind_reason {
         state.kind = actor.kind;
-        state.kind_reason.clone_from(&actor.kind_reason);
+        state.kind_reason = interner.intern(&actor.kind_reason);
         state.inventory_dirty = true;
     }
     state.nhi_type = actor.nhi_type;
-    if state.name != actor.name {
-        state.name.clone_from(&actor.name);
+    if state.name() != actor.name {
+        state.set_name(&actor.name);
     }
     if state.account.is_none() {
-        state.account = actor.account.clone().or_else(|| event.account.clone());
+        state.account = actor
+            .account
+            .as_deref()
+            .or(event.account.as_deref())
+            .map(|account| interner.intern(account));
     }
     if state.arn.is_none() && actor.via_role.is_none() {
-        state.arn.clone_from(&actor.arn);
+        state.arn = actor.arn.as_deref().map(Box::from);
     }
+    let via_roles = state
+        .history()
+        .map_or(&[][..], |history| &history.via_roles);
     if let Some(role) = &actor.via_role
-        && !state.via_roles.contains(role)
-        && state.via_roles.len() < MAX_VIA_ROLES
+        && !via_roles.contains(role)
+        && via_roles.len() < MAX_VIA_ROLES
     {
-        state.via_roles.push(role.clone());
+        state.history_mut().via_roles.push(role.clone());
         state.inventory_dirty = true;
     }
 }

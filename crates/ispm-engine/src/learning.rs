@@ -41,10 +41,11 @@ impl LearningPeriods {
         let Some(period) = self.periods.get(index) else {
             return true;
         };
-        let (since, events_before) = match state.relearning_since {
-            Some((since, events_before)) => (Some(since), events_before),
-            None => (state.first_seen, 0),
-        };
+        let (since, events_before) =
+            match state.history().and_then(|history| history.relearning_since) {
+                Some((since, events_before)) => (Some(since), events_before),
+                None => (state.first_seen, 0),
+            };
         let by_time = since.is_some_and(|since| now.saturating_sub(since) >= period.duration_ms);
         let by_count = state.event_count.saturating_sub(events_before) >= period.min_events;
         by_time || by_count

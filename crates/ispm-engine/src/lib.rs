@@ -15,6 +15,7 @@ mod consumers;
 mod detectors;
 mod engine;
 mod geo;
+mod intern;
 mod learning;
 mod owner;
 mod payload;

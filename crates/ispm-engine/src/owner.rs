@@ -11,17 +11,15 @@ use crate::suppression::glob_matches;
 /// pattern matches the identity id. An owner a snapshot states directly is
 /// set by the snapshot merge and is not replaced here.
 pub(crate) fn assign_owner(config: &InventoryConfig, state: &mut IdentityState) {
-    if state
-        .posture
-        .owner_source
-        .as_deref()
+    let details = state.posture.details();
+    if details
+        .and_then(|details| details.owner_source.as_deref())
         .is_some_and(|source| !source.starts_with("tag:") && source != "owner_map")
     {
         return;
     }
     let from_tags = config.owner_tags.iter().find_map(|key| {
-        state
-            .posture
+        details?
             .tags
             .iter()
             .find(|(tag, value)| tag.eq_ignore_ascii_case(key) && !value.is_empty())
@@ -31,11 +29,14 @@ pub(crate) fn assign_owner(config: &InventoryConfig, state: &mut IdentityState) 
         owner_from_map(config, &state.id).map(|owner| (owner.to_owned(), "owner_map".to_owned()))
     });
     if let Some((owner, source)) = found
-        && (state.posture.owner.as_deref() != Some(owner.as_str())
-            || state.posture.owner_source.as_deref() != Some(source.as_str()))
+        && details.is_none_or(|details| {
+            details.owner.as_deref() != Some(owner.as_str())
+                || details.owner_source.as_deref() != Some(source.as_str())
+        })
     {
-        state.posture.owner = Some(owner);
-        state.posture.owner_source = Some(source);
+        let details = state.posture.details_mut();
+        details.owner = Some(owner);
+        details.owner_source = Some(source);
         state.inventory_dirty = true;
     }
 }

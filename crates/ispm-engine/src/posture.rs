@@ -82,10 +82,11 @@ pub(crate) fn note_anomalies(
     for finding in findings.iter().filter(|finding| {
         finding.category == FindingCategory::Anomaly && finding.identity == state.id
     }) {
-        if state.policy.anomalies.len() >= MAX_ANOMALY_NOTES {
-            state.policy.anomalies.remove(0);
+        let anomalies = state.policy.anomalies_mut();
+        if anomalies.len() >= MAX_ANOMALY_NOTES {
+            anomalies.remove(0);
         }
-        state.policy.anomalies.push(AnomalyNote {
+        anomalies.push(AnomalyNote {
             severity: finding.severity,
             time: finding.last_seen,
             detector: finding.detector.to_owned(),
@@ -154,8 +155,8 @@ impl Engine {
             &record,
             policies,
             &evaluation,
-            &state.policy.open,
-            &state.policy.anomalies,
+            state.policy.open(),
+            state.policy.anomalies(),
             &self.posture.scoring,
             now,
         ))
@@ -165,7 +166,7 @@ impl Engine {
     pub fn latest_time(&self) -> Option<EventTime> {
         self.identities
             .values()
-            .filter_map(|state| state.last_seen.max(state.posture.snapshot_as_of))
+            .filter_map(|state| state.last_seen.max(state.posture.snapshot_as_of()))
             .max()
     }
 
@@ -196,20 +197,22 @@ fn evaluate(
 
     let policies = &runtime.policies;
     let evaluation = policies.evaluate(&record, now);
+    let mut open = state.policy.take_open();
     reconcile(
         policies,
         &record,
         &evaluation,
-        &mut state.policy.open,
+        &mut open,
         now,
         &mut flushed.findings,
     );
+    state.policy.set_open(open);
     let posture = score_identity(
         &record,
         policies,
         &evaluation,
-        &state.policy.open,
-        &state.policy.anomalies,
+        state.policy.open(),
+        state.policy.anomalies(),
         &runtime.scoring,
         now,
     );

@@ -38,7 +38,7 @@ pub(crate) fn raise(
 ) {
     if level > state.posture.privilege {
         state.posture.privilege = level;
-        state.posture.privilege_reason = reason();
+        state.posture.details_mut().privilege_reason = reason();
         state.inventory_dirty = true;
     }
 }

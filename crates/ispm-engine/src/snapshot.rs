@@ -11,8 +11,13 @@ use ispm_model::{
 };
 
 use crate::engine::Engine;
+use crate::intern::Interner;
 use crate::owner::assign_owner;
-use crate::state::IdentityState;
+use std::sync::Arc;
+
+use crate::state::{
+    CredentialId, CredentialKind, CredentialState, CredentialStatus, IdentityState,
+};
 
 /// A report slot matches an event-seen key created within this many
 /// milliseconds of the slot's last rotation: CreateAccessKey's event time and
@@ -25,18 +30,19 @@ impl Engine {
     pub fn apply_snapshot(&mut self, snapshot: &IdentitySnapshot) {
         self.stats.snapshots += 1;
         let config = &self.config;
+        let interner = &mut self.interner;
         let state = self
             .identities
             .entry(snapshot.identity.clone())
-            .or_insert_with(|| new_state(snapshot));
-        merge(state, snapshot, config.inventory.max_credentials);
+            .or_insert_with(|| new_state(snapshot, interner));
+        merge(state, snapshot, config.inventory.max_credentials, interner);
         assign_owner(&config.inventory, state);
         state.inventory_dirty = true;
         crate::posture::enqueue_if_changed(&mut self.posture, state);
     }
 }
 
-fn new_state(snapshot: &IdentitySnapshot) -> IdentityState {
+fn new_state(snapshot: &IdentitySnapshot, interner: &mut Interner) -> IdentityState {
     let (kind, reason) = match snapshot.kind {
         Some(kind) => (kind, stated_reason(snapshot, kind)),
         None if snapshot.identity.as_str().contains(":role/") => (
@@ -55,7 +61,7 @@ fn new_state(snapshot: &IdentitySnapshot) -> IdentityState {
         snapshot.identity.clone(),
         snapshot.name.clone(),
         kind,
-        reason,
+        interner.intern(&reason),
     );
     if kind == IdentityKind::NonHuman {
         state.nhi_type = snapshot.nhi_type.or(Some(NhiType::Role));
@@ -70,45 +76,60 @@ fn stated_reason(snapshot: &IdentitySnapshot, kind: IdentityKind) -> String {
         .unwrap_or_else(|| format!("{} states kind {kind}", snapshot.source))
 }
 
-fn merge(state: &mut IdentityState, snapshot: &IdentitySnapshot, max_credentials: usize) {
+fn merge(
+    state: &mut IdentityState,
+    snapshot: &IdentitySnapshot,
+    max_credentials: usize,
+    interner: &mut Interner,
+) {
     let newest = state
         .posture
-        .snapshot_as_of
+        .snapshot_as_of()
         .is_none_or(|known| snapshot.as_of >= known);
     if let Some(kind) = snapshot.kind
         && kind != state.kind
         && newest
     {
         state.kind = kind;
-        state.kind_reason = stated_reason(snapshot, kind);
+        state.kind_reason = interner.intern(&stated_reason(snapshot, kind));
         state.nhi_type = snapshot.nhi_type.or(state.nhi_type);
     }
     if state.account.is_none() {
-        state.account.clone_from(&snapshot.account);
+        state.account = snapshot
+            .account
+            .as_deref()
+            .map(|account| interner.intern(account));
     }
     if state.arn.is_none() {
-        state.arn.clone_from(&snapshot.arn);
+        state.arn = snapshot.arn.as_deref().map(Box::from);
     }
+    let known_created_at = state.history().and_then(|history| history.created_at);
     if let Some(created) = snapshot.created_at
-        && state.created_at.is_none_or(|known| created < known)
+        && known_created_at.is_none_or(|known| created < known)
     {
-        state.created_at = Some(created);
+        state.history_mut().created_at = Some(created);
     }
-    if state.created_by.is_none() {
-        state.created_by.clone_from(&snapshot.created_by);
+    if state
+        .history()
+        .is_none_or(|history| history.created_by.is_none())
+        && snapshot.created_by.is_some()
+    {
+        state
+            .history_mut()
+            .created_by
+            .clone_from(&snapshot.created_by);
     }
-    if !state.posture.sources.contains(&snapshot.source) {
-        state.posture.sources.push(snapshot.source.clone());
-    }
+    state.posture.add_source(&snapshot.source);
 
     if newest {
-        state.posture.snapshot_as_of = Some(snapshot.as_of);
+        let details = state.posture.details_mut();
+        details.snapshot_as_of = Some(snapshot.as_of);
         if let Some(owner) = &snapshot.owner {
-            state.posture.owner = Some(owner.clone());
-            state.posture.owner_source = Some(snapshot.source.clone());
+            details.owner = Some(owner.clone());
+            details.owner_source = Some(snapshot.source.clone());
         }
         if !snapshot.tags.is_empty() {
-            state.posture.tags.clone_from(&snapshot.tags);
+            details.tags.clone_from(&snapshot.tags);
         }
         if let Some(enabled) = snapshot.enabled {
             state.posture.enabled = enabled;
@@ -118,7 +139,7 @@ fn merge(state: &mut IdentityState, snapshot: &IdentitySnapshot, max_credentials
         }
         if let Some(level) = snapshot.privilege {
             state.posture.privilege = level;
-            state.posture.privilege_reason = snapshot
+            state.posture.details_mut().privilege_reason = snapshot
                 .privilege_reason
                 .clone()
                 .unwrap_or_else(|| format!("{} states {}", snapshot.source, level.as_str()));
@@ -141,25 +162,23 @@ fn merge_credential(
         state.add_credential(new_record(reported), max_credentials);
         return;
     };
-    let record = &mut state.credentials[index].record;
+    let Some(record) = state.credentials.get_mut(index) else {
+        return;
+    };
     if record.slot.is_none() {
         record.slot = reported.slot;
     }
     // A report slot found under a key id an inventory document states
     // takes that id.
-    if is_slot_name(&record.id) && !is_slot_name(&reported.id) {
-        record.id.clone_from(&reported.id);
+    if is_slot_name(record.id.as_str()) && !is_slot_name(&reported.id) {
+        record.id = CredentialId::new(&reported.id);
     }
     if let Some(used) = reported.last_used
         && record.last_used.is_none_or(|known| used > known)
     {
         record.last_used = Some(used);
-        record
-            .last_used_region
-            .clone_from(&reported.last_used_region);
-        record
-            .last_used_service
-            .clone_from(&reported.last_used_service);
+        record.last_used_region = reported.last_used_region.as_deref().map(Arc::from);
+        record.last_used_service = reported.last_used_service.as_deref().map(Arc::from);
     }
     if record.created_at.is_none() {
         record.created_at = reported.created_at;
@@ -168,7 +187,7 @@ fn merge_credential(
     // key after the snapshot was taken.
     let used_after = record.last_used.is_some_and(|used| used > snapshot.as_of);
     if newest && !used_after {
-        record.status = status(reported).to_owned();
+        record.status = status(reported);
     }
     if newest && reported.last_rotated.is_some() {
         record.last_rotated = reported.last_rotated;
@@ -182,25 +201,24 @@ fn find_credential(state: &IdentityState, reported: &SnapshotCredential) -> Opti
     let credentials = &state.credentials;
     if let Some(index) = credentials
         .iter()
-        .position(|credential| credential.record.id == reported.id)
+        .position(|credential| credential.id.is(&reported.id))
     {
         return Some(index);
     }
     if let Some(slot) = reported.slot
         && let Some(index) = credentials.iter().position(|credential| {
-            credential.record.slot == Some(slot) && credential.record.kind == reported.kind
+            credential.slot == Some(slot) && credential.kind.as_str() == reported.kind
         })
     {
         return Some(index);
     }
-    let unbound = |credential: &&crate::state::CredentialState| {
-        let record = &credential.record;
-        record.kind == "access_key" && record.slot.is_none()
+    let unbound = |credential: &&CredentialState| {
+        credential.kind == CredentialKind::AccessKey && credential.slot.is_none()
     };
     let Some(rotated) = reported.last_rotated else {
         return bind_to_only_active_key(credentials, reported, unbound);
     };
-    let same_rotation = |record: &CredentialRecord| {
+    let same_rotation = |record: &CredentialState| {
         record
             .created_at
             .or(record.last_rotated)
@@ -209,7 +227,7 @@ fn find_credential(state: &IdentityState, reported: &SnapshotCredential) -> Opti
     if reported.slot.is_some()
         && let Some(index) = credentials
             .iter()
-            .position(|credential| unbound(&credential) && same_rotation(&credential.record))
+            .position(|credential| unbound(&credential) && same_rotation(credential))
     {
         return Some(index);
     }
@@ -218,8 +236,9 @@ fn find_credential(state: &IdentityState, reported: &SnapshotCredential) -> Opti
     if reported.slot.is_none()
         && !is_slot_name(&reported.id)
         && let Some(index) = credentials.iter().position(|credential| {
-            let record = &credential.record;
-            record.kind == reported.kind && is_slot_name(&record.id) && same_rotation(record)
+            credential.kind.as_str() == reported.kind
+                && is_slot_name(credential.id.as_str())
+                && same_rotation(credential)
         })
     {
         return Some(index);
@@ -230,9 +249,9 @@ fn find_credential(state: &IdentityState, reported: &SnapshotCredential) -> Opti
 /// Returns the only active long-term key that events show and no report
 /// slot names yet, for an active report slot.
 fn bind_to_only_active_key(
-    credentials: &[crate::state::CredentialState],
+    credentials: &[CredentialState],
     reported: &SnapshotCredential,
-    unbound: impl Fn(&&crate::state::CredentialState) -> bool,
+    unbound: impl Fn(&&CredentialState) -> bool,
 ) -> Option<usize> {
     // Events used one long-term key that no report slot names yet: an
     // active slot of the report is that key.
@@ -241,10 +260,9 @@ fn bind_to_only_active_key(
     if reported.kind != "access_key" || !reported.active || reported.slot.is_none() {
         return None;
     }
-    let mut candidates = credentials
-        .iter()
-        .enumerate()
-        .filter(|(_, credential)| unbound(credential) && credential.record.status == "active");
+    let mut candidates = credentials.iter().enumerate().filter(|(_, credential)| {
+        unbound(credential) && credential.status == CredentialStatus::Active
+    });
     match (candidates.next(), candidates.next()) {
         (Some((index, _)), None) => Some(index),
         _ => None,
@@ -262,11 +280,11 @@ fn within_tolerance(a: EventTime, b: EventTime) -> bool {
     a.saturating_sub(b).abs() <= SLOT_MATCH_TOLERANCE_MS
 }
 
-fn status(reported: &SnapshotCredential) -> &'static str {
+fn status(reported: &SnapshotCredential) -> CredentialStatus {
     if reported.active {
-        "active"
+        CredentialStatus::Active
     } else {
-        "inactive"
+        CredentialStatus::Inactive
     }
 }
 
@@ -279,7 +297,7 @@ fn new_record(reported: &SnapshotCredential) -> CredentialRecord {
         first_used: None,
         last_used: reported.last_used,
         use_count: 0,
-        status: status(reported).to_owned(),
+        status: status(reported).as_str().to_owned(),
         last_rotated: reported.last_rotated,
         slot: reported.slot,
         last_used_region: reported.last_used_region.clone(),
@@ -294,15 +312,14 @@ fn new_record(reported: &SnapshotCredential) -> CredentialRecord {
 /// use are one credential. Returns true when a slot was bound.
 pub(crate) fn bind_key_to_slot(state: &mut IdentityState, key: &str) -> bool {
     let mut unbound = state.credentials.iter_mut().filter(|credential| {
-        let record = &credential.record;
-        record.kind == "access_key"
-            && record.status == "active"
-            && record.slot.is_some()
-            && record.id.starts_with("access_key_")
+        credential.kind == CredentialKind::AccessKey
+            && credential.status == CredentialStatus::Active
+            && credential.slot.is_some()
+            && credential.id.as_str().starts_with("access_key_")
     });
     let (Some(slot), None) = (unbound.next(), unbound.next()) else {
         return false;
     };
-    slot.record.id = key.to_owned();
+    slot.id = CredentialId::new(key);
     true
 }

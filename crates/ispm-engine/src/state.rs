@@ -7,6 +7,7 @@
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasher, Hasher};
+use std::sync::Arc;
 
 use foldhash::fast::RandomState;
 
@@ -17,63 +18,97 @@ use ispm_model::{
     PrivilegeLevel,
 };
 
-/// A capped set of value hashes.
+/// The attributes whose values an identity's baseline keeps, in the order
+/// of [`SeenValues`]' groups.
+pub(crate) const SEEN_ATTRIBUTES: usize = 6;
+
+/// Capped sets of value hashes, one per baseline attribute, kept in one
+/// vector so that an identity with one value per attribute costs one small
+/// allocation and not one per attribute.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct SeenValues {
+    /// The hashes of every attribute, grouped by attribute in order and
+    /// sorted within each group, so a lookup is a binary search: busy
+    /// identities hold dozens of values per attribute and are looked up on
+    /// every event.
     values: Vec<u64>,
-    /// Set when the cap was reached: the attribute varies too much to
-    /// report single new values.
-    pub high_variance: bool,
+    /// The end of each attribute's group in `values`.
+    ends: [u32; SEEN_ATTRIBUTES],
+    /// One bit per attribute, set when its cap was reached: the attribute
+    /// varies too much to report single new values.
+    high_variance: u8,
 }
 
 impl SeenValues {
-    /// Values are kept sorted, so a lookup is a binary search: busy
-    /// identities hold dozens of values per attribute and are looked up on
-    /// every event.
-    fn position(&self, hash: u64) -> Result<usize, usize> {
-        self.values.binary_search(&hash)
+    fn group(&self, attribute: usize) -> std::ops::Range<usize> {
+        let start = match attribute.checked_sub(1) {
+            Some(previous) => self.ends.get(previous).map_or(0, |end| *end as usize),
+            None => 0,
+        };
+        let end = self.ends.get(attribute).map_or(start, |end| *end as usize);
+        start..end
     }
 
-    /// Records a value; returns true when it was new.
-    pub fn insert(&mut self, hash: u64, cap: usize) -> bool {
-        let Err(index) = self.position(hash) else {
+    /// Records a value of the attribute with index `attribute`; returns true
+    /// when it was new.
+    pub fn insert(&mut self, attribute: usize, hash: u64, cap: usize) -> bool {
+        let group = self.group(attribute);
+        let Some(values) = self.values.get(group.clone()) else {
             return false;
         };
-        self.insert_new(index, hash, cap)
+        let Err(index) = values.binary_search(&hash) else {
+            return false;
+        };
+        self.insert_new(attribute, group.start + index, hash, cap)
     }
 
     // Out of line, so that the lookup every event makes stays short.
     #[inline(never)]
-    fn insert_new(&mut self, index: usize, hash: u64, cap: usize) -> bool {
-        if self.values.len() >= cap {
-            self.high_variance = true;
+    fn insert_new(&mut self, attribute: usize, index: usize, hash: u64, cap: usize) -> bool {
+        if self.len(attribute) >= cap {
+            self.high_variance |= 1 << attribute;
             return true;
         }
+        // Most identities keep a few values in all, so a short vector grows
+        // by one and not by doubling from four.
+        if self.values.len() == self.values.capacity() && self.values.len() < 4 {
+            self.values.reserve_exact(1);
+        }
         self.values.insert(index, hash);
+        for end in self.ends.iter_mut().skip(attribute) {
+            *end += 1;
+        }
         true
     }
 
-    pub fn len(&self) -> usize {
-        self.values.len()
+    pub fn len(&self, attribute: usize) -> usize {
+        self.group(attribute).len()
+    }
+
+    /// True once the attribute reached its cap.
+    pub fn is_high_variance(&self, attribute: usize) -> bool {
+        self.high_variance & (1 << attribute) != 0
     }
 }
 
-/// An event id kept in a window. CloudTrail event ids are 36-character
-/// UUIDs, kept inline as their bytes, so a window entry needs no heap
+/// An event id kept in a window. CloudTrail event ids are UUIDs in
+/// lowercase, kept as their 16 bytes, so a window entry needs no heap
 /// allocation; other ids are kept as heap text.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum CompactId {
-    Inline([u8; UUID_TEXT_LEN]),
+    Uuid([u8; 16]),
     Text(Box<str>),
 }
 
+/// The positions of the hyphens in a UUID's text.
+const UUID_HYPHENS: [usize; 4] = [8, 13, 18, 23];
 const UUID_TEXT_LEN: usize = 36;
 
 impl CompactId {
     pub fn new(id: &str) -> Self {
-        match <[u8; UUID_TEXT_LEN]>::try_from(id.as_bytes()) {
-            Ok(bytes) => CompactId::Inline(bytes),
-            Err(_) => CompactId::Text(id.into()),
+        match parse_lowercase_uuid(id) {
+            Some(bytes) => CompactId::Uuid(bytes),
+            None => CompactId::Text(id.into()),
         }
     }
 
@@ -81,20 +116,66 @@ impl CompactId {
     pub fn to_text(&self) -> String {
         match self {
             CompactId::Text(text) => text.to_string(),
-            CompactId::Inline(bytes) => String::from_utf8_lossy(bytes).into_owned(),
+            CompactId::Uuid(bytes) => {
+                const DIGITS: &[u8; 16] = b"0123456789abcdef";
+                let mut text = String::with_capacity(UUID_TEXT_LEN);
+                for (index, byte) in bytes.iter().enumerate() {
+                    if matches!(index, 4 | 6 | 8 | 10) {
+                        text.push('-');
+                    }
+                    text.push(char::from(DIGITS[usize::from(byte >> 4)]));
+                    text.push(char::from(DIGITS[usize::from(byte & 0xf)]));
+                }
+                text
+            }
         }
     }
 }
 
+/// Returns the bytes of a UUID written in lowercase hexadecimal with
+/// hyphens, or `None` for any other text, which could not be written back
+/// the same from its bytes.
+fn parse_lowercase_uuid(id: &str) -> Option<[u8; 16]> {
+    let text = id.as_bytes();
+    if text.len() != UUID_TEXT_LEN || UUID_HYPHENS.iter().any(|&at| text[at] != b'-') {
+        return None;
+    }
+    let mut digits = text
+        .iter()
+        .enumerate()
+        .filter(|(at, _)| !UUID_HYPHENS.contains(at))
+        .map(|(_, digit)| match digit {
+            b'0'..=b'9' => Some(digit - b'0'),
+            b'a'..=b'f' => Some(digit - b'a' + 10),
+            _ => None,
+        });
+    let mut bytes = [0u8; 16];
+    for byte in &mut bytes {
+        let high = digits.next()??;
+        let low = digits.next()??;
+        *byte = (high << 4) | low;
+    }
+    Some(bytes)
+}
+
 /// Recent events of one kind within a sliding window of event time, with a
-/// running count per key so the number of distinct keys costs nothing to
-/// read.
+/// running count per key so the number of distinct keys costs little to
+/// read. Most identities never fill a window, so an empty one takes no heap
+/// memory.
 #[derive(Clone, Debug, Default)]
-pub(crate) struct Window {
+pub(crate) struct Window(Option<Box<WindowEntries>>);
+
+/// Entries a window counts distinct keys of by scanning them; past this, it
+/// keeps a count per key.
+const SMALL_WINDOW: usize = 8;
+
+#[derive(Clone, Debug, Default)]
+struct WindowEntries {
     entries: VecDeque<(EventTime, u64, CompactId)>,
-    /// Entries per key. A map, because a burst window holds up to a few
-    /// hundred distinct keys and every push and expiry looks one up.
-    key_counts: HashMap<u64, u32, foldhash::fast::FixedState>,
+    /// Entries per key, once the window held more than [`SMALL_WINDOW`]
+    /// entries. A map, because a burst window holds up to a few hundred
+    /// distinct keys and every push and expiry looks one up.
+    key_counts: Option<HashMap<u64, u32, foldhash::fast::FixedState>>,
 }
 
 impl Window {
@@ -104,47 +185,71 @@ impl Window {
     // the per-event code short.
     #[inline(never)]
     pub fn push(&mut self, now: EventTime, key: u64, event_id: &str, width_ms: i64, cap: usize) {
-        while let Some((time, _, _)) = self.entries.front() {
+        let window = self.0.get_or_insert_with(Box::default);
+        while let Some((time, _, _)) = window.entries.front() {
             if now.saturating_sub(*time) > width_ms {
-                self.pop_front();
+                window.pop_front();
             } else {
                 break;
             }
         }
-        if self.entries.len() >= cap {
-            self.pop_front();
+        if window.entries.len() >= cap {
+            window.pop_front();
         }
-        self.entries.push_back((now, key, CompactId::new(event_id)));
-        *self.key_counts.entry(key).or_insert(0) += 1;
-    }
-
-    fn pop_front(&mut self) {
-        let Some((_, key, _)) = self.entries.pop_front() else {
-            return;
-        };
-        if let Entry::Occupied(mut count) = self.key_counts.entry(key) {
-            *count.get_mut() -= 1;
-            if *count.get() == 0 {
-                count.remove();
+        // A first entry gets room for itself only; the deque doubles later.
+        if window.entries.capacity() == 0 {
+            window.entries.reserve_exact(1);
+        }
+        window
+            .entries
+            .push_back((now, key, CompactId::new(event_id)));
+        if let Some(counts) = &mut window.key_counts {
+            *counts.entry(key).or_insert(0) += 1;
+        } else if window.entries.len() > SMALL_WINDOW {
+            let mut counts = HashMap::default();
+            for (_, key, _) in &window.entries {
+                *counts.entry(*key).or_insert(0) += 1;
             }
+            window.key_counts = Some(counts);
         }
     }
 
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.0.as_ref().map_or(0, |window| window.entries.len())
     }
 
     pub fn distinct_keys(&self) -> usize {
-        self.key_counts.len()
+        let Some(window) = &self.0 else {
+            return 0;
+        };
+        match &window.key_counts {
+            Some(counts) => counts.len(),
+            None => {
+                let entries = &window.entries;
+                (0..entries.len())
+                    .filter(|&index| {
+                        let key = entries[index].1;
+                        !entries
+                            .range(..index)
+                            .any(|(_, earlier, _)| *earlier == key)
+                    })
+                    .count()
+            }
+        }
     }
 
     pub fn first_time(&self) -> Option<EventTime> {
-        self.entries.front().map(|(time, _, _)| *time)
+        let window = self.0.as_ref()?;
+        window.entries.front().map(|(time, _, _)| *time)
     }
 
     /// Event ids of the window, oldest first, at most `limit` of them.
     pub fn event_ids(&self, limit: usize) -> Vec<String> {
-        self.entries
+        let Some(window) = &self.0 else {
+            return Vec::new();
+        };
+        window
+            .entries
             .iter()
             .take(limit)
             .map(|(_, _, id)| id.to_text())
@@ -152,40 +257,113 @@ impl Window {
     }
 
     pub fn clear(&mut self) {
-        self.entries.clear();
-        self.key_counts.clear();
+        self.0 = None;
+    }
+}
+
+impl WindowEntries {
+    fn pop_front(&mut self) {
+        let Some((_, key, _)) = self.entries.pop_front() else {
+            return;
+        };
+        let Some(counts) = &mut self.key_counts else {
+            return;
+        };
+        if let Entry::Occupied(mut count) = counts.entry(key) {
+            *count.get_mut() -= 1;
+            if *count.get() == 0 {
+                count.remove();
+            }
+        }
     }
 }
 
 /// Facts from snapshots, owner maps and privilege-changing events about an
-/// identity. They are rarely set, so they are kept apart from the per-event
-/// fields.
+/// identity. The level, status and MFA are read for every inventory record
+/// and kept inline; the rest is rarely set and kept in a box allocated when
+/// first set.
 #[derive(Clone, Debug)]
 pub(crate) struct PostureFacts {
+    pub privilege: PrivilegeLevel,
+    pub enabled: bool,
+    pub mfa_active: Option<bool>,
+    /// Position of [`EVENTS_SOURCE`] in the list of sources, which every
+    /// identity seen in events has, so that it takes no heap memory.
+    events_source_at: Option<u32>,
+    details: Option<Box<PostureDetails>>,
+}
+
+/// The source name of identities seen in events.
+pub(crate) const EVENTS_SOURCE: &str = "events";
+
+/// The rarely set part of [`PostureFacts`].
+#[derive(Clone, Debug, Default)]
+pub(crate) struct PostureDetails {
     pub owner: Option<String>,
     pub owner_source: Option<String>,
     pub tags: std::collections::BTreeMap<String, String>,
-    pub privilege: PrivilegeLevel,
     pub privilege_reason: String,
-    pub enabled: bool,
-    pub mfa_active: Option<bool>,
-    pub sources: Vec<String>,
+    /// Sources other than [`EVENTS_SOURCE`], in the order they were added.
+    other_sources: Vec<String>,
     pub snapshot_as_of: Option<EventTime>,
 }
 
 impl Default for PostureFacts {
     fn default() -> Self {
         PostureFacts {
-            owner: None,
-            owner_source: None,
-            tags: std::collections::BTreeMap::new(),
             privilege: PrivilegeLevel::Unknown,
-            privilege_reason: String::new(),
             enabled: true,
             mfa_active: None,
-            sources: Vec::new(),
-            snapshot_as_of: None,
+            events_source_at: None,
+            details: None,
         }
+    }
+}
+
+impl PostureFacts {
+    pub fn details(&self) -> Option<&PostureDetails> {
+        self.details.as_deref()
+    }
+
+    /// Returns the rarely set facts, allocating them when none is set yet.
+    pub fn details_mut(&mut self) -> &mut PostureDetails {
+        self.details.get_or_insert_with(Box::default)
+    }
+
+    pub fn snapshot_as_of(&self) -> Option<EventTime> {
+        self.details
+            .as_ref()
+            .and_then(|details| details.snapshot_as_of)
+    }
+
+    /// Adds a source unless the list has it.
+    pub fn add_source(&mut self, source: &str) {
+        if source == EVENTS_SOURCE {
+            if self.events_source_at.is_none() {
+                let others = self
+                    .details()
+                    .map_or(0, |details| details.other_sources.len());
+                self.events_source_at = Some(u32::try_from(others).unwrap_or(u32::MAX));
+            }
+            return;
+        }
+        let details = self.details_mut();
+        if !details.other_sources.iter().any(|known| known == source) {
+            details.other_sources.push(source.to_owned());
+        }
+    }
+
+    /// Returns the sources in the order they were added.
+    pub fn sources(&self) -> Vec<String> {
+        let mut sources = self
+            .details()
+            .map(|details| details.other_sources.clone())
+            .unwrap_or_default();
+        if let Some(at) = self.events_source_at {
+            let at = usize::try_from(at).map_or(sources.len(), |at| at.min(sources.len()));
+            sources.insert(at, EVENTS_SOURCE.to_owned());
+        }
+        sources
     }
 }
 
@@ -208,24 +386,235 @@ pub(crate) struct ActivityProfile {
 pub(crate) struct PolicyState {
     /// Set while the identity waits in the flush queue.
     pub queued: bool,
-    pub open: Vec<ispm_posture::OpenViolation>,
-    /// Recent anomaly findings, oldest first, for the risk score.
-    pub anomalies: Vec<ispm_posture::AnomalyNote>,
     /// Event time of the pending policy timer.
     pub due: Option<EventTime>,
     /// Hash of the last published posture.
     pub posture_key: Option<u64>,
+    /// Open violations and recent anomalies; `None` while both are empty.
+    notes: Option<Box<PolicyNotes>>,
 }
 
+#[derive(Clone, Debug, Default)]
+struct PolicyNotes {
+    open: Vec<ispm_posture::OpenViolation>,
+    /// Recent anomaly findings, oldest first, for the risk score.
+    anomalies: Vec<ispm_posture::AnomalyNote>,
+}
+
+impl PolicyState {
+    pub fn open(&self) -> &[ispm_posture::OpenViolation] {
+        self.notes.as_ref().map_or(&[], |notes| &notes.open)
+    }
+
+    pub fn anomalies(&self) -> &[ispm_posture::AnomalyNote] {
+        self.notes.as_ref().map_or(&[], |notes| &notes.anomalies)
+    }
+
+    pub fn anomalies_mut(&mut self) -> &mut Vec<ispm_posture::AnomalyNote> {
+        &mut self.notes.get_or_insert_with(Box::default).anomalies
+    }
+
+    /// Takes the open violations out, for [`ispm_posture::reconcile`]; give
+    /// them back with [`PolicyState::set_open`].
+    pub fn take_open(&mut self) -> Vec<ispm_posture::OpenViolation> {
+        self.notes
+            .as_mut()
+            .map(|notes| std::mem::take(&mut notes.open))
+            .unwrap_or_default()
+    }
+
+    pub fn set_open(&mut self, open: Vec<ispm_posture::OpenViolation>) {
+        match &mut self.notes {
+            Some(notes) => notes.open = open,
+            None if open.is_empty() => {}
+            None => {
+                self.notes = Some(Box::new(PolicyNotes {
+                    open,
+                    anomalies: Vec::new(),
+                }))
+            }
+        }
+        if self
+            .notes
+            .as_ref()
+            .is_some_and(|notes| notes.open.is_empty() && notes.anomalies.is_empty())
+        {
+            self.notes = None;
+        }
+    }
+}
+
+/// Where an identity came from: who created it and when, the roles a person
+/// acted through, and when it started learning again. Rarely set, so kept
+/// in a box allocated when first set.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct History {
+    pub created_by: Option<IdentityId>,
+    pub created_at: Option<EventTime>,
+    pub created_event: Option<String>,
+    pub via_roles: Vec<String>,
+    /// When the identity started learning again after a long idle time, and
+    /// its event count then.
+    pub relearning_since: Option<(EventTime, u64)>,
+}
+
+/// A credential of an identity: the fields of its [`CredentialRecord`],
+/// with the id, kind and status kept without heap text.
 #[derive(Clone, Debug)]
 pub(crate) struct CredentialState {
-    pub record: CredentialRecord,
+    pub id: CredentialId,
+    pub kind: CredentialKind,
+    pub status: CredentialStatus,
+    pub slot: Option<u8>,
+    pub created_at: Option<EventTime>,
+    pub created_by: Option<IdentityId>,
+    pub first_used: Option<EventTime>,
+    pub last_used: Option<EventTime>,
+    pub use_count: u64,
+    pub last_rotated: Option<EventTime>,
+    pub last_used_region: Option<Arc<str>>,
+    pub last_used_service: Option<Arc<str>>,
     /// Consumers of this long-term credential: what breaks when it is rotated.
     pub consumers: Consumers,
 }
 
+impl CredentialState {
+    fn new(record: CredentialRecord) -> Self {
+        CredentialState {
+            id: CredentialId::new(&record.id),
+            kind: CredentialKind::new(&record.kind),
+            status: CredentialStatus::new(&record.status),
+            slot: record.slot,
+            created_at: record.created_at,
+            created_by: record.created_by,
+            first_used: record.first_used,
+            last_used: record.last_used,
+            use_count: record.use_count,
+            last_rotated: record.last_rotated,
+            last_used_region: record.last_used_region.as_deref().map(Arc::from),
+            last_used_service: record.last_used_service.as_deref().map(Arc::from),
+            consumers: Consumers::default(),
+        }
+    }
+
+    fn to_record(&self) -> CredentialRecord {
+        CredentialRecord {
+            id: self.id.as_str().to_owned(),
+            kind: self.kind.as_str().to_owned(),
+            created_at: self.created_at,
+            created_by: self.created_by.clone(),
+            first_used: self.first_used,
+            last_used: self.last_used,
+            use_count: self.use_count,
+            status: self.status.as_str().to_owned(),
+            last_rotated: self.last_rotated,
+            slot: self.slot,
+            last_used_region: self.last_used_region.as_deref().map(str::to_owned),
+            last_used_service: self.last_used_service.as_deref().map(str::to_owned),
+            consumers: self.consumers.to_records(),
+            consumers_truncated: self.consumers.truncated,
+        }
+    }
+}
+
+/// A credential id. AWS access key ids are 20 ASCII letters and digits,
+/// kept inline; other ids (`console-password`, report slot names, ids from
+/// inventory documents) are kept as heap text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum CredentialId {
+    AccessKey([u8; ACCESS_KEY_ID_LEN]),
+    Text(Box<str>),
+}
+
+const ACCESS_KEY_ID_LEN: usize = 20;
+
+impl CredentialId {
+    pub fn new(id: &str) -> Self {
+        match <[u8; ACCESS_KEY_ID_LEN]>::try_from(id.as_bytes()) {
+            Ok(bytes) if bytes.iter().all(u8::is_ascii_alphanumeric) => {
+                CredentialId::AccessKey(bytes)
+            }
+            _ => CredentialId::Text(id.into()),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            // Only ASCII bytes are kept inline, so the conversion succeeds.
+            CredentialId::AccessKey(bytes) => std::str::from_utf8(bytes).unwrap_or_default(),
+            CredentialId::Text(text) => text,
+        }
+    }
+
+    /// True when this is the credential `id`.
+    pub fn is(&self, id: &str) -> bool {
+        match self {
+            CredentialId::AccessKey(bytes) => bytes.as_slice() == id.as_bytes(),
+            CredentialId::Text(text) => **text == *id,
+        }
+    }
+}
+
+/// The kind of a credential, as inventory records name it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum CredentialKind {
+    AccessKey,
+    TemporaryAccessKey,
+    ConsolePassword,
+    /// A kind a snapshot states that the engine does not create itself.
+    Other(Box<str>),
+}
+
+impl CredentialKind {
+    pub fn new(kind: &str) -> Self {
+        match kind {
+            "access_key" => CredentialKind::AccessKey,
+            "temporary_access_key" => CredentialKind::TemporaryAccessKey,
+            "console_password" => CredentialKind::ConsolePassword,
+            other => CredentialKind::Other(other.into()),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            CredentialKind::AccessKey => "access_key",
+            CredentialKind::TemporaryAccessKey => "temporary_access_key",
+            CredentialKind::ConsolePassword => "console_password",
+            CredentialKind::Other(kind) => kind,
+        }
+    }
+}
+
+/// The status of a credential, as inventory records name it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum CredentialStatus {
+    Active,
+    Inactive,
+    Deleted,
+}
+
+impl CredentialStatus {
+    /// Reads a status the engine wrote; anything but `inactive` and
+    /// `deleted` is active.
+    fn new(status: &str) -> Self {
+        match status {
+            "inactive" => CredentialStatus::Inactive,
+            "deleted" => CredentialStatus::Deleted,
+            _ => CredentialStatus::Active,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CredentialStatus::Active => "active",
+            CredentialStatus::Inactive => "inactive",
+            CredentialStatus::Deleted => "deleted",
+        }
+    }
+}
+
 /// The identities of one engine by id. Each state is boxed, because a
-/// state is about a kilobyte: the map moves every entry when it grows, and
+/// state is about 500 bytes: the map moves every entry when it grows, and
 /// its free slots would each take a state's size.
 #[derive(Default)]
 pub(crate) struct Identities(HashMap<IdentityId, Box<IdentityState>, RandomState>);
@@ -267,32 +656,30 @@ impl<'a> IdentityEntry<'a> {
 #[derive(Clone, Debug)]
 pub(crate) struct IdentityState {
     pub id: IdentityId,
-    pub name: String,
+    /// The name, unless it is the text after the id's last `/`, which it is
+    /// for IAM users and roles; read it with [`IdentityState::name`].
+    name: Option<Box<str>>,
     pub kind: IdentityKind,
     pub nhi_type: Option<NhiType>,
-    pub kind_reason: String,
-    pub account: Option<String>,
-    pub arn: Option<String>,
+    /// Shared with the identities classified for the same reason.
+    pub kind_reason: Arc<str>,
+    /// Shared with the other identities of the account.
+    pub account: Option<Arc<str>>,
+    pub arn: Option<Box<str>>,
     pub first_seen: Option<EventTime>,
     pub last_seen: Option<EventTime>,
     pub event_count: u64,
-    pub created_by: Option<IdentityId>,
-    pub created_at: Option<EventTime>,
-    pub created_event: Option<String>,
+    /// Creation, roles acted through and relearning; `None` while unset.
+    history: Option<Box<History>>,
     pub credentials: Vec<CredentialState>,
     pub consumers: Consumers,
-    pub via_roles: Vec<String>,
     /// Posture facts from snapshots, owner maps and privilege-changing events.
     pub posture: PostureFacts,
     /// Open policy violations, recent anomalies and the policy timer.
     pub policy: PolicyState,
 
-    pub seen_networks: SeenValues,
-    pub seen_countries: SeenValues,
-    pub seen_asns: SeenValues,
-    pub seen_user_agents: SeenValues,
-    pub seen_regions: SeenValues,
-    pub seen_actions: SeenValues,
+    /// Values of the first-seen detector's attributes the identity used.
+    pub seen: SeenValues,
     /// The last user agent's [`EventHashes::user_agent`] and the hash of
     /// its family, so that an identity's repeated agent is not parsed
     /// again. Only set for agents short enough to be hashed whole.
@@ -309,9 +696,6 @@ pub(crate) struct IdentityState {
     pub fired: Vec<(u64, EventTime)>,
     /// One bit per sensitive-call rule this identity has used.
     pub sensitive_used: u64,
-    /// When the identity started learning again after a long idle time, and
-    /// its event count then.
-    pub relearning_since: Option<(EventTime, u64)>,
     /// Hours of the week and hourly rate of the identity's activity.
     pub activity: ActivityProfile,
     /// Where the identity was last seen, for the atypical travel detector.
@@ -324,10 +708,10 @@ pub(crate) struct IdentityState {
 }
 
 impl IdentityState {
-    pub fn new(id: IdentityId, name: String, kind: IdentityKind, kind_reason: String) -> Self {
-        IdentityState {
+    pub fn new(id: IdentityId, name: String, kind: IdentityKind, kind_reason: Arc<str>) -> Self {
+        let mut state = IdentityState {
             id,
-            name,
+            name: None,
             kind,
             nhi_type: None,
             kind_reason,
@@ -336,20 +720,12 @@ impl IdentityState {
             first_seen: None,
             last_seen: None,
             event_count: 0,
-            created_by: None,
-            created_at: None,
-            created_event: None,
+            history: None,
             credentials: Vec::new(),
             consumers: Consumers::default(),
-            via_roles: Vec::new(),
             posture: PostureFacts::default(),
             policy: PolicyState::default(),
-            seen_networks: SeenValues::default(),
-            seen_countries: SeenValues::default(),
-            seen_asns: SeenValues::default(),
-            seen_user_agents: SeenValues::default(),
-            seen_regions: SeenValues::default(),
-            seen_actions: SeenValues::default(),
+            seen: SeenValues::default(),
             user_agent_family: None,
             role_without_admin: None,
             denied: Window::default(),
@@ -357,25 +733,43 @@ impl IdentityState {
             secrets: Window::default(),
             fired: Vec::new(),
             sensitive_used: 0,
-            relearning_since: None,
             activity: ActivityProfile::default(),
             last_location: None,
             inventory_dirty: true,
             inventory_published_at: None,
-        }
+        };
+        state.set_name(&name);
+        state
+    }
+
+    pub fn name(&self) -> &str {
+        self.name.as_deref().unwrap_or_else(|| name_in_id(&self.id))
+    }
+
+    pub fn set_name(&mut self, name: &str) {
+        self.name = (name != name_in_id(&self.id)).then(|| name.into());
+    }
+
+    pub fn history(&self) -> Option<&History> {
+        self.history.as_deref()
+    }
+
+    /// Returns the identity's history, allocating it when none is set yet.
+    pub fn history_mut(&mut self) -> &mut History {
+        self.history.get_or_insert_with(Box::default)
     }
 
     /// Returns the position of the credential `id` in `credentials`.
     pub fn credential_index(&self, id: &str) -> Option<usize> {
         self.credentials
             .iter()
-            .position(|credential| credential.record.id == id)
+            .position(|credential| credential.id.is(id))
     }
 
     pub fn credential_mut(&mut self, id: &str) -> Option<&mut CredentialState> {
         self.credentials
             .iter_mut()
-            .find(|credential| credential.record.id == id)
+            .find(|credential| credential.id.is(id))
     }
 
     /// Adds a credential, dropping the least recently used temporary one
@@ -388,8 +782,8 @@ impl IdentityState {
                 .enumerate()
                 .min_by_key(|(_, credential)| {
                     (
-                        credential.record.kind != "temporary_access_key",
-                        credential.record.last_used,
+                        credential.kind != CredentialKind::TemporaryAccessKey,
+                        credential.last_used,
                     )
                 })
                 .map(|(index, _)| index);
@@ -398,52 +792,59 @@ impl IdentityState {
             }
         }
         // Identities have one or two credentials, and a credential takes
-        // about 300 bytes, so the list grows by one and not by doubling.
+        // about 200 bytes, so the list grows by one and not by doubling.
         self.credentials.reserve_exact(1);
-        self.credentials.push(CredentialState {
-            record,
-            consumers: Consumers::default(),
-        });
+        self.credentials.push(CredentialState::new(record));
     }
 
     pub fn inventory_record(&self) -> InventoryRecord {
+        let history = self.history();
+        let details = self.posture.details();
         InventoryRecord {
             identity: self.id.clone(),
-            name: self.name.clone(),
+            name: self.name().to_owned(),
             kind: self.kind,
             nhi_type: self.nhi_type,
-            kind_reason: self.kind_reason.clone(),
-            account: self.account.clone(),
-            arn: self.arn.clone(),
-            created_by: self.created_by.clone(),
-            created_at: self.created_at,
-            created_event: self.created_event.clone(),
+            kind_reason: self.kind_reason.to_string(),
+            account: self.account.as_deref().map(str::to_owned),
+            arn: self.arn.as_deref().map(str::to_owned),
+            created_by: history.and_then(|history| history.created_by.clone()),
+            created_at: history.and_then(|history| history.created_at),
+            created_event: history.and_then(|history| history.created_event.clone()),
             first_seen: self.first_seen,
             last_seen: self.last_seen,
             event_count: self.event_count,
             credentials: self
                 .credentials
                 .iter()
-                .map(|credential| CredentialRecord {
-                    consumers: credential.consumers.to_records(),
-                    consumers_truncated: credential.consumers.truncated,
-                    ..credential.record.clone()
-                })
+                .map(CredentialState::to_record)
                 .collect(),
             consumers: self.consumers.to_records(),
-            via_roles: self.via_roles.clone(),
+            via_roles: history
+                .map(|history| history.via_roles.clone())
+                .unwrap_or_default(),
             consumers_truncated: self.consumers.truncated,
-            owner: self.posture.owner.clone(),
-            owner_source: self.posture.owner_source.clone(),
-            tags: self.posture.tags.clone(),
+            owner: details.and_then(|details| details.owner.clone()),
+            owner_source: details.and_then(|details| details.owner_source.clone()),
+            tags: details
+                .map(|details| details.tags.clone())
+                .unwrap_or_default(),
             privilege: self.posture.privilege,
-            privilege_reason: self.posture.privilege_reason.clone(),
+            privilege_reason: details
+                .map(|details| details.privilege_reason.clone())
+                .unwrap_or_default(),
             enabled: self.posture.enabled,
             mfa_active: self.posture.mfa_active,
-            sources: self.posture.sources.clone(),
-            snapshot_as_of: self.posture.snapshot_as_of,
+            sources: self.posture.sources(),
+            snapshot_as_of: self.posture.snapshot_as_of(),
         }
     }
+}
+
+/// Returns the text after the id's last `/`, or the whole id.
+fn name_in_id(id: &IdentityId) -> &str {
+    let id = id.as_str();
+    id.rsplit_once('/').map_or(id, |(_, name)| name)
 }
 
 /// The hash of values kept only for membership tests (seen values,
@@ -555,14 +956,23 @@ mod tests {
             "083dc4ad-e264-46bc-a407-d0dd31b58bdc",
             "083DC4AD-E264-46BC-A407-D0DD31B58BDC",
             "fnv1a64-00ff",
+            "083dc4ad-e264-46bc-a407+d0dd31b58bdc",
+            "083dc4ad-e264-46bc-a407-d0dd31b58bdg",
             "",
         ] {
             assert_eq!(CompactId::new(id).to_text(), id);
         }
         assert!(matches!(
             CompactId::new("083dc4ad-e264-46bc-a407-d0dd31b58bdc"),
-            CompactId::Inline(_)
+            CompactId::Uuid(_)
         ));
+        for id in [
+            "083DC4AD-E264-46BC-A407-D0DD31B58BDC",
+            "083dc4ad-e264-46bc-a407+d0dd31b58bdc",
+            "083dc4ad-e264-46bc-a407-d0dd31b58bdg",
+        ] {
+            assert!(matches!(CompactId::new(id), CompactId::Text(_)), "{id}");
+        }
     }
 
     #[test]
@@ -573,5 +983,85 @@ mod tests {
         }
         assert_eq!(window.len(), 1);
         assert_eq!(window.distinct_keys(), 1);
+    }
+
+    #[test]
+    fn window_counts_distinct_keys_past_small_size() {
+        let mut window = Window::default();
+        // Keys 0 to 4, each twice. The push at 67 s expires all but the
+        // entries of 7, 8 and 9 s, with keys 2, 3 and 4, and adds key 7.
+        for second in 0..10u64 {
+            window.push(
+                EventTime::from_millis(second as i64 * 1000),
+                second % 5,
+                "id",
+                60_000,
+                100,
+            );
+        }
+        assert_eq!(window.len(), 10);
+        assert_eq!(window.distinct_keys(), 5);
+        window.push(EventTime::from_millis(67_000), 7, "id", 60_000, 100);
+        assert_eq!(window.len(), 4);
+        assert_eq!(window.distinct_keys(), 4);
+        window.clear();
+        assert_eq!(window.len(), 0);
+        assert_eq!(window.distinct_keys(), 0);
+    }
+
+    #[test]
+    fn identity_name_is_kept_only_when_the_id_lacks_it() {
+        let reason: Arc<str> = Arc::from("test");
+        let id = IdentityId::new("aws:123456789012:user/alice");
+        let mut state = IdentityState::new(id, "alice".into(), IdentityKind::Human, reason);
+        assert!(state.name.is_none());
+        assert_eq!(state.name(), "alice");
+        state.set_name("Alice");
+        assert_eq!(state.name(), "Alice");
+        state.set_name("alice");
+        assert!(state.name.is_none());
+
+        let root = IdentityId::new("aws:123456789012:root");
+        let reason: Arc<str> = Arc::from("test");
+        let state = IdentityState::new(root, "root".into(), IdentityKind::Root, reason);
+        assert_eq!(state.name(), "root");
+        assert!(state.name.is_some());
+    }
+
+    #[test]
+    fn credential_ids_give_back_the_original_text() {
+        for id in [
+            "AKIAIOSFODNN7EXAMPLE",
+            "console-password",
+            "access_key_1",
+            "AKIA-OSFODNN7EXAMPLE",
+        ] {
+            let compact = CredentialId::new(id);
+            assert_eq!(compact.as_str(), id);
+            assert!(compact.is(id));
+            assert!(!compact.is("AKIAIOSFODNN7EXAMPLF"));
+        }
+        assert!(matches!(
+            CredentialId::new("AKIAIOSFODNN7EXAMPLE"),
+            CredentialId::AccessKey(_)
+        ));
+    }
+
+    #[test]
+    fn seen_values_keep_attributes_apart() {
+        let mut seen = SeenValues::default();
+        assert!(seen.insert(4, 7, 2));
+        assert!(seen.insert(1, 7, 2));
+        assert!(!seen.insert(4, 7, 2));
+        assert!(seen.insert(4, 3, 2));
+        assert_eq!(seen.len(4), 2);
+        assert_eq!(seen.len(1), 1);
+        assert_eq!(seen.len(0), 0);
+        assert!(!seen.is_high_variance(4));
+        assert!(seen.insert(4, 9, 2));
+        assert!(seen.is_high_variance(4));
+        assert!(!seen.is_high_variance(1));
+        assert_eq!(seen.len(4), 2);
+        assert!(!seen.insert(1, 7, 2));
     }
 }

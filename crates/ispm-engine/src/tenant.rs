@@ -47,7 +47,7 @@ pub(crate) type PeerGroups = [Option<u64>; 3];
 /// have no peer group here. `None` when the name has no such word.
 fn name_group(state: &IdentityState) -> Option<u64> {
     let word = state
-        .name
+        .name()
         .rsplit(|c: char| !c.is_ascii_alphanumeric())
         .find(|word| !word.is_empty() && !is_number_or_id(word))?;
     Some(group_hash(state, "name", word))
@@ -104,15 +104,15 @@ impl TenantPrevalence {
         }
         let owner = state
             .posture
-            .owner
-            .as_deref()
+            .details()
+            .and_then(|details| details.owner.as_deref())
             .filter(|owner| !owner.trim().is_empty())
             .map(|owner| group_hash(state, "owner", owner));
-        let namespace = service_account_namespace(&state.name)
+        let namespace = service_account_namespace(state.name())
             .or_else(|| session_name.and_then(service_account_namespace))
             .or_else(|| {
                 self.namespace_patterns.iter().find_map(|pattern| {
-                    let captures = pattern.captures(&state.name)?;
+                    let captures = pattern.captures(state.name())?;
                     captures
                         .name("namespace")
                         .map(|found| found.as_str())

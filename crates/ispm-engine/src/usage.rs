@@ -1,13 +1,18 @@
 //! Usage bookkeeping: the last seen time, credentials in use and consumers
 //! that each event adds to its actor's inventory.
 
+use std::sync::Arc;
+
 use ispm_model::{CredentialRecord, EventTime, IdentityEvent, NhiType};
 
 use crate::EngineConfig;
 use crate::consumers::{ConsumerAttribute, Consumers};
 use crate::detectors::console;
+use crate::intern::Interner;
 use crate::snapshot::bind_key_to_slot;
-use crate::state::{EventHashes, IdentityState, StableHasher, hash_ip, stable_hash};
+use crate::state::{
+    CredentialState, EVENTS_SOURCE, EventHashes, IdentityState, StableHasher, hash_ip, stable_hash,
+};
 
 /// Maximum length of a user agent kept in the inventory; longer ones are cut, because
 /// some clients send kilobytes of platform details.
@@ -20,16 +25,11 @@ pub(crate) fn record_usage(
     state: &mut IdentityState,
     event: &IdentityEvent,
     hashes: &EventHashes,
+    interner: &mut Interner,
 ) {
     let time = event.time;
-    if state.event_count == 0
-        && !state
-            .posture
-            .sources
-            .iter()
-            .any(|source| source == "events")
-    {
-        state.posture.sources.push("events".to_owned());
+    if state.event_count == 0 {
+        state.posture.add_source(EVENTS_SOURCE);
     }
     state.event_count += 1;
     state.last_seen = Some(state.last_seen.map_or(time, |last| last.max(time)));
@@ -37,7 +37,8 @@ pub(crate) fn record_usage(
     let cap = config.inventory.max_consumers;
     let workload = state.nhi_type == Some(NhiType::Workload);
     let observed = EventConsumers::of(event, hashes, workload);
-    let mut new_consumer = record_consumers(&mut state.consumers, observed.all(), event, cap);
+    let mut new_consumer =
+        record_consumers(&mut state.consumers, observed.all(), event, cap, interner);
     if let Some(key) = &event.actor.access_key_id {
         let (index, changed) = record_key_use(config, state, key, time);
         new_consumer |= changed;
@@ -51,6 +52,7 @@ pub(crate) fn record_usage(
                 observed.for_credential(),
                 event,
                 cap,
+                interner,
             );
         }
     }
@@ -63,6 +65,7 @@ pub(crate) fn record_usage(
                 observed.for_credential(),
                 event,
                 cap,
+                interner,
             );
         }
         // The console requires MFA from every user with an MFA device, so a
@@ -71,7 +74,7 @@ pub(crate) fn record_usage(
         if let Some(mfa_used) = mfa_used
             && state
                 .posture
-                .snapshot_as_of
+                .snapshot_as_of()
                 .is_none_or(|as_of| time >= as_of)
             && state.posture.mfa_active != Some(mfa_used)
         {
@@ -170,18 +173,33 @@ fn record_consumers(
     observed: &[(ConsumerAttribute, u64)],
     event: &IdentityEvent,
     cap: usize,
+    interner: &mut Interner,
 ) -> bool {
     consumers.record_all(
         observed,
-        |attribute| consumer_value(event, attribute),
+        |attribute| consumer_value(event, attribute, interner),
         event.time,
         cap,
     )
 }
 
 /// Builds the text of a consumer that [`EventConsumers::of`] found in the
-/// event, for a consumer seen for the first time.
-fn consumer_value(event: &IdentityEvent, attribute: ConsumerAttribute) -> String {
+/// event, for a consumer seen for the first time. Addresses get a copy of
+/// their own, because they are many and would fill the table of shared
+/// texts; other values are shared.
+fn consumer_value(
+    event: &IdentityEvent,
+    attribute: ConsumerAttribute,
+    interner: &mut Interner,
+) -> Arc<str> {
+    if let (ConsumerAttribute::Source, Some(ip)) = (attribute, event.origin.ip) {
+        return Arc::from(ip.to_string());
+    }
+    interner.intern(&consumer_text(event, attribute))
+}
+
+/// Returns the text of a consumer's value.
+fn consumer_text(event: &IdentityEvent, attribute: ConsumerAttribute) -> String {
     let origin = &event.origin;
     match attribute {
         ConsumerAttribute::Source => match origin.ip {
@@ -248,7 +266,7 @@ fn record_key_use(
         index = state.credential_index(key);
     }
     if let Some(credential) = index.and_then(|index| state.credentials.get_mut(index)) {
-        count_use(&mut credential.record, time);
+        count_use(credential, time);
         return (index, bound);
     }
     let kind = if long_term {
@@ -316,7 +334,7 @@ fn record_password_use(
 ) -> (Option<usize>, bool) {
     if let Some(index) = state.credential_index(CONSOLE_PASSWORD) {
         if let Some(credential) = state.credentials.get_mut(index) {
-            count_use(&mut credential.record, time);
+            count_use(credential, time);
         }
         return (Some(index), false);
     }
@@ -336,7 +354,7 @@ fn record_password_use(
 }
 
 /// Counts one use of a credential at `time`.
-fn count_use(record: &mut CredentialRecord, time: EventTime) {
+fn count_use(record: &mut CredentialState, time: EventTime) {
     record.use_count += 1;
     record.first_used = Some(record.first_used.map_or(time, |first| first.min(time)));
     record.last_used = Some(record.last_used.map_or(time, |last| last.max(time)));

@@ -130,14 +130,15 @@ fn report_hour(ctx: &mut Context<'_>, state: &mut IdentityState, hour: usize) {
     let mut hit = Hit::new(ID_HOUR, "unusual_time_of_day", FindingCategory::Anomaly);
     hit.title = format!(
         "{} active at an unusual time: {day} {:02}:00 UTC",
-        state.name,
+        state.name(),
         hour % 24
     );
     hit.description = format!(
         "{} called {} at a time of day it was never active at, on any day, within an hour either \
          side; it was active in {active} of the 168 hours of the week so far. Stolen credentials \
          are often used while their owner sleeps.",
-        state.name, ctx.event.action
+        state.name(),
+        ctx.event.action
     );
     hit.severity = Severity::Low;
     hit.confidence = Confidence::Low;
@@ -156,14 +157,14 @@ fn report_spike(ctx: &mut Context<'_>, state: &mut IdentityState, count: f32, ra
     );
     hit.title = format!(
         "{} made {count:.0} calls within the hour, {:.0} times its usual rate",
-        state.name,
+        state.name(),
         count / rate
     );
     hit.description = format!(
         "{} made {count:.0} calls in the current hour against a long-run average of {rate:.1} per \
          active hour. Bulk reads, mass changes or crypto-mining launches by a stolen credential \
          look like this.",
-        state.name
+        state.name()
     );
     hit.severity = Severity::Medium;
     hit.confidence = Confidence::Low;

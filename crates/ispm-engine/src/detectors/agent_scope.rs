@@ -27,11 +27,13 @@ pub(crate) fn check(ctx: &mut Context<'_>, state: &mut IdentityState) {
     let event = ctx.event;
     let service = event.service.trim_end_matches(".amazonaws.com");
     let mut hit = Hit::new(ID, "new_service", FindingCategory::Anomaly);
-    hit.title = format!("AI agent {} reached a new service: {service}", state.name);
+    hit.title = format!("AI agent {} reached a new service: {service}", state.name());
     hit.description = format!(
         "{} called {} on {service}, a service it never used during {} events of history. An \
          agent's tools call a fixed set of services; a new one is a new tool or a steered agent.",
-        state.name, event.action, state.event_count
+        state.name(),
+        event.action,
+        state.event_count
     );
     hit.severity = Severity::Medium;
     hit.confidence = Confidence::Medium;

@@ -76,7 +76,7 @@ fn report_access_denied(
     );
     hit.title = format!(
         "{} was denied {} calls within {} minutes",
-        state.name,
+        state.name(),
         count,
         window_ms / 60_000
     );
@@ -151,7 +151,7 @@ fn report_enumeration(
     );
     hit.title = format!(
         "{} called {} distinct List/Describe/Get APIs within {} minutes",
-        state.name,
+        state.name(),
         distinct,
         window_ms / 60_000
     );
@@ -266,7 +266,7 @@ fn record_secret_reads(ctx: &mut Context<'_>, state: &mut IdentityState, window_
     );
     hit.title = format!(
         "{} read {} distinct secrets within {} minutes",
-        state.name,
+        state.name(),
         distinct,
         window_ms / 60_000
     );

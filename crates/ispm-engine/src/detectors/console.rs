@@ -69,7 +69,7 @@ fn check_sign_in_mfa(ctx: &mut Context<'_>, state: &mut IdentityState) {
         return;
     }
     let mut hit = Hit::new(ID_NO_MFA, "console_password_only", FindingCategory::Policy);
-    hit.title = format!("Console sign-in without MFA by {}", state.name);
+    hit.title = format!("Console sign-in without MFA by {}", state.name());
     hit.description =
         "A password-only sign-in to the AWS console. A stolen or guessed password is \
                        enough to take over this identity."
@@ -115,11 +115,15 @@ fn check_non_human_sign_in(ctx: &mut Context<'_>, state: &mut IdentityState) {
         "federation_sign_in_token"
     };
     let mut hit = Hit::new(ID_NON_HUMAN, rule, FindingCategory::Policy);
-    hit.title = format!("Non-human identity {} signed in to the console", state.name);
+    hit.title = format!(
+        "Non-human identity {} signed in to the console",
+        state.name()
+    );
     hit.description = format!(
         "{} is classified as non-human ({}), yet it signed in interactively. A person is using a \
          workload's credential, or the credential was stolen.",
-        state.name, state.kind_reason
+        state.name(),
+        state.kind_reason
     );
     hit.severity = Severity::High;
     hit.confidence = if event

@@ -67,12 +67,18 @@ pub(crate) fn check(ctx: &mut Context<'_>, state: &mut IdentityState) {
     let attempted = attempt_suffix(event);
     hit.title = format!(
         "{} {} for IAM user {}{}",
-        state.name, what, target, attempted
+        state.name(),
+        what,
+        target,
+        attempted
     );
     hit.description = format!(
         "{} {} for another identity, IAM user {}. Whoever holds the new credential can act as {} \
          independently of the caller's own credentials.",
-        state.name, what, target, target
+        state.name(),
+        what,
+        target,
+        target
     );
     hit.severity = if event.succeeded() {
         Severity::High

@@ -26,9 +26,9 @@ pub(crate) fn check(ctx: &mut Context<'_>, state: &mut IdentityState) {
             state
                 .credentials
                 .iter()
-                .find(|credential| credential.record.id == key)
+                .find(|credential| credential.id.is(key))
         })
-        .and_then(|credential| credential.record.last_used)
+        .and_then(|credential| credential.last_used)
         .map(|last| (now.saturating_sub(last), last));
     let identity_gap = state.last_seen.map(|last| (now.saturating_sub(last), last));
 
@@ -42,15 +42,17 @@ pub(crate) fn check(ctx: &mut Context<'_>, state: &mut IdentityState) {
     hit.title = match rule {
         "access_key_reused_after_idle" => format!(
             "{} used access key {} again after {days} idle days",
-            state.name,
+            state.name(),
             event.actor.access_key_id.as_deref().unwrap_or("?")
         ),
-        _ => format!("{} is active again after {days} idle days", state.name),
+        _ => format!("{} is active again after {days} idle days", state.name()),
     };
     hit.description = format!(
         "{} was last used {} ({days} days before this {} call). Credentials that wake up after a \
          long silence are often leaked ones, and identities nobody uses are ones nobody watches.",
-        state.name, last, event.action
+        state.name(),
+        last,
+        event.action
     );
     hit.severity = if state.kind.is_non_human() {
         Severity::Medium

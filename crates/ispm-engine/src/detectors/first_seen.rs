@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::{Context, Hit, bit};
 use crate::attack;
-use crate::state::{IdentityState, SeenValues, StableHasher, hash_ip};
+use crate::state::{IdentityState, SEEN_ATTRIBUTES, StableHasher, hash_ip};
 use crate::usage::is_kept_whole;
 use crate::useragent;
 
@@ -26,8 +26,9 @@ enum Attribute {
 }
 
 impl Attribute {
-    /// Every attribute, in the order they are checked.
-    const ALL: [Attribute; 6] = [
+    /// Every attribute, in the order they are checked, which is also the
+    /// order of their groups in [`crate::state::SeenValues`].
+    const ALL: [Attribute; SEEN_ATTRIBUTES] = [
         Attribute::SourceNetwork,
         Attribute::Country,
         Attribute::Asn,
@@ -157,17 +158,6 @@ fn observed_text(ctx: &Context<'_>, attribute: Attribute) -> String {
     }
 }
 
-fn seen_values(state: &mut IdentityState, attribute: Attribute) -> &mut SeenValues {
-    match attribute {
-        Attribute::SourceNetwork => &mut state.seen_networks,
-        Attribute::Country => &mut state.seen_countries,
-        Attribute::Asn => &mut state.seen_asns,
-        Attribute::UserAgent => &mut state.seen_user_agents,
-        Attribute::Region => &mut state.seen_regions,
-        Attribute::Action => &mut state.seen_actions,
-    }
-}
-
 fn network_field(
     ctx: &Context<'_>,
     field: impl Fn(&ispm_model::NetworkInfo) -> Option<String>,
@@ -212,7 +202,7 @@ pub(crate) fn learn_only(ctx: &mut Context<'_>, state: &mut IdentityState) {
     let hashes = observed_hashes(ctx, state);
     for (attribute, hash) in Attribute::ALL.into_iter().zip(hashes) {
         if let Some(hash) = hash {
-            seen_values(state, attribute).insert(hash, cap);
+            state.seen.insert(attribute as usize, hash, cap);
         }
     }
 }
@@ -227,10 +217,10 @@ pub(crate) fn check(ctx: &mut Context<'_>, state: &mut IdentityState) {
         let Some(hash) = hash else {
             continue;
         };
-        let seen = seen_values(state, attribute);
-        let was_high_variance = seen.high_variance;
-        let new = seen.insert(hash, cap);
-        let high_variance = seen.high_variance;
+        let seen = &mut state.seen;
+        let was_high_variance = seen.is_high_variance(index);
+        let new = seen.insert(index, hash, cap);
+        let high_variance = seen.is_high_variance(index);
         if new {
             tenant_users[index] = note_tenant_use(ctx, state, attribute, hash);
         }
@@ -262,7 +252,7 @@ pub(crate) fn check(ctx: &mut Context<'_>, state: &mut IdentityState) {
         {
             continue;
         }
-        let known = seen_values(state, attribute).len().saturating_sub(1);
+        let known = state.seen.len(index).saturating_sub(1);
         report_new_value(ctx, state, attribute, known);
     }
 }
@@ -328,14 +318,14 @@ fn report_new_value(
     let mut hit = Hit::new(ID, format!("new_{attribute}"), FindingCategory::Anomaly);
     hit.title = format!(
         "{} used a new {}: {}",
-        state.name,
+        state.name(),
         attribute.replace('_', " "),
         value
     );
     hit.description = format!(
         "First time in {history_days} days of history that {} used this {}; {known} known \
          values before it.",
-        state.name,
+        state.name(),
         attribute.replace('_', " ")
     );
     hit.severity = if attribute == "country" {

@@ -57,12 +57,17 @@ fn check_automation(ctx: &mut Context<'_>, state: &mut IdentityState) {
         return;
     }
     let mut hit = Hit::new(ID, "browser_user_agent", FindingCategory::Anomaly);
-    hit.title = format!("Non-human identity {} used from a web browser", state.name);
+    hit.title = format!(
+        "Non-human identity {} used from a web browser",
+        state.name()
+    );
     hit.description = format!(
         "{} is classified as non-human ({}), yet it called {} with a browser user agent. A person \
          is using the credential of an automation identity, which bypasses the controls on human \
          accounts (MFA, single sign-on, offboarding).",
-        state.name, state.kind_reason, event.action
+        state.name(),
+        state.kind_reason,
+        event.action
     );
     hit.severity = Severity::High;
     hit.confidence = Confidence::Medium;

@@ -313,11 +313,13 @@ pub(crate) fn check(ctx: &mut Context<'_>, state: &mut IdentityState) {
 
     let mut hit = Hit::new(ID, rule_id, FindingCategory::Anomaly);
     let attempted = attempt_suffix(event);
-    hit.title = format!("{} {}{}", state.name, what, attempted);
+    hit.title = format!("{} {}{}", state.name(), what, attempted);
     hit.description = format!(
         "{} {} with {}. Attackers weaken logging and detection first so that what follows goes \
          unseen.",
-        state.name, what, action
+        state.name(),
+        what,
+        action
     );
     hit.severity = if event.succeeded() {
         Severity::High

@@ -288,9 +288,13 @@ impl Context<'_> {
             confidence: hit.confidence,
             attacks: hit.attacks.to_vec(),
             identity: state.id.clone(),
-            identity_name: state.name.clone(),
+            identity_name: state.name().to_owned(),
             identity_kind: state.kind,
-            account: state.account.clone().or_else(|| event.account.clone()),
+            account: state
+                .account
+                .as_deref()
+                .map(str::to_owned)
+                .or_else(|| event.account.clone()),
             credential: event.actor.access_key_id.clone(),
             region: event.origin.region.clone(),
             first_seen: hit.first_seen.unwrap_or(now).min(now),

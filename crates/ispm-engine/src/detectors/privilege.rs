@@ -183,11 +183,13 @@ pub(crate) fn check(ctx: &mut Context<'_>, state: &mut IdentityState) {
 
     let mut hit = Hit::new(ID, rule, FindingCategory::Anomaly);
     let attempted = attempt_suffix(event);
-    hit.title = format!("{} {}{}", state.name, what, attempted);
+    hit.title = format!("{} {}{}", state.name(), what, attempted);
     hit.description = format!(
         "{} {} with {}. Admin-level grants and roles that outsiders can assume are how attackers \
          escalate and keep access.",
-        state.name, what, action
+        state.name(),
+        what,
+        action
     );
     hit.severity = if event.succeeded() {
         Severity::High

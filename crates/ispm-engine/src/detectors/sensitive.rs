@@ -534,8 +534,8 @@ pub(crate) fn check(ctx: &mut Context<'_>, state: &mut IdentityState) {
         }
         let mut hit = Hit::new(ID, rule.id, FindingCategory::Anomaly);
         let attempted = attempt_suffix(event);
-        hit.title = format!("{} {}{}", state.name, rule.title, attempted);
-        hit.description = format!("{} {} with {}.", state.name, rule.title, event.action);
+        hit.title = format!("{} {}{}", state.name(), rule.title, attempted);
+        hit.description = format!("{} {} with {}.", state.name(), rule.title, event.action);
         hit.severity = rule.severity;
         hit.confidence = rule.confidence;
         hit.attacks = rule.attacks;

@@ -55,7 +55,7 @@ pub(crate) fn check(ctx: &mut Context<'_>, state: &mut IdentityState) {
     let mut hit = Hit::new(ID, "key_used_from_many_asns", FindingCategory::Anomaly);
     hit.title = format!(
         "Access key {key} of {} used from {} networks within {}",
-        state.name,
+        state.name(),
         asns.len(),
         humantime_serde::re::humantime::format_duration(config.window)
     );

@@ -136,13 +136,14 @@ fn report(
     let mut hit = Hit::new(ID, "travel_faster_than_possible", FindingCategory::Anomaly);
     hit.title = format!(
         "{} seen {:.0} km apart within {elapsed}: {from_country} then {to_country}",
-        state.name, travel.distance_km
+        state.name(),
+        travel.distance_km
     );
     hit.description = format!(
         "{} was seen in {from_country} at {:.2}, {:.2} and {elapsed} later in {to_country} at \
          {:.2}, {:.2}: {:.0} km, {:.0} km/h, faster than the {:.0} km/h limit. Unless the person \
          uses a VPN, two people use the same credential.",
-        state.name,
+        state.name(),
         previous.location.0,
         previous.location.1,
         travel.to.0,

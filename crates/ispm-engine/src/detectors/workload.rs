@@ -50,13 +50,13 @@ fn check_workload(ctx: &mut Context<'_>, state: &mut IdentityState) {
     );
     hit.title = format!(
         "Credentials of workload session {session} of {} used from outside AWS ({ip})",
-        state.name
+        state.name()
     );
     hit.description = format!(
         "The temporary credentials of workload session {session} (role {}) made {} from {ip}, an \
          address outside AWS{}. Instance and function credentials are fetched from the metadata \
          service inside AWS; used elsewhere, they were copied off the workload.",
-        state.name,
+        state.name(),
         event.action,
         network
             .as_org
