@@ -11,6 +11,10 @@ use ispm_engine::{Engine, EngineConfig};
 use ispm_model::IdentityId;
 use ispm_sources::{CloudTrailDecoder, DecoderConfig};
 
+// The allocator the `ispm` binary runs with: resident size depends on it.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Resident set size in bytes, from `/proc/self/statm` (pages × 4 KiB).
 fn resident_bytes() -> u64 {
     let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();

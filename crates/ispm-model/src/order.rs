@@ -67,7 +67,7 @@ mod tests {
         }
     }
 
-    fn order_of(events: &[&IdentityEvent]) -> Vec<(&str, &str)> {
+    fn order_of<'a>(events: &[&'a IdentityEvent]) -> Vec<(&'a str, &'a str)> {
         events
             .iter()
             .map(|event| (event.event_id.as_str(), event.action.as_str()))
