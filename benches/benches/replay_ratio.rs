@@ -3,10 +3,10 @@
 //! The criterion benchmark in `replay.rs` measures each function for
 //! seconds in a row, and on a shared virtual machine the speed of the CPU
 //! drifts between those seconds, which moves the ratio of two results by
-//! ±0.1. Here each round times one pass of parse-only and one pass of each
-//! other function over the same records, right after each other, and the
-//! report gives the median over the rounds of each pass's speed divided by
-//! the parse-only speed of its round.
+//! ±0.1. Here each round times one pass of parse-only and then one pass of
+//! each other function over the same records. The report gives, per pass,
+//! the median over the rounds of its speed ÷ the parse-only speed of the
+//! same round.
 //!
 //! `cargo bench -p ispm-benches --bench replay_ratio -- [ROUNDS]`
 

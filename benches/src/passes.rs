@@ -6,7 +6,7 @@ use ispm_engine::{Engine, EngineConfig};
 use ispm_model::IdentityEvent;
 use ispm_sources::{CloudTrailDecoder, DecoderConfig};
 
-/// What one pass does with every record.
+/// The work of one pass over every record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Pass {
     /// The typed parse of each record into the decoder's borrowed record
@@ -17,7 +17,7 @@ pub enum Pass {
     Decode,
     /// Decode and `Engine::process` record by record, alternating.
     DecodeAndEngine,
-    /// What `ispm replay` does with the records of its files: decode them
+    /// The work of `ispm replay` on the records of its files: decode them
     /// in batches, order the events by event time, then run the engine over
     /// them with every detector on.
     Replay,
@@ -69,7 +69,7 @@ impl ReplayPasses {
         }
     }
 
-    /// The number of records each pass handles.
+    /// Returns the number of records each pass handles.
     pub fn records(&self) -> usize {
         self.records.len()
     }

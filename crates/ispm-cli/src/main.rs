@@ -36,9 +36,9 @@ use crate::cli::{Cli, Command};
 use crate::output::OutputError;
 use crate::replay::ReplayOutcome;
 
-// mimalloc rather than the system allocator: decoding allocates about a
-// dozen small strings per event, and replay and the Kafka runtime each
-// decode about 7 % fewer instructions per event with it (BENCHMARKS.md).
+// mimalloc rather than glibc's malloc, because decoding allocates about a
+// dozen small strings per event: replay runs about 11 % faster with it
+// (BENCHMARKS.md).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

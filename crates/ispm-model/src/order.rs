@@ -75,7 +75,7 @@ mod tests {
     }
 
     #[test]
-    fn events_are_ordered_by_time_then_id_with_duplicates_in_input_order() {
+    fn order_is_time_then_id() {
         let events = [
             event("c", 20, "first"),
             event("b", 10, "only"),
@@ -94,7 +94,7 @@ mod tests {
     }
 
     #[test]
-    fn events_already_in_order_stay_as_they_are() {
+    fn ordered_input_keeps_its_order() {
         let events = [event("a", 1, "x"), event("b", 1, "y"), event("a", 2, "z")];
         assert_eq!(
             order_of(&sorted_by_event_time(&events)),
