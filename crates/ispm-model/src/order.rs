@@ -29,42 +29,24 @@ pub fn sorted_by_event_time(events: &[IdentityEvent]) -> Vec<&IdentityEvent> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Actor, EventTime, IdentityId, IdentityKind, Origin, SourceKind};
 
     fn event(id: &str, millis: i64, action: &str) -> IdentityEvent {
-        IdentityEvent {
-            event_id: id.to_owned(),
-            time: EventTime::from_millis(millis),
-            source: SourceKind::Cloudtrail,
-            service: "iam.amazonaws.com".to_owned(),
-            action: action.to_owned(),
-            event_type: None,
-            account: None,
-            actor: Actor {
-                id: IdentityId::new("aws:111122223333:user/alice"),
-                name: "alice".to_owned(),
-                kind: IdentityKind::Human,
-                nhi_type: None,
-                kind_reason: String::new(),
-                account: None,
-                principal_type: "IAMUser".to_owned(),
-                arn: None,
-                via_role: None,
-                session_name: None,
-                source_identity: None,
-                access_key_id: None,
-                mfa_authenticated: None,
-                invoked_by: None,
+        let event = serde_json::json!({
+            "event_id": id,
+            "time": millis,
+            "source": "cloudtrail",
+            "service": "iam.amazonaws.com",
+            "action": action,
+            "actor": {
+                "id": "aws:111122223333:user/alice",
+                "name": "alice",
+                "kind": "human",
+                "kind_reason": "",
+                "principal_type": "IAMUser",
             },
-            origin: Origin::default(),
-            error_code: None,
-            read_only: None,
-            request: None,
-            response: None,
-            additional: None,
-            targets: Vec::new(),
-            warnings: Vec::new(),
-        }
+            "origin": {},
+        });
+        serde_json::from_value(event).expect("a valid event")
     }
 
     fn order_of<'a>(events: &[&'a IdentityEvent]) -> Vec<(&'a str, &'a str)> {
