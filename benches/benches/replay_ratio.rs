@@ -34,14 +34,15 @@ fn main() {
     // Warm-up: caches, allocator pools and the CPU's branch predictors.
     for _ in 0..10 {
         for kind in [Pass::ParseOnly].iter().chain(&kinds) {
-            black_box(passes.run(*kind));
+            black_box(passes.run(*kind, passes.new_engine(*kind)));
         }
     }
 
     let mut ratios: Vec<Vec<f64>> = vec![Vec::with_capacity(rounds); kinds.len()];
     let mut parse_rates = Vec::with_capacity(rounds);
     for round in 0..rounds {
-        let parse = time(|| passes.run(Pass::ParseOnly));
+        let engine = passes.new_engine(Pass::ParseOnly);
+        let parse = time(|| passes.run(Pass::ParseOnly, engine));
         parse_rates.push(passes.records() as f64 / parse.as_secs_f64());
         // Alternate the order, so that neither pass always runs first.
         let order: Vec<usize> = if round % 2 == 0 {
@@ -50,7 +51,8 @@ fn main() {
             (0..kinds.len()).rev().collect()
         };
         for index in order {
-            let elapsed = time(|| passes.run(kinds[index]));
+            let engine = passes.new_engine(kinds[index]);
+            let elapsed = time(|| passes.run(kinds[index], engine));
             ratios[index].push(parse.as_secs_f64() / elapsed.as_secs_f64());
         }
     }

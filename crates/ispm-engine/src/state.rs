@@ -140,22 +140,29 @@ fn parse_lowercase_uuid(id: &str) -> Option<[u8; 16]> {
     if text.len() != UUID_TEXT_LEN || UUID_HYPHENS.iter().any(|&at| text[at] != b'-') {
         return None;
     }
-    let mut digits = text
-        .iter()
-        .enumerate()
-        .filter(|(at, _)| !UUID_HYPHENS.contains(at))
-        .map(|(_, digit)| match digit {
-            b'0'..=b'9' => Some(digit - b'0'),
-            b'a'..=b'f' => Some(digit - b'a' + 10),
-            _ => None,
-        });
+    // Every event that enters a window is parsed here, so the digits are
+    // read group by group, without testing each position for a hyphen.
+    let groups = [
+        &text[0..8],
+        &text[9..13],
+        &text[14..18],
+        &text[19..23],
+        &text[24..36],
+    ];
     let mut bytes = [0u8; 16];
-    for byte in &mut bytes {
-        let high = digits.next()??;
-        let low = digits.next()??;
-        *byte = (high << 4) | low;
+    let pairs = groups.iter().flat_map(|group| group.chunks_exact(2));
+    for (byte, pair) in bytes.iter_mut().zip(pairs) {
+        *byte = (lowercase_hex_digit(pair[0])? << 4) | lowercase_hex_digit(pair[1])?;
     }
     Some(bytes)
+}
+
+fn lowercase_hex_digit(digit: u8) -> Option<u8> {
+    match digit {
+        b'0'..=b'9' => Some(digit - b'0'),
+        b'a'..=b'f' => Some(digit - b'a' + 10),
+        _ => None,
+    }
 }
 
 /// Recent events of one kind within a sliding window of event time, with a
