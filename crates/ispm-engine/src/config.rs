@@ -257,6 +257,7 @@ pub const FIRST_SEEN_ATTRIBUTES: &[&str] = &[
     "user_agent",
     "region",
     "action",
+    "service",
 ];
 
 /// The learning period of an identity ends at the earlier of `duration`
@@ -355,8 +356,10 @@ pub struct DetectorLearning {
 #[serde(deny_unknown_fields, default)]
 pub struct FirstSeenConfig {
     /// Attributes to watch, any of `source_network`, `country`, `asn`,
-    /// `user_agent`, `region`, `action`. Default: all six. `country` and
-    /// `asn` need the `[enrich]` databases and stay silent without them.
+    /// `user_agent`, `region`, `action`, `service`. Default: all but
+    /// `service`, because a new service always comes with a new action;
+    /// watch `service` instead of `action` for coarser findings. `country`
+    /// and `asn` need the `[enrich]` databases and stay silent without them.
     pub attributes: Vec<String>,
     /// Distinct values kept per attribute and identity. Past this the
     /// attribute is marked high-variance and no longer reported as new,
@@ -387,6 +390,15 @@ pub struct FirstSeenConfig {
     /// name or the session name) need no pattern. Default: none, because
     /// role naming differs in every organisation.
     pub role_namespace_patterns: Vec<String>,
+    /// A value the identity has not used for this long is forgotten: its
+    /// next use is reported again, as a value unused for that many days,
+    /// and a full set makes room by dropping such values before it turns
+    /// high-variance. Default 90 days, the idle time after which a whole
+    /// profile learns again (`learning.relearn_after`): a region or agent
+    /// unused for a quarter is no longer part of the routine. `0s` keeps
+    /// values for ever.
+    #[serde(with = "humantime_serde")]
+    pub value_expiry: Duration,
 }
 
 impl Default for FirstSeenConfig {
@@ -407,6 +419,7 @@ impl Default for FirstSeenConfig {
             ipv6_prefix: 48,
             tenant_common_identities: 5,
             role_namespace_patterns: Vec::new(),
+            value_expiry: Duration::from_secs(90 * 86_400),
         }
     }
 }

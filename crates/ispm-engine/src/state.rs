@@ -20,14 +20,33 @@ use ispm_model::{
 
 /// The attributes whose values an identity's baseline keeps, in the order
 /// of [`SeenValues`]' groups.
-pub(crate) const SEEN_ATTRIBUTES: usize = 6;
+pub(crate) const SEEN_ATTRIBUTES: usize = 7;
 
-/// Capped sets of value hashes, one per baseline attribute, kept in one
-/// vector so that an identity with one value per attribute costs one small
-/// allocation and not one per attribute.
+/// What [`SeenValues::observe`] found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Seen {
+    /// Used within the expiry time.
+    Known,
+    /// Never used before, or dropped to make room.
+    New,
+    /// Used before, but last `days_unused` days ago, longer than the expiry.
+    Expired { days_unused: u16 },
+    /// Not recorded, because the attribute's set is full.
+    Overflow,
+}
+
+/// Capped sets of values with the day each was last used, one set per
+/// baseline attribute, kept in one vector so that an identity with one
+/// value per attribute costs one small allocation and not one per
+/// attribute.
+///
+/// Each entry is the top 48 bits of the value's hash and the 16-bit day
+/// number (days since 1970) of its last use. Two values of one identity
+/// share 48 hash bits with a chance of about n²/2⁴⁹, so the day costs no
+/// memory.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct SeenValues {
-    /// The hashes of every attribute, grouped by attribute in order and
+    /// The entries of every attribute, grouped by attribute in order and
     /// sorted within each group, so a lookup is a binary search: busy
     /// identities hold dozens of values per attribute and are looked up on
     /// every event.
@@ -37,6 +56,15 @@ pub(crate) struct SeenValues {
     /// One bit per attribute, set when its cap was reached: the attribute
     /// varies too much to report single new values.
     high_variance: u8,
+}
+
+/// Bits of an entry that hold the day.
+const DAY_BITS: u32 = 16;
+
+/// Returns the day number of an event time, as [`SeenValues`] keeps it.
+pub(crate) fn day_of(time: EventTime) -> u16 {
+    let day = time.millis().max(0) / 86_400_000;
+    u16::try_from(day).unwrap_or(u16::MAX)
 }
 
 impl SeenValues {
@@ -49,43 +77,94 @@ impl SeenValues {
         start..end
     }
 
-    /// Records a value of the attribute with index `attribute`; returns true
-    /// when it was new.
-    pub fn insert(&mut self, attribute: usize, hash: u64, cap: usize) -> bool {
+    /// Records that the identity used a value of the attribute with index
+    /// `attribute` on `day`. A value last used more than `expiry_days`
+    /// before (never, when `None`) is reported as expired.
+    pub fn observe(
+        &mut self,
+        attribute: usize,
+        hash: u64,
+        day: u16,
+        expiry_days: Option<u16>,
+        cap: usize,
+    ) -> Seen {
+        let key = hash >> DAY_BITS;
         let group = self.group(attribute);
         let Some(values) = self.values.get(group.clone()) else {
-            return false;
+            return Seen::Known;
         };
-        let Err(index) = values.binary_search(&hash) else {
-            return false;
+        let index = values.partition_point(|entry| entry >> DAY_BITS < key);
+        let entry = values
+            .get(index)
+            .copied()
+            .filter(|entry| entry >> DAY_BITS == key);
+        let Some(entry) = entry else {
+            return self.insert_new(attribute, group.start + index, key, day, expiry_days, cap);
         };
-        self.insert_new(attribute, group.start + index, hash, cap)
+        let last_day = (entry & 0xffff) as u16;
+        if day <= last_day {
+            return Seen::Known;
+        }
+        if let Some(slot) = self.values.get_mut(group.start + index) {
+            *slot = (key << DAY_BITS) | u64::from(day);
+        }
+        let days_unused = day - last_day;
+        match expiry_days {
+            Some(expiry) if days_unused > expiry => Seen::Expired { days_unused },
+            _ => Seen::Known,
+        }
     }
 
     // Out of line, so that the lookup every event makes stays short.
     #[inline(never)]
-    fn insert_new(&mut self, attribute: usize, index: usize, hash: u64, cap: usize) -> bool {
+    fn insert_new(
+        &mut self,
+        attribute: usize,
+        mut index: usize,
+        key: u64,
+        day: u16,
+        expiry_days: Option<u16>,
+        cap: usize,
+    ) -> Seen {
         if self.len(attribute) >= cap {
-            self.high_variance |= 1 << attribute;
-            return true;
+            // A value unused for longer than the expiry makes room.
+            let group = self.group(attribute);
+            let stale = expiry_days.and_then(|expiry| {
+                self.values
+                    .get(group.clone())?
+                    .iter()
+                    .position(|entry| day.saturating_sub((entry & 0xffff) as u16) > expiry)
+            });
+            let Some(stale) = stale else {
+                self.high_variance |= 1 << attribute;
+                return Seen::Overflow;
+            };
+            self.values.remove(group.start + stale);
+            for end in self.ends.iter_mut().skip(attribute) {
+                *end -= 1;
+            }
+            if group.start + stale < index {
+                index -= 1;
+            }
         }
         // Most identities keep a few values in all, so a short vector grows
         // by one and not by doubling from four.
         if self.values.len() == self.values.capacity() && self.values.len() < 4 {
             self.values.reserve_exact(1);
         }
-        self.values.insert(index, hash);
+        self.values
+            .insert(index, (key << DAY_BITS) | u64::from(day));
         for end in self.ends.iter_mut().skip(attribute) {
             *end += 1;
         }
-        true
+        Seen::New
     }
 
     pub fn len(&self, attribute: usize) -> usize {
         self.group(attribute).len()
     }
 
-    /// True once the attribute reached its cap.
+    /// True once the attribute reached its cap with no value to drop.
     pub fn is_high_variance(&self, attribute: usize) -> bool {
         self.high_variance & (1 << attribute) != 0
     }
@@ -1054,21 +1133,63 @@ mod tests {
         ));
     }
 
+    /// A hash whose top 48 bits, the part [`SeenValues`] keeps, differ for
+    /// each `n`.
+    fn value(n: u64) -> u64 {
+        n << 40
+    }
+
     #[test]
     fn seen_values_keep_attributes_apart() {
         let mut seen = SeenValues::default();
-        assert!(seen.insert(4, 7, 2));
-        assert!(seen.insert(1, 7, 2));
-        assert!(!seen.insert(4, 7, 2));
-        assert!(seen.insert(4, 3, 2));
+        let mut observe = |attribute, n| seen.observe(attribute, value(n), 10, None, 2);
+        assert_eq!(observe(4, 7), Seen::New);
+        assert_eq!(observe(1, 7), Seen::New);
+        assert_eq!(observe(4, 7), Seen::Known);
+        assert_eq!(observe(4, 3), Seen::New);
+        assert_eq!(observe(4, 9), Seen::Overflow);
+        assert_eq!(observe(1, 7), Seen::Known);
         assert_eq!(seen.len(4), 2);
         assert_eq!(seen.len(1), 1);
         assert_eq!(seen.len(0), 0);
-        assert!(!seen.is_high_variance(4));
-        assert!(seen.insert(4, 9, 2));
         assert!(seen.is_high_variance(4));
         assert!(!seen.is_high_variance(1));
-        assert_eq!(seen.len(4), 2);
-        assert!(!seen.insert(1, 7, 2));
+    }
+
+    #[test]
+    fn seen_value_unused_past_expiry_is_expired() {
+        let mut seen = SeenValues::default();
+        assert_eq!(seen.observe(2, value(5), 100, Some(90), 8), Seen::New);
+        assert_eq!(seen.observe(2, value(5), 150, Some(90), 8), Seen::Known);
+        // 91 days after its last use on day 150.
+        assert_eq!(
+            seen.observe(2, value(5), 241, Some(90), 8),
+            Seen::Expired { days_unused: 91 }
+        );
+        assert_eq!(seen.observe(2, value(5), 242, Some(90), 8), Seen::Known);
+        assert_eq!(seen.observe(2, value(5), 400, None, 8), Seen::Known);
+    }
+
+    #[test]
+    fn full_seen_set_drops_an_expired_value() {
+        let mut seen = SeenValues::default();
+        assert_eq!(seen.observe(0, value(1), 10, Some(90), 2), Seen::New);
+        assert_eq!(seen.observe(0, value(2), 200, Some(90), 2), Seen::New);
+        assert_eq!(seen.observe(0, value(3), 200, Some(90), 2), Seen::New);
+        assert_eq!(seen.len(0), 2);
+        assert!(!seen.is_high_variance(0));
+        assert_eq!(seen.observe(0, value(1), 200, Some(90), 2), Seen::Overflow);
+        assert!(seen.is_high_variance(0));
+        assert_eq!(seen.observe(0, value(2), 200, Some(90), 2), Seen::Known);
+    }
+
+    #[test]
+    fn event_days_count_from_1970() {
+        assert_eq!(day_of(EventTime::from_millis(0)), 0);
+        assert_eq!(
+            day_of(EventTime::from_millis(86_400_000 * 20_000 + 5)),
+            20_000
+        );
+        assert_eq!(day_of(EventTime::from_millis(-5)), 0);
     }
 }

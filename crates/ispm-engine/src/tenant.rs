@@ -70,7 +70,7 @@ fn service_account_namespace(name: &str) -> Option<&str> {
     (!namespace.is_empty() && !account.is_empty()).then_some(namespace)
 }
 
-/// True for words that number or identify one instance/// True for words that number or identify one instance rather than name a
+/// True for words that number or identify one instance rather than name a
 /// role: digits, and hexadecimal ids of six or more characters.
 fn is_number_or_id(word: &str) -> bool {
     word.bytes().all(|byte| byte.is_ascii_digit())
@@ -132,6 +132,26 @@ impl TenantPrevalence {
             .flatten()
             .map(|group| self.note_new_user(attribute, group ^ hash))
             .max()
+            .unwrap_or(0)
+    }
+
+    /// Returns how many peers use the value in the group of `groups` where
+    /// most do, without noting a new one. `0` when the identity has no peer
+    /// group.
+    pub fn peer_users(&self, attribute: u8, groups: &PeerGroups, hash: u64) -> u32 {
+        groups
+            .iter()
+            .flatten()
+            .map(|group| self.users(attribute, group ^ hash))
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// Returns how many identities use the value, without noting a new one.
+    pub fn users(&self, attribute: u8, hash: u64) -> u32 {
+        self.identities
+            .get(&(attribute, hash))
+            .copied()
             .unwrap_or(0)
     }
 

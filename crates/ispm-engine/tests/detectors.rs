@@ -382,6 +382,62 @@ fn new_region_after_learning_is_reported_once() {
     );
 }
 
+/// `bob` calls from `us-east-1` every ten days for 200 days, and from
+/// `eu-west-1` on day 1 and on `return_day`.
+fn second_region_used_again_on(return_day: i64) -> Vec<ispm_model::IdentityEvent> {
+    const DAY: i64 = 86_400;
+    let mut events: Vec<_> = (0..20)
+        .map(|index| user_event("bob", "s3.amazonaws.com", "ListBuckets", index * 10 * DAY))
+        .collect();
+    for day in [1, return_day] {
+        let mut other = user_event("bob", "s3.amazonaws.com", "ListBuckets", day * DAY);
+        other.origin.region = Some("eu-west-1".to_owned());
+        events.push(other);
+    }
+    events.sort_by_key(|event| event.time);
+    events
+}
+
+#[test]
+fn region_unused_past_expiry_is_reported_again() {
+    let mut config = EngineConfig::default();
+    config.learning.min_events = 5;
+    let findings = run(config, &second_region_used_again_on(150));
+    assert_eq!(rules(&findings), ["first_seen/new_region"]);
+    assert!(
+        findings[0].title.contains("again after 149 days"),
+        "{}",
+        findings[0].title
+    );
+}
+
+#[test]
+fn region_used_within_expiry_stays_known() {
+    let mut config = EngineConfig::default();
+    config.learning.min_events = 5;
+    assert!(run(config.clone(), &second_region_used_again_on(60)).is_empty());
+
+    config.first_seen.value_expiry = Duration::ZERO;
+    assert!(run(config, &second_region_used_again_on(150)).is_empty());
+}
+
+#[test]
+fn new_service_is_reported_when_watched() {
+    let mut events: Vec<_> = (0..5)
+        .map(|index| user_event("bob", "s3.amazonaws.com", "ListBuckets", index))
+        .collect();
+    events.push(user_event("bob", "iam.amazonaws.com", "ListUsers", 10));
+    let mut config = EngineConfig::default();
+    config.learning.min_events = 5;
+    assert_eq!(
+        rules(&run(config.clone(), &events)),
+        ["first_seen/new_action"]
+    );
+
+    config.first_seen.attributes = vec!["service".to_owned()];
+    assert_eq!(rules(&run(config, &events)), ["first_seen/new_service"]);
+}
+
 #[test]
 fn learning_ends_after_min_events() {
     let mut config = EngineConfig::default();

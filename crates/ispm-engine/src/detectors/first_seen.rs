@@ -1,5 +1,7 @@
-//! First use by an identity of a source network, user-agent family, region
-//! or API action, once its learning period is over.
+//! First use by an identity of a source network, country, ASN, user-agent
+//! family, region, API action or service, once its learning period is
+//! over, and use again of one it had not used for longer than the value
+//! expiry.
 
 use std::net::IpAddr;
 
@@ -8,7 +10,7 @@ use serde_json::json;
 
 use super::{Context, Hit, bit};
 use crate::attack;
-use crate::state::{IdentityState, SEEN_ATTRIBUTES, StableHasher, hash_ip};
+use crate::state::{IdentityState, SEEN_ATTRIBUTES, Seen, StableHasher, day_of, hash_ip};
 use crate::usage::is_kept_whole;
 use crate::useragent;
 
@@ -23,6 +25,7 @@ enum Attribute {
     UserAgent,
     Region,
     Action,
+    Service,
 }
 
 impl Attribute {
@@ -35,6 +38,7 @@ impl Attribute {
         Attribute::UserAgent,
         Attribute::Region,
         Attribute::Action,
+        Attribute::Service,
     ];
 
     /// Returns the name used in settings and findings.
@@ -46,6 +50,7 @@ impl Attribute {
             Attribute::UserAgent => "user_agent",
             Attribute::Region => "region",
             Attribute::Action => "action",
+            Attribute::Service => "service",
         }
     }
 }
@@ -53,7 +58,7 @@ impl Attribute {
 /// Hashes the value each attribute takes in the event, in the order of
 /// [`Attribute::ALL`], without building its text. A hash is `None` when the
 /// event has no value for its attribute.
-fn observed_hashes(ctx: &Context<'_>, state: &mut IdentityState) -> [Option<u64>; 6] {
+fn observed_hashes(ctx: &Context<'_>, state: &mut IdentityState) -> [Option<u64>; SEEN_ATTRIBUTES] {
     let event = ctx.event;
     let origin = &event.origin;
     let config = &ctx.config.first_seen;
@@ -104,6 +109,7 @@ fn observed_hashes(ctx: &Context<'_>, state: &mut IdentityState) -> [Option<u64>
         user_agent,
         ctx.hashes.region,
         Some(ctx.hashes.call),
+        Some(ctx.hashes.service),
     ]
 }
 
@@ -155,6 +161,7 @@ fn observed_text(ctx: &Context<'_>, attribute: Attribute) -> String {
             event.service.trim_end_matches(".amazonaws.com"),
             event.action
         ),
+        Attribute::Service => event.service.clone(),
     }
 }
 
@@ -199,45 +206,69 @@ pub(crate) fn network_of(ip: IpAddr, ipv4_prefix: u8, ipv6_prefix: u8) -> String
 /// disabled: the baseline still learns, so enabling it later is quiet.
 pub(crate) fn learn_only(ctx: &mut Context<'_>, state: &mut IdentityState) {
     let cap = ctx.config.first_seen.max_values;
+    let day = day_of(ctx.event.time);
+    let expiry = expiry_days(ctx);
     let hashes = observed_hashes(ctx, state);
     for (attribute, hash) in Attribute::ALL.into_iter().zip(hashes) {
         if let Some(hash) = hash {
-            state.seen.insert(attribute as usize, hash, cap);
+            state
+                .seen
+                .observe(attribute as usize, hash, day, expiry, cap);
         }
     }
+}
+
+/// Returns `first_seen.value_expiry` in whole days, `None` when values
+/// never expire.
+fn expiry_days(ctx: &Context<'_>) -> Option<u16> {
+    let days = ctx.config.first_seen.value_expiry.as_secs() / 86_400;
+    (!ctx.config.first_seen.value_expiry.is_zero())
+        .then(|| u16::try_from(days.max(1)).unwrap_or(u16::MAX))
 }
 
 pub(crate) fn check(ctx: &mut Context<'_>, state: &mut IdentityState) {
     let cap = ctx.config.first_seen.max_values;
     let common = ctx.config.first_seen.tenant_common_identities;
+    let day = day_of(ctx.event.time);
+    let expiry = expiry_days(ctx);
     let hashes = observed_hashes(ctx, state);
-    let mut new_values = [false; 6];
-    let mut tenant_users = [0u32; 6];
+    // Per attribute: `Some(None)` for a new value, `Some(Some(days))` for
+    // one unused for `days`, past the expiry.
+    let mut new_values: [Option<Option<u16>>; SEEN_ATTRIBUTES] = [None; SEEN_ATTRIBUTES];
+    let mut tenant_users = [0u32; SEEN_ATTRIBUTES];
     for (index, (attribute, hash)) in Attribute::ALL.into_iter().zip(hashes).enumerate() {
         let Some(hash) = hash else {
             continue;
         };
-        let seen = &mut state.seen;
-        let was_high_variance = seen.is_high_variance(index);
-        let new = seen.insert(index, hash, cap);
-        let high_variance = seen.is_high_variance(index);
-        if new {
-            tenant_users[index] = note_tenant_use(ctx, state, attribute, hash);
+        let was_high_variance = state.seen.is_high_variance(index);
+        match state.seen.observe(index, hash, day, expiry, cap) {
+            Seen::Known | Seen::Overflow => {}
+            Seen::New => {
+                tenant_users[index] = note_tenant_use(ctx, state, attribute, hash, true);
+                if !was_high_variance {
+                    new_values[index] = Some(None);
+                }
+            }
+            Seen::Expired { days_unused } => {
+                tenant_users[index] = note_tenant_use(ctx, state, attribute, hash, false);
+                if !was_high_variance {
+                    new_values[index] = Some(Some(days_unused));
+                }
+            }
         }
-        new_values[index] = new && !was_high_variance && !high_variance;
     }
-    if !new_values.contains(&true) || !ctx.is_learned(state, const { bit(ID) }) {
+    if new_values.iter().all(Option::is_none) || !ctx.is_learned(state, const { bit(ID) }) {
         return;
     }
     // The ASN counts as known when the identity used it before or the
     // tenant commonly does.
     let asn_index = Attribute::Asn as usize;
     let asn_known = hashes[asn_index].is_some()
-        && (!new_values[asn_index] || (common > 0 && tenant_users[asn_index] >= common));
+        && (new_values[asn_index].is_none() || (common > 0 && tenant_users[asn_index] >= common));
     for (index, attribute) in Attribute::ALL.into_iter().enumerate() {
-        if !new_values[index] {
+        let Some(days_unused) = new_values[index] else {
             continue;
-        }
+        };
         if common > 0 && tenant_users[index] >= common {
             continue;
         }
@@ -253,43 +284,51 @@ pub(crate) fn check(ctx: &mut Context<'_>, state: &mut IdentityState) {
             continue;
         }
         let known = state.seen.len(index).saturating_sub(1);
-        report_new_value(ctx, state, attribute, known);
+        report_new_value(ctx, state, attribute, known, days_unused);
     }
 }
 
-/// Notes that the identity uses a value for the first time, and returns how
-/// many identities of the tenant (for actions: of its largest peer group
-/// using it) used it before. Networks count by their /16 (IPv4) or /32 (IPv6) block, so that
-/// the many /24 blocks of one provider's pool add up.
+/// Returns how many identities of the tenant used the value before: for
+/// actions and services, of the identity's largest peer group using it.
+/// With `record` set, for the identity's first use of the value, it also
+/// counts the identity as one more user. Networks count by their /16 (IPv4)
+/// or /32 (IPv6) block, so that the many /24 blocks of one provider's pool
+/// add up.
 fn note_tenant_use(
     ctx: &mut Context<'_>,
     state: &IdentityState,
     attribute: Attribute,
     hash: u64,
+    record: bool,
 ) -> u32 {
     let code = attribute as u8;
-    match attribute {
+    let hash = match attribute {
         Attribute::SourceNetwork => match ctx.event.origin.ip {
-            Some(ip) => {
-                let block = hash_ip(StableHasher::new(), mask(ip, 16, 32)).finish();
-                ctx.tenant.note_new_user(code, block)
-            }
-            None => ctx.tenant.note_new_user(code, hash),
+            Some(ip) => hash_ip(StableHasher::new(), mask(ip, 16, 32)).finish(),
+            None => hash,
         },
-        Attribute::Country | Attribute::Asn | Attribute::UserAgent => {
-            ctx.tenant.note_new_user(code, hash)
-        }
-        Attribute::Action => {
+        Attribute::Country | Attribute::Asn | Attribute::UserAgent => hash,
+        Attribute::Action | Attribute::Service => {
             let session_name = ctx.event.actor.session_name.as_deref();
             let groups = ctx.tenant.peer_groups(state, session_name);
-            ctx.tenant.note_new_peer_user(code, &groups, hash)
+            return if record {
+                ctx.tenant.note_new_peer_user(code, &groups, hash)
+            } else {
+                ctx.tenant.peer_users(code, &groups, hash)
+            };
         }
-        Attribute::Region => 0,
+        Attribute::Region => return 0,
+    };
+    if record {
+        ctx.tenant.note_new_user(code, hash)
+    } else {
+        ctx.tenant.users(code, hash)
     }
 }
 
-/// Reports a value the identity used for the first time, when its attribute
-/// is watched. `known` is the number of values seen before it.
+/// Reports a value the identity used for the first time, or again after
+/// `days_unused` days, when its attribute is watched. `known` is the number
+/// of other values the identity keeps for the attribute.
 // Kept out of line: it runs for few events, and inlined it would make the
 // code that runs for every event longer.
 #[cold]
@@ -299,6 +338,7 @@ fn report_new_value(
     state: &mut IdentityState,
     attribute: Attribute,
     known: usize,
+    days_unused: Option<u16>,
 ) {
     let watched = ctx
         .config
@@ -315,19 +355,29 @@ fn report_new_value(
         .unwrap_or(0);
     let value = observed_text(ctx, attribute);
     let attribute = attribute.name();
+    let label = attribute.replace('_', " ");
     let mut hit = Hit::new(ID, format!("new_{attribute}"), FindingCategory::Anomaly);
-    hit.title = format!(
-        "{} used a new {}: {}",
-        state.name(),
-        attribute.replace('_', " "),
-        value
-    );
-    hit.description = format!(
-        "First time in {history_days} days of history that {} used this {}; {known} known \
-         values before it.",
-        state.name(),
-        attribute.replace('_', " ")
-    );
+    match days_unused {
+        None => {
+            hit.title = format!("{} used a new {label}: {value}", state.name());
+            hit.description = format!(
+                "First time in {history_days} days of history that {} used this {label}; \
+                 {known} known values before it.",
+                state.name()
+            );
+        }
+        Some(days) => {
+            hit.title = format!(
+                "{} used a {label} again after {days} days: {value}",
+                state.name()
+            );
+            hit.description = format!(
+                "{} had not used this {label} for {days} days, longer than the value expiry, \
+                 in {history_days} days of history; {known} other known values.",
+                state.name()
+            );
+        }
+    }
     hit.severity = if attribute == "country" {
         Severity::Medium
     } else if attribute == "action" {
@@ -346,6 +396,9 @@ fn report_new_value(
         "history_days": history_days,
         "events_before": state.event_count,
     });
+    if let (Some(days), Some(data)) = (days_unused, hit.data.as_object_mut()) {
+        data.insert("days_unused".to_owned(), json!(days));
+    }
     hit.repeat_key = value;
     ctx.emit(state, hit);
 }
