@@ -54,6 +54,7 @@ mod agents;
 mod api;
 mod clock;
 mod config;
+mod geo;
 mod ids;
 mod names;
 mod net;
@@ -67,6 +68,7 @@ mod stream;
 mod traffic;
 
 pub use config::{ConfigError, DEFAULT_START, SimConfig};
+pub use geo::{Place, locate};
 pub use output::{WriteStats, write_labels, write_ndjson, write_s3_delivery};
 pub use population::{IdentityType, Population, PopulationIdentity};
 pub use scenarios::{ScenarioKind, ScenarioLabel, ScenarioLabelRef};
