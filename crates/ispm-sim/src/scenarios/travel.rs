@@ -23,6 +23,11 @@ const MIN_DISTANCE_KM: f64 = 5000.0;
 /// Days after the drawn one that are tried for a working day at home.
 const DAYS_TRIED: u32 = 14;
 
+/// Days of history the person has before the attack: the travel detector
+/// learns an identity's places for 14 days by default and reports nothing
+/// before.
+const HISTORY_DAYS: u32 = 15;
+
 pub(super) fn impossible_travel(
     planner: &mut Planner<'_>,
     label: u32,
@@ -43,6 +48,9 @@ pub(super) fn impossible_travel(
     let (window_start, window_end) = planner.window;
     let (day, workday) = (0..DAYS_TRIED).find_map(|offset| {
         let day = window_start + (first - window_start + offset) % (window_end - window_start);
+        if day < HISTORY_DAYS {
+            return None;
+        }
         traffic::person_workday(&context, person, day).map(|workday| (day, workday))
     })?;
     let far: Vec<CityId> = geo::ATTACKER_CITIES
