@@ -1,7 +1,7 @@
 //! A synthetic geography: the cities people live in, travel to and are
-//! attacked from, the ISP whose addresses each city uses, and a lookup from
-//! any address the simulator produces to its country, network owner and
-//! coordinates, as an IP database would return them.
+//! attacked from, and the ISP whose addresses each city uses. [`locate`]
+//! returns the country, network owner and coordinates of any address the
+//! simulator produces, as an IP database would.
 //!
 //! Like the prefixes in `net`, each city's prefix is a part of a real
 //! allocation of the named ISP, chosen so that real IP databases give
@@ -16,7 +16,8 @@ use crate::net::{
     prefix,
 };
 
-/// Where an address is, as an IP database gives it.
+/// The location and network owner of an address, as an IP database gives
+/// them.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Place {
     /// City the address is placed in.
@@ -43,7 +44,8 @@ pub(crate) struct City {
     pub latitude: f32,
     pub longitude: f32,
     /// Fixed offset from UTC in minutes.
-    // NOTE: standard time all year; daylight saving time is not simulated.
+    // NOTE: standard time all year, because daylight saving time is not
+    // simulated.
     pub utc_offset_minutes: i64,
     /// The AWS region closest to the city, where its people work.
     pub region: Region,

@@ -29,7 +29,7 @@ fn km_between(a: &Place, b: &Place) -> f64 {
     2.0 * 6371.0 * h.sqrt().min(1.0).asin()
 }
 
-/// A run with many people, so that dozens of them travel.
+/// Builds a run with many people, so that dozens of them travel.
 fn people_run(scenarios: bool) -> Simulator {
     Simulator::new(SimConfig {
         people_ratio: 0.5,
