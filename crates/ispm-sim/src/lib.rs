@@ -29,6 +29,17 @@
 //! People sign in through IAM Identity Center. [`Simulator::population`]
 //! lists each identity with the canonical id ispm gives it.
 //!
+//! # Geography
+//!
+//! People live in one of ten cities in the US, the UK, Germany and India
+//! and call from their home ISP's addresses. About one in seven makes a
+//! trip of three to five working days to another city, with a day or two
+//! in transit at each end so that no journey is faster than 800 km/h.
+//! People in Aachen work from an office across the Dutch border on some
+//! weekdays. [`locate`] returns the country, ASN and coordinates of any
+//! address the simulator produces, for enriching its events without IP
+//! databases.
+//!
 //! # Scenarios
 //!
 //! With `scenarios` on, [`ScenarioKind`] attacks are injected into days 20
@@ -41,7 +52,8 @@
 //!
 //! # Known simplifications
 //!
-//! - Time zones have no daylight saving time.
+//! - Time zones have no daylight saving time, and each city has one fixed
+//!   offset.
 //! - `iam:PassRole` has no CloudTrail event; it shows only as the `role`
 //!   parameter of Lambda configuration updates.
 //! - `AssumeRoleWithWebIdentity` is recorded with the `WebIdentityUser`
@@ -54,6 +66,7 @@ mod agents;
 mod api;
 mod clock;
 mod config;
+mod geo;
 mod ids;
 mod names;
 mod net;
@@ -67,6 +80,7 @@ mod stream;
 mod traffic;
 
 pub use config::{ConfigError, DEFAULT_START, SimConfig};
+pub use geo::{Place, locate};
 pub use output::{WriteStats, write_labels, write_ndjson, write_s3_delivery};
 pub use population::{IdentityType, Population, PopulationIdentity};
 pub use scenarios::{ScenarioKind, ScenarioLabel, ScenarioLabelRef};

@@ -1,4 +1,4 @@
-//! Regions, countries and the public address ranges that callers come from.
+//! Regions and the public address ranges that callers come from.
 //!
 //! The prefixes are real allocations of the named networks, chosen so that an
 //! IP-to-ASN or IP-to-country database gives the simulated traffic plausible
@@ -16,7 +16,7 @@ pub(crate) struct Prefix {
     length: u8,
 }
 
-const fn prefix(a: u8, b: u8, c: u8, d: u8, length: u8) -> Prefix {
+pub(crate) const fn prefix(a: u8, b: u8, c: u8, d: u8, length: u8) -> Prefix {
     Prefix {
         network: [a, b, c, d],
         length,
@@ -24,6 +24,14 @@ const fn prefix(a: u8, b: u8, c: u8, d: u8, length: u8) -> Prefix {
 }
 
 impl Prefix {
+    /// True when `address` lies inside the prefix.
+    pub(crate) fn contains(self, address: Ipv4Addr) -> bool {
+        let mask = u32::MAX
+            .checked_shl(32 - u32::from(self.length))
+            .unwrap_or(0);
+        u32::from(address) & mask == u32::from_be_bytes(self.network) & mask
+    }
+
     /// Returns a host address inside the prefix, chosen by `hash`. It is
     /// never the first or last address of a /24, so no address looks like a
     /// network or broadcast address.
@@ -65,7 +73,7 @@ impl Region {
 
     /// Example EC2 public address ranges of the region, where instances and
     /// Lambda functions call from.
-    pub(crate) fn aws_prefixes(self) -> &'static [Prefix] {
+    pub(crate) const fn aws_prefixes(self) -> &'static [Prefix] {
         const US_EAST_1: [Prefix; 2] = [prefix(3, 80, 0, 0, 12), prefix(54, 144, 0, 0, 14)];
         const EU_WEST_1: [Prefix; 2] = [prefix(34, 240, 0, 0, 13), prefix(52, 208, 0, 0, 13)];
         const US_WEST_2: [Prefix; 2] = [prefix(35, 160, 0, 0, 13), prefix(54, 184, 0, 0, 13)];
@@ -80,57 +88,6 @@ impl Region {
     pub(crate) fn aws_address(self, hash: u64) -> Ipv4Addr {
         let prefixes = self.aws_prefixes();
         prefixes[(mix64(hash ^ 0x5151) % prefixes.len() as u64) as usize].address(hash)
-    }
-}
-
-/// Countries people work from, each with a residential ISP prefix and a
-/// fixed UTC offset.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Country {
-    UnitedStates,
-    UnitedKingdom,
-    Germany,
-    India,
-}
-
-impl Country {
-    pub(crate) const ALL: [Country; 4] = [
-        Country::UnitedStates,
-        Country::UnitedKingdom,
-        Country::Germany,
-        Country::India,
-    ];
-
-    /// Example residential prefixes: 73.0.0.0/8 (Comcast, US),
-    /// 86.128.0.0/10 (BT, UK), 79.192.0.0/10 (Deutsche Telekom, DE) and
-    /// 49.32.0.0/11 (Reliance Jio, IN).
-    pub(crate) fn isp_prefix(self) -> Prefix {
-        match self {
-            Country::UnitedStates => prefix(73, 0, 0, 0, 8),
-            Country::UnitedKingdom => prefix(86, 128, 0, 0, 10),
-            Country::Germany => prefix(79, 192, 0, 0, 10),
-            Country::India => prefix(49, 32, 0, 0, 11),
-        }
-    }
-
-    /// Offset from UTC in minutes.
-    // NOTE: fixed standard time; daylight saving time is not simulated, so
-    // people in the US, UK and Germany start an hour late in summer.
-    pub(crate) fn utc_offset_minutes(self) -> i64 {
-        match self {
-            Country::UnitedStates => -5 * 60,
-            Country::UnitedKingdom => 0,
-            Country::Germany => 60,
-            Country::India => 5 * 60 + 30,
-        }
-    }
-
-    /// Returns the AWS region closest to the country, where its people work.
-    pub(crate) fn home_region(self) -> Region {
-        match self {
-            Country::UnitedStates => Region::UsEast1,
-            Country::UnitedKingdom | Country::Germany | Country::India => Region::EuWest1,
-        }
     }
 }
 

@@ -14,9 +14,10 @@ use super::{
 use crate::agents::{Laptop, Sdk};
 use crate::api::Api;
 use crate::config::SimConfig;
+use crate::geo::{self, CityId};
 use crate::ids;
 use crate::names;
-use crate::net::{Country, Region};
+use crate::net::Region;
 use crate::random::{chance, pick, weighted_index};
 
 pub(super) struct Builder<'a> {
@@ -132,7 +133,8 @@ impl<'a> Builder<'a> {
             format!("{first}.{last}{}@{}", cycle + 1, names::EMAIL_DOMAIN)
         };
 
-        let country = Country::ALL[weighted_index(rng, &[0.45, 0.2, 0.2, 0.15])];
+        let weights: Vec<f64> = geo::HOME_CITIES.iter().map(|(_, weight)| *weight).collect();
+        let home = geo::HOME_CITIES[weighted_index(rng, &weights)].0;
         // The first person is an administrator, so break-glass scenarios
         // always have someone to act.
         let persona = if ordinal == 0 {
@@ -173,16 +175,7 @@ impl<'a> Builder<'a> {
             None
         };
         let trip = if days >= 12 && chance(rng, 0.15) {
-            let others: Vec<Country> = Country::ALL
-                .iter()
-                .copied()
-                .filter(|other| *other != country)
-                .collect();
-            Some(Trip {
-                first_day: rng.random_range(3..days - 6),
-                days: rng.random_range(3..=6),
-                country: *pick(rng, &others),
-            })
+            trip(rng, home, days)
         } else {
             None
         };
@@ -200,7 +193,8 @@ impl<'a> Builder<'a> {
             0
         };
         let traits = PersonTraits {
-            country,
+            home,
+            commute: geo::cross_border_office(home),
             work_start_minute: 8 * 60 + rng.random_range(0..120),
             laptop,
             cli_share,
@@ -235,12 +229,12 @@ impl<'a> Builder<'a> {
                 format!("{}/{stem}-service", names::ORGANISATION)
             }
         };
-        let team_country = *pick(rng, &Country::ALL);
+        let team_city = geo::HOME_CITIES[rng.random_range(0..geo::HOME_CITIES.len())].0;
         let traits = CiTraits {
             repository,
             tool,
             default_session_name: chance(rng, 0.6),
-            team_offset_minutes: team_country.utc_offset_minutes(),
+            team_offset_minutes: team_city.city().utc_offset_minutes,
         };
         (name, Traits::CiCd(traits), 0)
     }
@@ -427,4 +421,27 @@ fn pick_apis(rng: &mut ChaCha8Rng, choices: &[Api]) -> ApiSet {
         }
     }
     ApiSet::new(&picked)
+}
+
+/// Draws a trip of three to five working days to another city, with the
+/// days in transit its distance needs at both ends. `None` when the run is
+/// too short for the journey.
+fn trip(rng: &mut ChaCha8Rng, home: CityId, days: u32) -> Option<Trip> {
+    let destinations: Vec<CityId> = (0..geo::CITIES.len())
+        .map(geo::CityId::from_index)
+        .filter(|city| *city != home)
+        .collect();
+    let working_days = rng.random_range(3..=5);
+    let city = *pick(rng, &destinations);
+    let transit_days = geo::transit_days(home, city);
+    let length = working_days + 2 * transit_days;
+    if days < length + 4 {
+        return None;
+    }
+    Some(Trip {
+        first_day: rng.random_range(3..days - length),
+        days: length,
+        city,
+        transit_days,
+    })
 }

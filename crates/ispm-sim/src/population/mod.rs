@@ -14,9 +14,10 @@ use self::builder::Builder;
 use crate::agents::{Laptop, Sdk};
 use crate::api::Api;
 use crate::config::SimConfig;
+use crate::geo::CityId;
 use crate::ids::{self, Stream, derive, rng_for};
 use crate::names;
-use crate::net::{Country, Region};
+use crate::net::Region;
 use crate::random::normal;
 
 /// Kind of a simulated identity.
@@ -181,17 +182,25 @@ impl PermissionSet {
     }
 }
 
-/// A few days a person works from another country.
+/// A journey to another city: days in transit without activity at both
+/// ends, and working days at the destination between them.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Trip {
     pub first_day: u32,
+    /// Length including the days in transit.
     pub days: u32,
-    pub country: Country,
+    pub city: CityId,
+    /// Days without activity at each end, long enough that the journey is
+    /// never faster than a flight.
+    pub transit_days: u32,
 }
 
 #[derive(Clone, Debug)]
 pub(crate) struct PersonTraits {
-    pub country: Country,
+    pub home: CityId,
+    /// An office across a nearby border that the person works from on some
+    /// weekdays.
+    pub commute: Option<CityId>,
     /// Local start of the working day, minutes after midnight.
     pub work_start_minute: i64,
     pub laptop: Laptop,
@@ -208,14 +217,23 @@ pub(crate) struct PersonTraits {
 }
 
 impl PersonTraits {
-    /// Returns the country the person works from on `day`.
-    pub(crate) fn country_on(&self, day: u32) -> Country {
+    /// Returns the city the person is in on `day`: the trip's destination
+    /// from its first to its last day, in transit included.
+    pub(crate) fn city_on(&self, day: u32) -> CityId {
         match self.trip {
-            Some(trip) if (trip.first_day..trip.first_day + trip.days).contains(&day) => {
-                trip.country
-            }
-            _ => self.country,
+            Some(trip) if (trip.first_day..trip.first_day + trip.days).contains(&day) => trip.city,
+            _ => self.home,
         }
+    }
+
+    /// True on the days of a trip spent travelling, when the person makes
+    /// no calls.
+    pub(crate) fn in_transit(&self, day: u32) -> bool {
+        self.trip.is_some_and(|trip| {
+            let end = trip.first_day + trip.days;
+            (trip.first_day..trip.first_day + trip.transit_days).contains(&day)
+                || (end - trip.transit_days..end).contains(&day)
+        })
     }
 }
 

@@ -244,7 +244,7 @@ pub(super) fn human_uses_service_key(
     let browser = traffic::person_browser(&context, person, day);
     let scope = context.scope(user, 0);
     let offset = match &context.identity(person).traits {
-        Traits::Person(traits) => traits.country_on(day).utc_offset_minutes() * MS_PER_MINUTE,
+        Traits::Person(traits) => traits.city_on(day).city().utc_offset_minutes * MS_PER_MINUTE,
         _ => 0,
     };
     let mut time = context.day_start(day)

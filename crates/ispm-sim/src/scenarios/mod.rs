@@ -9,6 +9,7 @@
 mod credential_misuse;
 mod escalation;
 mod steps;
+mod travel;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -49,10 +50,13 @@ pub enum ScenarioKind {
     AiAgentScopeDrift,
     /// A root user sign-in with MFA, as a break-glass procedure does it.
     BreakGlassRootLogin,
+    /// A person's console session used from a city thousands of kilometres
+    /// from their home within an hour of their sign-in there.
+    ImpossibleTravel,
 }
 
 impl ScenarioKind {
-    pub const ALL: [ScenarioKind; 9] = [
+    pub const ALL: [ScenarioKind; 10] = [
         ScenarioKind::LeakedAccessKey,
         ScenarioKind::StolenInstanceCredentials,
         ScenarioKind::PrivilegeEscalationChain,
@@ -62,6 +66,7 @@ impl ScenarioKind {
         ScenarioKind::HumanUsesServiceKey,
         ScenarioKind::AiAgentScopeDrift,
         ScenarioKind::BreakGlassRootLogin,
+        ScenarioKind::ImpossibleTravel,
     ];
 
     /// Returns the kind's name as labels spell it.
@@ -76,6 +81,7 @@ impl ScenarioKind {
             ScenarioKind::HumanUsesServiceKey => "human_uses_service_key",
             ScenarioKind::AiAgentScopeDrift => "ai_agent_scope_drift",
             ScenarioKind::BreakGlassRootLogin => "break_glass_root_login",
+            ScenarioKind::ImpossibleTravel => "impossible_travel",
         }
     }
 }
@@ -214,6 +220,9 @@ impl Planner<'_> {
             }
             ScenarioKind::BreakGlassRootLogin => {
                 credential_misuse::break_glass_root_login(self, label, instance, count)
+            }
+            ScenarioKind::ImpossibleTravel => {
+                travel::impossible_travel(self, label, instance, count)
             }
         };
         let Some(outline) = outline else {

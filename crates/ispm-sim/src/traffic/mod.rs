@@ -23,7 +23,9 @@ use crate::population::{Identity, IdentityType, Organisation};
 use crate::record::EventSpec;
 
 pub(crate) use agent::{agent_address, agent_scope, agent_session, agent_user_agent};
-pub(crate) use person::{person_address, person_browser, person_laptop, sso_session};
+pub(crate) use person::{
+    person_address, person_browser, person_laptop, person_workday, sso_session,
+};
 pub(crate) use service_user::{
     service_user_address, service_user_agent, service_user_key, service_user_principal,
 };

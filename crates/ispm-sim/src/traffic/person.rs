@@ -167,7 +167,8 @@ fn day_shape(context: &Context<'_>, index: u32, day: u32) -> (PersonDay, ChaCha8
     let on_vacation = traits
         .vacation
         .is_some_and(|(first, length)| (first..first + length).contains(&day));
-    if day < identity.first_day || day > identity.last_day || on_vacation {
+    if day < identity.first_day || day > identity.last_day || on_vacation || traits.in_transit(day)
+    {
         return (shape, rng);
     }
 
@@ -187,8 +188,7 @@ fn day_shape(context: &Context<'_>, index: u32, day: u32) -> (PersonDay, ChaCha8
     }
     shape.events = poisson(&mut rng, mean);
 
-    let country = traits.country_on(day);
-    shape.offset_ms = country.utc_offset_minutes() * MS_PER_MINUTE;
+    shape.offset_ms = traits.city_on(day).city().utc_offset_minutes * MS_PER_MINUTE;
     let (local_start, length) = if weekend {
         (
             10 * MS_PER_HOUR + rng.random_range(0..4 * MS_PER_HOUR),
@@ -286,24 +286,68 @@ pub(super) fn plan(context: &Context<'_>, index: u32, day: u32, out: &mut Vec<Pl
 }
 
 /// Returns the address a person calls from on `day`: a residential address
-/// of their ISP that changes every few weeks, or while travelling an address
-/// in the country they visit.
+/// of their home ISP that changes every few weeks, their cross-border
+/// office's on two weekdays in five, or while travelling an address in the
+/// city they visit.
 pub(crate) fn person_address(context: &Context<'_>, index: u32, day: u32) -> Ipv4Addr {
     let Some(traits) = traits_of(context, index) else {
         return Ipv4Addr::UNSPECIFIED;
     };
-    let country = traits.country_on(day);
-    let hash = if country == traits.country {
-        let phase = context.hash(Stream::Address, &[u64::from(index)]) % 21;
-        let lease = (u64::from(day) + phase) / u64::from(ADDRESS_LEASE_DAYS);
-        context.hash(Stream::Address, &[u64::from(index), lease])
-    } else {
-        context.hash(
+    let city = traits.city_on(day);
+    if city != traits.home {
+        let hash = context.hash(
             Stream::Address,
-            &[u64::from(index), u64::from(day), country as u64],
-        )
-    };
-    country.isp_prefix().address(hash)
+            &[u64::from(index), u64::from(day), city.index() as u64],
+        );
+        return city.address(hash);
+    }
+    if let Some(office) = traits.commute {
+        let weekday = clock::weekday(context.start_day + i64::from(day)) < 5;
+        let office_day =
+            context.hash(Stream::Address, &[u64::from(index), u64::from(day), 1]) % 5 < 2;
+        if weekday && office_day {
+            // One egress address for everyone at the office.
+            return office
+                .address(context.hash(Stream::Address, &[u64::MAX, office.index() as u64]));
+        }
+    }
+    let phase = context.hash(Stream::Address, &[u64::from(index)]) % 21;
+    let lease = (u64::from(day) + phase) / u64::from(ADDRESS_LEASE_DAYS);
+    city.address(context.hash(Stream::Address, &[u64::from(index), lease]))
+}
+
+/// The start of a person's working day and the console session they sign
+/// in to then, for scenarios that act during it.
+pub(crate) struct Workday {
+    pub login_ms: i64,
+    pub session: RoleSession,
+    pub account: u16,
+}
+
+/// Returns the person's working day on `day` when they sign in to the
+/// console at home that day; `None` on days off, in transit, away or
+/// without a console sign-in.
+pub(crate) fn person_workday(context: &Context<'_>, index: u32, day: u32) -> Option<Workday> {
+    let (shape, _) = day_shape(context, index, day);
+    let traits = traits_of(context, index)?;
+    if shape.events == 0 || traits.city_on(day) != traits.home {
+        return None;
+    }
+    let login_ms = shape.logins[0]?;
+    let session = sso_session(
+        context,
+        index,
+        day,
+        shape.account,
+        shape.permission_set,
+        0,
+        login_ms,
+    );
+    Some(Workday {
+        login_ms,
+        session,
+        account: shape.account,
+    })
 }
 
 fn laptop(traits: Option<&PersonTraits>) -> Laptop {
@@ -382,7 +426,7 @@ pub(super) fn resolve(context: &Context<'_>, planned: &Planned, rng: &mut ChaCha
     );
     let account = &context.org.accounts[usize::from(shape.account)];
     let region = match traits {
-        Some(traits) if !chance(rng, 0.7) => traits.country_on(day).home_region(),
+        Some(traits) if !chance(rng, 0.7) => traits.city_on(day).city().region,
         _ => account.home_region,
     };
     let mut scope = context.scope(index, rng.random_range(0..4));
