@@ -67,6 +67,20 @@ pub(crate) struct Consumers {
 }
 
 impl Consumers {
+    /// Returns an empty list; a `const fn`, so that a static can hold one.
+    pub const fn new() -> Self {
+        Consumers {
+            keys: Vec::new(),
+            list: Vec::new(),
+            recent: [0; ConsumerAttribute::COUNT],
+            truncated: false,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
     /// Records the consumers of one event, each identified by its attribute
     /// and the hash of its value. `value` builds the text of a new consumer
     /// only. Returns true when one of them is new.

@@ -474,9 +474,27 @@ pub(crate) struct CredentialState {
     pub last_rotated: Option<EventTime>,
     pub last_used_region: Option<Arc<str>>,
     pub last_used_service: Option<Arc<str>>,
-    /// Consumers of this long-term credential: what breaks when it is rotated.
-    pub consumers: Consumers,
+    /// Consumers of this long-term credential: what breaks when it is
+    /// rotated. Read them with [`CredentialState::consumers`].
+    pub consumers: CredentialConsumers,
 }
+
+/// Where the consumers of a long-term credential are kept.
+#[derive(Clone, Debug, Default)]
+pub(crate) enum CredentialConsumers {
+    /// No event has recorded consumers for the credential.
+    #[default]
+    Unused,
+    /// Every event of the identity used this credential and named no
+    /// workload session, so the credential's consumers equal the
+    /// identity's and are not kept twice. An IAM user with one access key
+    /// stays in this case.
+    SameAsIdentity,
+    Own(Box<Consumers>),
+}
+
+/// The consumers of a credential that no event used.
+static NO_CONSUMERS: Consumers = Consumers::new();
 
 impl CredentialState {
     fn new(record: CredentialRecord) -> Self {
@@ -493,11 +511,22 @@ impl CredentialState {
             last_rotated: record.last_rotated,
             last_used_region: record.last_used_region.as_deref().map(Arc::from),
             last_used_service: record.last_used_service.as_deref().map(Arc::from),
-            consumers: Consumers::default(),
+            consumers: CredentialConsumers::Unused,
         }
     }
 
-    fn to_record(&self) -> CredentialRecord {
+    /// Returns the credential's consumers; `identity` is the consumer list
+    /// of the identity that holds the credential.
+    pub fn consumers<'a>(&'a self, identity: &'a Consumers) -> &'a Consumers {
+        match &self.consumers {
+            CredentialConsumers::Unused => &NO_CONSUMERS,
+            CredentialConsumers::SameAsIdentity => identity,
+            CredentialConsumers::Own(own) => own,
+        }
+    }
+
+    fn to_record(&self, identity_consumers: &Consumers) -> CredentialRecord {
+        let consumers = self.consumers(identity_consumers);
         CredentialRecord {
             id: self.id.as_str().to_owned(),
             kind: self.kind.as_str().to_owned(),
@@ -511,8 +540,8 @@ impl CredentialState {
             slot: self.slot,
             last_used_region: self.last_used_region.as_deref().map(str::to_owned),
             last_used_service: self.last_used_service.as_deref().map(str::to_owned),
-            consumers: self.consumers.to_records(),
-            consumers_truncated: self.consumers.truncated,
+            consumers: consumers.to_records(),
+            consumers_truncated: consumers.truncated,
         }
     }
 }
@@ -772,6 +801,20 @@ impl IdentityState {
             .find(|credential| credential.id.is(id))
     }
 
+    /// Gives every credential that shares the identity's consumers and
+    /// that `keeps_sharing` rejects a copy of its own. Call it before the
+    /// identity records an event's consumers, for the credentials the event
+    /// does not record the same consumers for.
+    pub fn split_credential_consumers(&mut self, keeps_sharing: impl Fn(&CredentialId) -> bool) {
+        for credential in &mut self.credentials {
+            if matches!(credential.consumers, CredentialConsumers::SameAsIdentity)
+                && !keeps_sharing(&credential.id)
+            {
+                credential.consumers = CredentialConsumers::Own(Box::new(self.consumers.clone()));
+            }
+        }
+    }
+
     /// Adds a credential, dropping the least recently used temporary one
     /// when the cap is reached. Long-term keys are kept before session keys.
     pub fn add_credential(&mut self, record: CredentialRecord, cap: usize) {
@@ -817,7 +860,7 @@ impl IdentityState {
             credentials: self
                 .credentials
                 .iter()
-                .map(CredentialState::to_record)
+                .map(|credential| credential.to_record(&self.consumers))
                 .collect(),
             consumers: self.consumers.to_records(),
             via_roles: history
