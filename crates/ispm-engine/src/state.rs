@@ -381,15 +381,17 @@ pub(crate) struct ActivityProfile {
     pub spike_reported: bool,
 }
 
+/// The time that stands for none in time fields where `Option<EventTime>`
+/// would take 16 bytes: earlier than any time an event or timer has.
+pub(crate) const NO_TIME: EventTime = EventTime(i64::MIN);
+
 /// The policy side of an identity's state.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub(crate) struct PolicyState {
-    /// Set while the identity waits in the flush queue.
-    pub queued: bool,
-    /// Event time of the pending policy timer.
-    pub due: Option<EventTime>,
+    /// Event time of the pending policy timer, or [`NO_TIME`].
+    pub due: EventTime,
     /// Hash of the last published posture.
-    pub posture_key: Option<u64>,
+    pub posture_key: OptionalHash,
     /// Open violations and recent anomalies; `None` while both are empty.
     notes: Option<Box<PolicyNotes>>,
 }
@@ -399,6 +401,16 @@ struct PolicyNotes {
     open: Vec<ispm_posture::OpenViolation>,
     /// Recent anomaly findings, oldest first, for the risk score.
     anomalies: Vec<ispm_posture::AnomalyNote>,
+}
+
+impl Default for PolicyState {
+    fn default() -> Self {
+        PolicyState {
+            due: NO_TIME,
+            posture_key: OptionalHash::NONE,
+            notes: None,
+        }
+    }
 }
 
 impl PolicyState {
@@ -681,6 +693,49 @@ impl<'a> IdentityEntry<'a> {
     }
 }
 
+/// A 64-bit hash kept as a cache key, or none. Zero is none, so it takes
+/// 8 bytes where `Option<u64>` takes 16. A value whose hash is zero never
+/// matches, so it is looked up or published again each time; that is as
+/// rare as a collision of two of these hashes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct OptionalHash(u64);
+
+impl OptionalHash {
+    pub const NONE: OptionalHash = OptionalHash(0);
+
+    pub fn new(hash: u64) -> Self {
+        OptionalHash(hash)
+    }
+
+    /// True when this is `hash` and `hash` is not zero.
+    pub fn is(self, hash: u64) -> bool {
+        self.0 != 0 && self.0 == hash
+    }
+}
+
+/// The key and last time of each finding an identity produced. Most
+/// identities never produce one, so an empty list takes no heap memory and
+/// 8 bytes in the state.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Fired(Option<Box<Vec<(u64, EventTime)>>>);
+
+impl Fired {
+    pub fn iter(&self) -> impl Iterator<Item = &(u64, EventTime)> {
+        self.0.iter().flat_map(|list| list.iter())
+    }
+
+    /// Returns the list, allocating it when empty.
+    pub fn list_mut(&mut self) -> &mut Vec<(u64, EventTime)> {
+        self.0.get_or_insert_with(Box::default)
+    }
+}
+
+// mimalloc, the allocator of the `ispm` binary, serves 448 bytes from a
+// 448-byte size class and 449 from a 512-byte one: a field added past 448
+// costs 64 bytes per identity.
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(std::mem::size_of::<IdentityState>() <= 448);
+
 /// The engine's state of one identity.
 #[derive(Clone, Debug)]
 pub(crate) struct IdentityState {
@@ -709,22 +764,24 @@ pub(crate) struct IdentityState {
 
     /// Values of the first-seen detector's attributes the identity used.
     pub seen: SeenValues,
-    /// The last user agent's [`EventHashes::user_agent`] and the hash of
-    /// its family, so that an identity's repeated agent is not parsed
-    /// again. Only set for agents short enough to be hashed whole.
-    pub user_agent_family: Option<(u64, u64)>,
+    /// The last user agent's [`EventHashes::user_agent`], so that an
+    /// identity's repeated agent is not parsed again. Only set for agents
+    /// short enough to be hashed whole.
+    pub last_user_agent: OptionalHash,
+    /// The hash of the family of `last_user_agent`, when that is set.
+    pub user_agent_family: u64,
     /// Hash of the last role or ARN text in which no administrator role name
     /// was found, so that the same text is not searched again.
-    pub role_without_admin: Option<u64>,
+    pub role_without_admin: OptionalHash,
 
     pub denied: Window,
     pub enumeration: Window,
     pub secrets: Window,
 
     /// Last time each (detector, rule, key) fired, for `repeat_window`.
-    pub fired: Vec<(u64, EventTime)>,
+    pub fired: Fired,
     /// One bit per sensitive-call rule this identity has used.
-    pub sensitive_used: u64,
+    pub sensitive_used: u32,
     /// Hours of the week and hourly rate of the identity's activity.
     pub activity: ActivityProfile,
     /// Where the identity was last seen, for the atypical travel detector.
@@ -733,7 +790,12 @@ pub(crate) struct IdentityState {
 
     /// Set when the inventory record changed in a way worth publishing.
     pub inventory_dirty: bool,
-    pub inventory_published_at: Option<EventTime>,
+    /// Set while the identity waits in the flush queue. Kept here and not
+    /// in [`PolicyState`], where it would take 8 bytes with its padding.
+    pub policy_queued: bool,
+    /// The last seen time of the last published inventory record, or
+    /// [`NO_TIME`].
+    pub inventory_published_at: EventTime,
 }
 
 impl IdentityState {
@@ -755,17 +817,19 @@ impl IdentityState {
             posture: PostureFacts::default(),
             policy: PolicyState::default(),
             seen: SeenValues::default(),
-            user_agent_family: None,
-            role_without_admin: None,
+            last_user_agent: OptionalHash::NONE,
+            user_agent_family: 0,
+            role_without_admin: OptionalHash::NONE,
             denied: Window::default(),
             enumeration: Window::default(),
             secrets: Window::default(),
-            fired: Vec::new(),
+            fired: Fired::default(),
             sensitive_used: 0,
             activity: ActivityProfile::default(),
             last_location: None,
             inventory_dirty: true,
-            inventory_published_at: None,
+            policy_queued: false,
+            inventory_published_at: NO_TIME,
         };
         state.set_name(&name);
         state

@@ -94,9 +94,9 @@ pub(crate) fn record_usage(
 
     let interval =
         i64::try_from(config.inventory.last_seen_interval.as_millis()).unwrap_or(i64::MAX);
-    let stale = state
-        .inventory_published_at
-        .is_none_or(|published| time.saturating_sub(published) >= interval);
+    // An identity never published has `NO_TIME`, which is more than any
+    // interval before any event time.
+    let stale = time.saturating_sub(state.inventory_published_at) >= interval;
     if stale {
         state.inventory_dirty = true;
     }
