@@ -174,8 +174,9 @@ struct WindowEntries {
     entries: VecDeque<(EventTime, u64, CompactId)>,
     /// Entries per key, once the window held more than [`SMALL_WINDOW`]
     /// entries. A map, because a burst window holds up to a few hundred
-    /// distinct keys and every push and expiry looks one up.
-    key_counts: Option<HashMap<u64, u32, foldhash::fast::FixedState>>,
+    /// distinct keys and every push and expiry looks one up. Boxed, because
+    /// most windows never get one and a map takes 32 bytes.
+    key_counts: Option<Box<HashMap<u64, u32, foldhash::fast::FixedState>>>,
 }
 
 impl Window {
@@ -210,7 +211,7 @@ impl Window {
             for (_, key, _) in &window.entries {
                 *counts.entry(*key).or_insert(0) += 1;
             }
-            window.key_counts = Some(counts);
+            window.key_counts = Some(Box::new(counts));
         }
     }
 
