@@ -479,17 +479,25 @@ pub(crate) struct CredentialState {
     pub kind: CredentialKind,
     pub status: CredentialStatus,
     pub slot: Option<u8>,
-    pub created_at: Option<EventTime>,
-    pub created_by: Option<IdentityId>,
     pub first_used: Option<EventTime>,
     pub last_used: Option<EventTime>,
     pub use_count: u64,
-    pub last_rotated: Option<EventTime>,
-    pub last_used_region: Option<Arc<str>>,
-    pub last_used_service: Option<Arc<str>>,
+    /// Facts that only creation events and snapshots state; `None` while
+    /// none is set, which it is for a key first seen in use.
+    details: Option<Box<CredentialDetails>>,
     /// Consumers of this long-term credential: what breaks when it is
     /// rotated. Read them with [`CredentialState::consumers`].
     pub consumers: CredentialConsumers,
+}
+
+/// The rarely set part of [`CredentialState`].
+#[derive(Clone, Debug, Default)]
+pub(crate) struct CredentialDetails {
+    pub created_at: Option<EventTime>,
+    pub created_by: Option<IdentityId>,
+    pub last_rotated: Option<EventTime>,
+    pub last_used_region: Option<Arc<str>>,
+    pub last_used_service: Option<Arc<str>>,
 }
 
 /// Where the consumers of a long-term credential are kept.
@@ -511,21 +519,52 @@ static NO_CONSUMERS: Consumers = Consumers::new();
 
 impl CredentialState {
     fn new(record: CredentialRecord) -> Self {
-        CredentialState {
+        let mut credential = CredentialState {
             id: CredentialId::new(&record.id),
             kind: CredentialKind::new(&record.kind),
             status: CredentialStatus::new(&record.status),
             slot: record.slot,
-            created_at: record.created_at,
-            created_by: record.created_by,
             first_used: record.first_used,
             last_used: record.last_used,
             use_count: record.use_count,
+            details: None,
+            consumers: CredentialConsumers::Unused,
+        };
+        let details = CredentialDetails {
+            created_at: record.created_at,
+            created_by: record.created_by,
             last_rotated: record.last_rotated,
             last_used_region: record.last_used_region.as_deref().map(Arc::from),
             last_used_service: record.last_used_service.as_deref().map(Arc::from),
-            consumers: CredentialConsumers::Unused,
+        };
+        if details.created_at.is_some()
+            || details.created_by.is_some()
+            || details.last_rotated.is_some()
+            || details.last_used_region.is_some()
+            || details.last_used_service.is_some()
+        {
+            credential.details = Some(Box::new(details));
         }
+        credential
+    }
+
+    pub fn details(&self) -> Option<&CredentialDetails> {
+        self.details.as_deref()
+    }
+
+    pub fn created_at(&self) -> Option<EventTime> {
+        self.details.as_ref().and_then(|details| details.created_at)
+    }
+
+    pub fn last_rotated(&self) -> Option<EventTime> {
+        self.details
+            .as_ref()
+            .and_then(|details| details.last_rotated)
+    }
+
+    /// Returns the rarely set facts, allocating them when none is set yet.
+    pub fn details_mut(&mut self) -> &mut CredentialDetails {
+        self.details.get_or_insert_with(Box::default)
     }
 
     /// Returns the credential's consumers; `identity` is the consumer list
@@ -540,19 +579,21 @@ impl CredentialState {
 
     fn to_record(&self, identity_consumers: &Consumers) -> CredentialRecord {
         let consumers = self.consumers(identity_consumers);
+        let details = self.details.as_deref();
+        let text = |text: Option<&Arc<str>>| text.map(|text| text.to_string());
         CredentialRecord {
             id: self.id.as_str().to_owned(),
             kind: self.kind.as_str().to_owned(),
-            created_at: self.created_at,
-            created_by: self.created_by.clone(),
+            created_at: self.created_at(),
+            created_by: details.and_then(|details| details.created_by.clone()),
             first_used: self.first_used,
             last_used: self.last_used,
             use_count: self.use_count,
             status: self.status.as_str().to_owned(),
-            last_rotated: self.last_rotated,
+            last_rotated: self.last_rotated(),
             slot: self.slot,
-            last_used_region: self.last_used_region.as_deref().map(str::to_owned),
-            last_used_service: self.last_used_service.as_deref().map(str::to_owned),
+            last_used_region: text(details.and_then(|details| details.last_used_region.as_ref())),
+            last_used_service: text(details.and_then(|details| details.last_used_service.as_ref())),
             consumers: consumers.to_records(),
             consumers_truncated: consumers.truncated,
         }
