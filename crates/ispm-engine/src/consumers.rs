@@ -1,8 +1,7 @@
 //! Consumers of an identity or credential: the sources, user agents,
 //! regions, networks, ASNs, services and workloads that used it, with counts.
 
-use std::sync::Arc;
-
+use arcstr::ArcStr;
 use ispm_model::{ConsumerRecord, EventTime};
 
 /// The attribute of the event a consumer was taken from.
@@ -41,7 +40,7 @@ impl ConsumerAttribute {
 struct Consumer {
     /// Shared with the other identities that have this consumer, from the
     /// engine's [`crate::intern::Interner`], except for addresses.
-    value: Arc<str>,
+    value: ArcStr,
     count: u64,
     first_seen: EventTime,
     last_seen: EventTime,
@@ -87,7 +86,7 @@ impl Consumers {
     pub fn record_all(
         &mut self,
         observed: &[(ConsumerAttribute, u64)],
-        mut value: impl FnMut(ConsumerAttribute) -> Arc<str>,
+        mut value: impl FnMut(ConsumerAttribute) -> ArcStr,
         time: EventTime,
         cap: usize,
     ) -> bool {
@@ -151,7 +150,7 @@ impl Consumers {
         &mut self,
         attribute: ConsumerAttribute,
         hash: u64,
-        value: Arc<str>,
+        value: ArcStr,
         time: EventTime,
         cap: usize,
     ) {

@@ -9,6 +9,7 @@ use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasher, Hasher};
 use std::sync::Arc;
 
+use arcstr::ArcStr;
 use foldhash::fast::RandomState;
 
 use crate::consumers::Consumers;
@@ -821,9 +822,9 @@ pub(crate) struct IdentityState {
     pub kind: IdentityKind,
     pub nhi_type: Option<NhiType>,
     /// Shared with the identities classified for the same reason.
-    pub kind_reason: Arc<str>,
+    pub kind_reason: ArcStr,
     /// Shared with the other identities of the account.
-    pub account: Option<Arc<str>>,
+    pub account: Option<ArcStr>,
     pub arn: Option<Box<str>>,
     pub first_seen: Option<EventTime>,
     pub last_seen: Option<EventTime>,
@@ -874,7 +875,7 @@ pub(crate) struct IdentityState {
 }
 
 impl IdentityState {
-    pub fn new(id: IdentityId, name: String, kind: IdentityKind, kind_reason: Arc<str>) -> Self {
+    pub fn new(id: IdentityId, name: String, kind: IdentityKind, kind_reason: ArcStr) -> Self {
         let mut state = IdentityState {
             id,
             name: None,
@@ -1193,7 +1194,7 @@ mod tests {
 
     #[test]
     fn identity_name_is_kept_only_when_the_id_lacks_it() {
-        let reason: Arc<str> = Arc::from("test");
+        let reason = ArcStr::from("test");
         let id = IdentityId::new("aws:123456789012:user/alice");
         let mut state = IdentityState::new(id, "alice".into(), IdentityKind::Human, reason);
         assert!(state.name.is_none());
@@ -1204,7 +1205,7 @@ mod tests {
         assert!(state.name.is_none());
 
         let root = IdentityId::new("aws:123456789012:root");
-        let reason: Arc<str> = Arc::from("test");
+        let reason = ArcStr::from("test");
         let state = IdentityState::new(root, "root".into(), IdentityKind::Root, reason);
         assert_eq!(state.name(), "root");
         assert!(state.name.is_some());

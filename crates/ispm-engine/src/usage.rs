@@ -1,7 +1,7 @@
 //! Usage bookkeeping: the last seen time, credentials in use and consumers
 //! that each event adds to its actor's inventory.
 
-use std::sync::Arc;
+use arcstr::ArcStr;
 
 use ispm_model::{CredentialRecord, EventTime, IdentityEvent, NhiType};
 
@@ -227,9 +227,9 @@ fn consumer_value(
     event: &IdentityEvent,
     attribute: ConsumerAttribute,
     interner: &mut Interner,
-) -> Arc<str> {
+) -> ArcStr {
     if let (ConsumerAttribute::Source, Some(ip)) = (attribute, event.origin.ip) {
-        return Arc::from(ip.to_string());
+        return ArcStr::from(ip.to_string());
     }
     interner.intern(&consumer_text(event, attribute))
 }
