@@ -177,6 +177,10 @@ struct WindowEntries {
     /// entries. A map, because a burst window holds up to a few hundred
     /// distinct keys and every push and expiry looks one up. Boxed, because
     /// most windows never get one and a map takes 32 bytes.
+    #[expect(
+        clippy::box_collection,
+        reason = "the box is 8 bytes where an empty map takes 32"
+    )]
     key_counts: Option<Box<HashMap<u64, u32, foldhash::fast::FixedState>>>,
 }
 
@@ -757,15 +761,14 @@ impl<'a> IdentityEntry<'a> {
             |state| state.id == *id,
             |state| hasher.hash_one(&state.id),
         );
-        let state = match entry {
+        match entry {
             hashbrown::hash_table::Entry::Occupied(occupied) => occupied.into_mut(),
             hashbrown::hash_table::Entry::Vacant(vacant) => {
                 let state = make();
                 debug_assert!(state.id == *id, "a new state must have its entry's id");
                 vacant.insert(Box::new(state)).into_mut()
             }
-        };
-        &mut **state
+        }
     }
 }
 
@@ -793,7 +796,13 @@ impl OptionalHash {
 /// identities never produce one, so an empty list takes no heap memory and
 /// 8 bytes in the state.
 #[derive(Clone, Debug, Default)]
-pub(crate) struct Fired(Option<Box<Vec<(u64, EventTime)>>>);
+pub(crate) struct Fired(
+    #[expect(
+        clippy::box_collection,
+        reason = "the box is 8 bytes where an empty vector takes 24"
+    )]
+    Option<Box<Vec<(u64, EventTime)>>>,
+);
 
 impl Fired {
     pub fn iter(&self) -> impl Iterator<Item = &(u64, EventTime)> {
