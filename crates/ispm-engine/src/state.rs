@@ -387,8 +387,8 @@ pub(crate) struct ActivityProfile {
     pub spike_reported: bool,
 }
 
-/// The time that stands for none in time fields where `Option<EventTime>`
-/// would take 16 bytes: earlier than any time an event or timer has.
+/// The sentinel for a missing time in fields where `Option<EventTime>`
+/// would take 16 bytes. It is earlier than any event or timer time.
 pub(crate) const NO_TIME: EventTime = EventTime(i64::MIN);
 
 /// The policy side of an identity's state.
@@ -505,7 +505,8 @@ pub(crate) struct CredentialDetails {
     pub last_used_service: Option<Arc<str>>,
 }
 
-/// Where the consumers of a long-term credential are kept.
+/// The place of a long-term credential's consumers: none yet, the
+/// identity's list, or a list of its own.
 #[derive(Clone, Debug, Default)]
 pub(crate) enum CredentialConsumers {
     /// No event has recorded consumers for the credential.
@@ -572,8 +573,8 @@ impl CredentialState {
         self.details.get_or_insert_with(Box::default)
     }
 
-    /// Returns the credential's consumers; `identity` is the consumer list
-    /// of the identity that holds the credential.
+    /// Returns the credential's consumers. `identity` is the consumer list
+    /// of the identity that has the credential.
     pub fn consumers<'a>(&'a self, identity: &'a Consumers) -> &'a Consumers {
         match &self.consumers {
             CredentialConsumers::Unused => &NO_CONSUMERS,
