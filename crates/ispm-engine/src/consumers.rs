@@ -48,9 +48,9 @@ impl ConsumerAttribute {
 
 /// A consumer's attribute and value hash in one word: the attribute in the
 /// top 8 bits and the low 56 bits of the hash below them. Two values of one
-/// attribute whose hashes share their low 56 bits count as one consumer;
-/// for the at most a few hundred consumers of an identity that is as
-/// unlikely as a collision of the full hashes.
+/// attribute whose hashes share their low 56 bits count as one consumer.
+/// The chance of that is about 2^-56 per pair of values, against 2^-64
+/// with the full hash.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct ConsumerKey(u64);
 
@@ -112,7 +112,7 @@ pub(crate) struct Consumers {
 }
 
 impl Consumers {
-    /// Returns an empty list; a `const fn`, so that a static can hold one.
+    /// Returns an empty list. A `const fn`, so that a static can be one.
     pub const fn new() -> Self {
         Consumers {
             keys: Vec::new(),
