@@ -1,8 +1,7 @@
 //! Consumers of an identity or credential: the sources, user agents,
 //! regions, networks, ASNs, services and workloads that used it, with counts.
 
-use std::sync::Arc;
-
+use arcstr::ArcStr;
 use ispm_model::{ConsumerRecord, EventTime};
 
 /// The attribute of the event a consumer was taken from.
@@ -22,6 +21,17 @@ impl ConsumerAttribute {
     /// The number of attributes, so at most this many consumers per event.
     pub const COUNT: usize = 7;
 
+    /// Every attribute, in the order of their `u8` values.
+    const ALL: [ConsumerAttribute; Self::COUNT] = [
+        ConsumerAttribute::Source,
+        ConsumerAttribute::UserAgent,
+        ConsumerAttribute::Region,
+        ConsumerAttribute::Network,
+        ConsumerAttribute::Asn,
+        ConsumerAttribute::Service,
+        ConsumerAttribute::Workload,
+    ];
+
     /// Returns the attribute's name in inventory records.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -36,12 +46,48 @@ impl ConsumerAttribute {
     }
 }
 
+/// A consumer's attribute and value hash in one word: the attribute in the
+/// top 8 bits and the low 56 bits of the hash below them. Two values of one
+/// attribute whose hashes share their low 56 bits count as one consumer.
+/// The chance of that is about 2^-56 per pair of values, against 2^-64
+/// with the full hash.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct ConsumerKey(u64);
+
+const KEY_HASH_BITS: u32 = 56;
+const KEY_HASH_MASK: u64 = (1 << KEY_HASH_BITS) - 1;
+
+impl ConsumerKey {
+    fn new(attribute: ConsumerAttribute, hash: u64) -> Self {
+        ConsumerKey((u64::from(attribute as u8) << KEY_HASH_BITS) | (hash & KEY_HASH_MASK))
+    }
+
+    fn has_attribute(self, attribute: ConsumerAttribute) -> bool {
+        self.0 >> KEY_HASH_BITS == u64::from(attribute as u8)
+    }
+
+    fn attribute(self) -> ConsumerAttribute {
+        // Every key is built by `new` from an attribute, so the index is in
+        // range.
+        let index = usize::try_from(self.0 >> KEY_HASH_BITS).unwrap_or(0);
+        ConsumerAttribute::ALL
+            .get(index)
+            .copied()
+            .unwrap_or(ConsumerAttribute::Source)
+    }
+
+    /// Returns the low 56 bits of the value hash.
+    fn hash(self) -> u64 {
+        self.0 & KEY_HASH_MASK
+    }
+}
+
 /// The counts and text of one consumer.
 #[derive(Clone, Debug)]
 struct Consumer {
     /// Shared with the other identities that have this consumer, from the
     /// engine's [`crate::intern::Interner`], except for addresses.
-    value: Arc<str>,
+    value: ArcStr,
     count: u64,
     first_seen: EventTime,
     last_seen: EventTime,
@@ -51,11 +97,10 @@ struct Consumer {
 /// consumer of the same attribute is dropped.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Consumers {
-    /// The attribute and value hash of each consumer in `list`, at the same
-    /// position. Kept apart, so that a search reads 16 bytes per consumer
-    /// and not a whole entry, because the search runs for every event. The
-    /// hash is only compared between consumers of the same attribute.
-    keys: Vec<(u64, ConsumerAttribute)>,
+    /// The key of each consumer in `list`, at the same position. Kept
+    /// apart, so that a search reads 8 bytes per consumer and not a whole
+    /// entry, because the search runs for every event.
+    keys: Vec<ConsumerKey>,
     list: Vec<Consumer>,
     /// Position of the consumer each attribute recorded last, tried before
     /// the keys are searched, because consecutive events of an identity
@@ -67,13 +112,27 @@ pub(crate) struct Consumers {
 }
 
 impl Consumers {
+    /// Returns an empty list. A `const fn`, so that a static can be one.
+    pub const fn new() -> Self {
+        Consumers {
+            keys: Vec::new(),
+            list: Vec::new(),
+            recent: [0; ConsumerAttribute::COUNT],
+            truncated: false,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
     /// Records the consumers of one event, each identified by its attribute
     /// and the hash of its value. `value` builds the text of a new consumer
     /// only. Returns true when one of them is new.
     pub fn record_all(
         &mut self,
         observed: &[(ConsumerAttribute, u64)],
-        mut value: impl FnMut(ConsumerAttribute) -> Arc<str>,
+        mut value: impl FnMut(ConsumerAttribute) -> ArcStr,
         time: EventTime,
         cap: usize,
     ) -> bool {
@@ -119,7 +178,7 @@ impl Consumers {
     /// Returns the position of the consumer, trying the one its attribute
     /// recorded last first.
     fn find(&mut self, attribute: ConsumerAttribute, hash: u64) -> Option<usize> {
-        let key = (hash, attribute);
+        let key = ConsumerKey::new(attribute, hash);
         let recent = &mut self.recent[attribute as usize];
         let index = match self.keys.get(usize::from(*recent)) {
             Some(known) if *known == key => usize::from(*recent),
@@ -137,14 +196,14 @@ impl Consumers {
         &mut self,
         attribute: ConsumerAttribute,
         hash: u64,
-        value: Arc<str>,
+        value: ArcStr,
         time: EventTime,
         cap: usize,
     ) {
         let same_attribute = self
             .keys
             .iter()
-            .filter(|(_, known)| *known == attribute)
+            .filter(|known| known.has_attribute(attribute))
             .count();
         if same_attribute >= cap
             && let Some(oldest) = self
@@ -152,7 +211,7 @@ impl Consumers {
                 .iter()
                 .zip(&self.list)
                 .enumerate()
-                .filter(|(_, ((_, known), _))| *known == attribute)
+                .filter(|(_, (known, _))| known.has_attribute(attribute))
                 .min_by_key(|(_, (_, consumer))| consumer.last_seen)
                 .map(|(index, _)| index)
         {
@@ -161,7 +220,7 @@ impl Consumers {
             self.truncated = true;
         }
         self.recent[attribute as usize] = u16::try_from(self.list.len()).unwrap_or(u16::MAX);
-        self.keys.push((hash, attribute));
+        self.keys.push(ConsumerKey::new(attribute, hash));
         self.list.push(Consumer {
             value,
             count: 1,
@@ -172,11 +231,12 @@ impl Consumers {
 
     /// True when a consumer of this attribute and value hash is known.
     pub fn contains(&self, attribute: ConsumerAttribute, hash: u64) -> bool {
-        self.keys.contains(&(hash, attribute))
+        self.keys.contains(&ConsumerKey::new(attribute, hash))
     }
 
     /// Returns the value hashes of the consumers of one attribute last seen
-    /// at or after `since`.
+    /// at or after `since`, cut to their low 56 bits, which keeps hashes
+    /// that are small numbers (ASNs, network indexes) whole.
     pub fn hashes_seen_since(
         &self,
         attribute: ConsumerAttribute,
@@ -185,10 +245,10 @@ impl Consumers {
         self.keys
             .iter()
             .zip(&self.list)
-            .filter(move |((_, known), consumer)| {
-                *known == attribute && consumer.last_seen >= since
+            .filter(move |(known, consumer)| {
+                known.has_attribute(attribute) && consumer.last_seen >= since
             })
-            .map(|((hash, _), _)| *hash)
+            .map(|(key, _)| key.hash())
     }
 
     /// Returns the consumers sorted by attribute, then by count, highest
@@ -198,8 +258,8 @@ impl Consumers {
             .keys
             .iter()
             .zip(&self.list)
-            .map(|((_, attribute), consumer)| ConsumerRecord {
-                attribute: attribute.as_str().to_owned(),
+            .map(|(key, consumer)| ConsumerRecord {
+                attribute: key.attribute().as_str().to_owned(),
                 value: consumer.value.to_string(),
                 count: consumer.count,
                 first_seen: consumer.first_seen,
@@ -213,5 +273,25 @@ impl Consumers {
                 .then(a.value.cmp(&b.value))
         });
         records
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn consumer_key_keeps_attribute_and_small_hashes() {
+        for attribute in ConsumerAttribute::ALL {
+            let key = ConsumerKey::new(attribute, u64::MAX);
+            assert_eq!(key.attribute(), attribute);
+            assert!(key.has_attribute(attribute));
+            assert_eq!(key.hash(), KEY_HASH_MASK);
+            assert_eq!(ConsumerKey::new(attribute, 64_500).hash(), 64_500);
+        }
+        assert_ne!(
+            ConsumerKey::new(ConsumerAttribute::Network, 1),
+            ConsumerKey::new(ConsumerAttribute::Asn, 1)
+        );
     }
 }

@@ -201,8 +201,9 @@ impl Engine {
                     .unwrap_or_else(|| format!("unknown-key-{}", event.event_id));
                 match state.credential_mut(&id) {
                     Some(credential) => {
-                        credential.created_at = Some(event.time);
-                        credential.created_by = Some(actor);
+                        let details = credential.details_mut();
+                        details.created_at = Some(event.time);
+                        details.created_by = Some(actor);
                     }
                     None => state.add_credential(
                         CredentialRecord {
@@ -222,8 +223,9 @@ impl Engine {
             }
             TargetFactKind::LoginProfileChanged => match state.credential_mut("console-password") {
                 Some(credential) => {
-                    credential.created_at = Some(event.time);
-                    credential.created_by = Some(actor);
+                    let details = credential.details_mut();
+                    details.created_at = Some(event.time);
+                    details.created_by = Some(actor);
                     credential.status = CredentialStatus::Active;
                 }
                 None => state.add_credential(

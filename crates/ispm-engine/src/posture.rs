@@ -18,7 +18,7 @@ use ispm_posture::{
 };
 
 use crate::engine::Engine;
-use crate::state::{IdentityState, StableHasher};
+use crate::state::{IdentityState, NO_TIME, OptionalHash, StableHasher};
 
 /// Anomalies kept per identity for its risk score; older ones drop out of
 /// the risk window anyway.
@@ -65,8 +65,8 @@ impl PostureRuntime {
 
 /// Queues the identity for the next flush when its inventory changed.
 pub(crate) fn enqueue_if_changed(runtime: &mut PostureRuntime, state: &mut IdentityState) {
-    if state.inventory_dirty && !state.policy.queued {
-        state.policy.queued = true;
+    if state.inventory_dirty && !state.policy_queued {
+        state.policy_queued = true;
         runtime.queue.push(state.id.clone());
     }
 }
@@ -93,8 +93,8 @@ pub(crate) fn note_anomalies(
         });
         noted = true;
     }
-    if noted && !state.policy.queued {
-        state.policy.queued = true;
+    if noted && !state.policy_queued {
+        state.policy_queued = true;
         runtime.queue.push(state.id.clone());
     }
 }
@@ -187,11 +187,11 @@ fn evaluate(
     now: EventTime,
     flushed: &mut Flushed,
 ) {
-    state.policy.queued = false;
+    state.policy_queued = false;
     let record = state.inventory_record();
     if state.inventory_dirty {
         state.inventory_dirty = false;
-        state.inventory_published_at = state.last_seen;
+        state.inventory_published_at = state.last_seen.unwrap_or(NO_TIME);
         flushed.inventory.push(record.clone());
     }
 
@@ -220,8 +220,8 @@ fn evaluate(
         .aggregator
         .update(&posture, &record, &evaluation, policies);
     let key = posture_key(&posture);
-    if state.policy.posture_key != Some(key) {
-        state.policy.posture_key = Some(key);
+    if !state.policy.posture_key.is(key) {
+        state.policy.posture_key = OptionalHash::new(key);
         flushed.postures.push(posture);
     }
 
@@ -231,8 +231,8 @@ fn evaluate(
         .next_check
         .map(|next| next.max(EventTime::from_millis(now.millis().saturating_add(1))));
     match next_check {
-        Some(next) if state.policy.due != Some(next) => {
-            state.policy.due = Some(next);
+        Some(next) if state.policy.due != next => {
+            state.policy.due = next;
             runtime
                 .timers
                 .entry(next.millis())
@@ -240,7 +240,7 @@ fn evaluate(
                 .push(state.id.clone());
         }
         Some(_) => {}
-        None => state.policy.due = None,
+        None => state.policy.due = NO_TIME,
     }
 }
 

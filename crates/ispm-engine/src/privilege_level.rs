@@ -7,7 +7,7 @@
 use ispm_model::{IdentityEvent, IdentityKind, PrivilegeLevel};
 
 use crate::config::PrivilegeConfig;
-use crate::state::{IdentityState, stable_hash};
+use crate::state::{IdentityState, OptionalHash, stable_hash};
 
 /// IAM and STS calls that change who can do what. An identity that made one
 /// successfully has at least privileged rights.
@@ -87,7 +87,7 @@ fn admin_role_pattern(state: &mut IdentityState, event: &IdentityEvent) -> Optio
         .as_deref()
         .or(event.actor.arn.as_deref())?;
     let hash = stable_hash(&[role]);
-    if state.role_without_admin == Some(hash) {
+    if state.role_without_admin.is(hash) {
         return None;
     }
     let pattern = ADMIN_ROLE_PATTERNS
@@ -95,7 +95,7 @@ fn admin_role_pattern(state: &mut IdentityState, event: &IdentityEvent) -> Optio
         .copied()
         .find(|pattern| contains_pattern(role, pattern));
     if pattern.is_none() {
-        state.role_without_admin = Some(hash);
+        state.role_without_admin = OptionalHash::new(hash);
     }
     pattern
 }

@@ -177,11 +177,16 @@ fn merge_credential(
         && record.last_used.is_none_or(|known| used > known)
     {
         record.last_used = Some(used);
-        record.last_used_region = reported.last_used_region.as_deref().map(Arc::from);
-        record.last_used_service = reported.last_used_service.as_deref().map(Arc::from);
+        let region = reported.last_used_region.as_deref().map(Arc::from);
+        let service = reported.last_used_service.as_deref().map(Arc::from);
+        if region.is_some() || service.is_some() || record.details().is_some() {
+            let details = record.details_mut();
+            details.last_used_region = region;
+            details.last_used_service = service;
+        }
     }
-    if record.created_at.is_none() {
-        record.created_at = reported.created_at;
+    if record.created_at().is_none() && reported.created_at.is_some() {
+        record.details_mut().created_at = reported.created_at;
     }
     // The snapshot sets status and rotation, unless an event showed the
     // key after the snapshot was taken.
@@ -190,7 +195,7 @@ fn merge_credential(
         record.status = status(reported);
     }
     if newest && reported.last_rotated.is_some() {
-        record.last_rotated = reported.last_rotated;
+        record.details_mut().last_rotated = reported.last_rotated;
     }
 }
 
@@ -220,8 +225,8 @@ fn find_credential(state: &IdentityState, reported: &SnapshotCredential) -> Opti
     };
     let same_rotation = |record: &CredentialState| {
         record
-            .created_at
-            .or(record.last_rotated)
+            .created_at()
+            .or(record.last_rotated())
             .is_some_and(|created| within_tolerance(created, rotated))
     };
     if reported.slot.is_some()

@@ -9,6 +9,7 @@ use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasher, Hasher};
 use std::sync::Arc;
 
+use arcstr::ArcStr;
 use foldhash::fast::RandomState;
 
 use crate::consumers::Consumers;
@@ -260,8 +261,13 @@ struct WindowEntries {
     entries: VecDeque<(EventTime, u64, CompactId)>,
     /// Entries per key, once the window held more than [`SMALL_WINDOW`]
     /// entries. A map, because a burst window holds up to a few hundred
-    /// distinct keys and every push and expiry looks one up.
-    key_counts: Option<HashMap<u64, u32, foldhash::fast::FixedState>>,
+    /// distinct keys and every push and expiry looks one up. Boxed, because
+    /// most windows never get one and a map takes 32 bytes.
+    #[expect(
+        clippy::box_collection,
+        reason = "the box is 8 bytes where an empty map takes 32"
+    )]
+    key_counts: Option<Box<HashMap<u64, u32, foldhash::fast::FixedState>>>,
 }
 
 impl Window {
@@ -296,7 +302,7 @@ impl Window {
             for (_, key, _) in &window.entries {
                 *counts.entry(*key).or_insert(0) += 1;
             }
-            window.key_counts = Some(counts);
+            window.key_counts = Some(Box::new(counts));
         }
     }
 
@@ -467,15 +473,17 @@ pub(crate) struct ActivityProfile {
     pub spike_reported: bool,
 }
 
+/// The sentinel for a missing time in fields where `Option<EventTime>`
+/// would take 16 bytes. It is earlier than any event or timer time.
+pub(crate) const NO_TIME: EventTime = EventTime(i64::MIN);
+
 /// The policy side of an identity's state.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub(crate) struct PolicyState {
-    /// Set while the identity waits in the flush queue.
-    pub queued: bool,
-    /// Event time of the pending policy timer.
-    pub due: Option<EventTime>,
+    /// Event time of the pending policy timer, or [`NO_TIME`].
+    pub due: EventTime,
     /// Hash of the last published posture.
-    pub posture_key: Option<u64>,
+    pub posture_key: OptionalHash,
     /// Open violations and recent anomalies; `None` while both are empty.
     notes: Option<Box<PolicyNotes>>,
 }
@@ -485,6 +493,16 @@ struct PolicyNotes {
     open: Vec<ispm_posture::OpenViolation>,
     /// Recent anomaly findings, oldest first, for the risk score.
     anomalies: Vec<ispm_posture::AnomalyNote>,
+}
+
+impl Default for PolicyState {
+    fn default() -> Self {
+        PolicyState {
+            due: NO_TIME,
+            posture_key: OptionalHash::NONE,
+            notes: None,
+        }
+    }
 }
 
 impl PolicyState {
@@ -552,53 +570,124 @@ pub(crate) struct CredentialState {
     pub kind: CredentialKind,
     pub status: CredentialStatus,
     pub slot: Option<u8>,
-    pub created_at: Option<EventTime>,
-    pub created_by: Option<IdentityId>,
     pub first_used: Option<EventTime>,
     pub last_used: Option<EventTime>,
     pub use_count: u64,
+    /// Facts that only creation events and snapshots state; `None` while
+    /// none is set, which it is for a key first seen in use.
+    details: Option<Box<CredentialDetails>>,
+    /// Consumers of this long-term credential: what breaks when it is
+    /// rotated. Read them with [`CredentialState::consumers`].
+    pub consumers: CredentialConsumers,
+}
+
+/// The rarely set part of [`CredentialState`].
+#[derive(Clone, Debug, Default)]
+pub(crate) struct CredentialDetails {
+    pub created_at: Option<EventTime>,
+    pub created_by: Option<IdentityId>,
     pub last_rotated: Option<EventTime>,
     pub last_used_region: Option<Arc<str>>,
     pub last_used_service: Option<Arc<str>>,
-    /// Consumers of this long-term credential: what breaks when it is rotated.
-    pub consumers: Consumers,
 }
+
+/// The place of a long-term credential's consumers: none yet, the
+/// identity's list, or a list of its own.
+#[derive(Clone, Debug, Default)]
+pub(crate) enum CredentialConsumers {
+    /// No event has recorded consumers for the credential.
+    #[default]
+    Unused,
+    /// Every event of the identity used this credential and named no
+    /// workload session, so the credential's consumers equal the
+    /// identity's and are not kept twice. An IAM user with one access key
+    /// stays in this case.
+    SameAsIdentity,
+    Own(Box<Consumers>),
+}
+
+/// The consumers of a credential that no event used.
+static NO_CONSUMERS: Consumers = Consumers::new();
 
 impl CredentialState {
     fn new(record: CredentialRecord) -> Self {
-        CredentialState {
+        let mut credential = CredentialState {
             id: CredentialId::new(&record.id),
             kind: CredentialKind::new(&record.kind),
             status: CredentialStatus::new(&record.status),
             slot: record.slot,
-            created_at: record.created_at,
-            created_by: record.created_by,
             first_used: record.first_used,
             last_used: record.last_used,
             use_count: record.use_count,
+            details: None,
+            consumers: CredentialConsumers::Unused,
+        };
+        let details = CredentialDetails {
+            created_at: record.created_at,
+            created_by: record.created_by,
             last_rotated: record.last_rotated,
             last_used_region: record.last_used_region.as_deref().map(Arc::from),
             last_used_service: record.last_used_service.as_deref().map(Arc::from),
-            consumers: Consumers::default(),
+        };
+        if details.created_at.is_some()
+            || details.created_by.is_some()
+            || details.last_rotated.is_some()
+            || details.last_used_region.is_some()
+            || details.last_used_service.is_some()
+        {
+            credential.details = Some(Box::new(details));
+        }
+        credential
+    }
+
+    pub fn details(&self) -> Option<&CredentialDetails> {
+        self.details.as_deref()
+    }
+
+    pub fn created_at(&self) -> Option<EventTime> {
+        self.details.as_ref().and_then(|details| details.created_at)
+    }
+
+    pub fn last_rotated(&self) -> Option<EventTime> {
+        self.details
+            .as_ref()
+            .and_then(|details| details.last_rotated)
+    }
+
+    /// Returns the rarely set facts, allocating them when none is set yet.
+    pub fn details_mut(&mut self) -> &mut CredentialDetails {
+        self.details.get_or_insert_with(Box::default)
+    }
+
+    /// Returns the credential's consumers. `identity` is the consumer list
+    /// of the identity that has the credential.
+    pub fn consumers<'a>(&'a self, identity: &'a Consumers) -> &'a Consumers {
+        match &self.consumers {
+            CredentialConsumers::Unused => &NO_CONSUMERS,
+            CredentialConsumers::SameAsIdentity => identity,
+            CredentialConsumers::Own(own) => own,
         }
     }
 
-    fn to_record(&self) -> CredentialRecord {
+    fn to_record(&self, identity_consumers: &Consumers) -> CredentialRecord {
+        let consumers = self.consumers(identity_consumers);
+        let details = self.details.as_deref();
+        let text = |text: Option<&Arc<str>>| text.map(|text| text.to_string());
         CredentialRecord {
             id: self.id.as_str().to_owned(),
             kind: self.kind.as_str().to_owned(),
-            created_at: self.created_at,
-            created_by: self.created_by.clone(),
+            created_at: self.created_at(),
+            created_by: details.and_then(|details| details.created_by.clone()),
             first_used: self.first_used,
             last_used: self.last_used,
             use_count: self.use_count,
             status: self.status.as_str().to_owned(),
-            last_rotated: self.last_rotated,
+            last_rotated: self.last_rotated(),
             slot: self.slot,
-            last_used_region: self.last_used_region.as_deref().map(str::to_owned),
-            last_used_service: self.last_used_service.as_deref().map(str::to_owned),
-            consumers: self.consumers.to_records(),
-            consumers_truncated: self.consumers.truncated,
+            last_used_region: text(details.and_then(|details| details.last_used_region.as_ref())),
+            last_used_service: text(details.and_then(|details| details.last_used_service.as_ref())),
+            consumers: consumers.to_records(),
+            consumers_truncated: consumers.truncated,
         }
     }
 }
@@ -700,43 +789,124 @@ impl CredentialStatus {
 }
 
 /// The identities of one engine by id. Each state is boxed, because a
-/// state is about 500 bytes: the map moves every entry when it grows, and
-/// its free slots would each take a state's size.
+/// state is about 450 bytes: the table moves every entry when it grows, and
+/// its free slots would each take a state's size. The table keeps no key
+/// beside the box, because the state holds its id: a slot takes 8 bytes
+/// where a map from id to box takes 24.
 #[derive(Default)]
-pub(crate) struct Identities(HashMap<IdentityId, Box<IdentityState>, RandomState>);
+pub(crate) struct Identities {
+    table: hashbrown::HashTable<Box<IdentityState>>,
+    hasher: RandomState,
+}
 
 impl Identities {
     pub fn entry(&mut self, id: IdentityId) -> IdentityEntry<'_> {
-        IdentityEntry(self.0.entry(id))
+        IdentityEntry {
+            hash: self.hasher.hash_one(&id),
+            id,
+            identities: self,
+        }
     }
 
     pub fn get(&self, id: &IdentityId) -> Option<&IdentityState> {
-        self.0.get(id).map(|state| &**state)
+        let hash = self.hasher.hash_one(id);
+        let state = self.table.find(hash, |state| state.id == *id)?;
+        Some(&**state)
     }
 
     pub fn get_mut(&mut self, id: &IdentityId) -> Option<&mut IdentityState> {
-        self.0.get_mut(id).map(|state| &mut **state)
+        let hash = self.hasher.hash_one(id);
+        let state = self.table.find_mut(hash, |state| state.id == *id)?;
+        Some(&mut **state)
     }
 
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.table.len()
     }
 
     pub fn values(&self) -> impl Iterator<Item = &IdentityState> {
-        self.0.values().map(|state| &**state)
+        self.table.iter().map(|state| &**state)
     }
 }
 
 /// An identity's place in [`Identities`], filled or not.
-pub(crate) struct IdentityEntry<'a>(Entry<'a, IdentityId, Box<IdentityState>>);
+pub(crate) struct IdentityEntry<'a> {
+    identities: &'a mut Identities,
+    id: IdentityId,
+    hash: u64,
+}
 
 impl<'a> IdentityEntry<'a> {
     /// Returns the identity's state, inserting the one `make` builds when
-    /// the identity is new.
+    /// the identity is new. `make` must build a state with this entry's id,
+    /// because the table finds a state by the id it holds.
     pub fn or_insert_with(self, make: impl FnOnce() -> IdentityState) -> &'a mut IdentityState {
-        self.0.or_insert_with(|| Box::new(make()))
+        let Identities { table, hasher } = self.identities;
+        let id = &self.id;
+        let entry = table.entry(
+            self.hash,
+            |state| state.id == *id,
+            |state| hasher.hash_one(&state.id),
+        );
+        match entry {
+            hashbrown::hash_table::Entry::Occupied(occupied) => occupied.into_mut(),
+            hashbrown::hash_table::Entry::Vacant(vacant) => {
+                let state = make();
+                debug_assert!(state.id == *id, "a new state must have its entry's id");
+                vacant.insert(Box::new(state)).into_mut()
+            }
+        }
     }
 }
+
+/// A 64-bit hash kept as a cache key, or none. Zero is none, so it takes
+/// 8 bytes where `Option<u64>` takes 16. A value whose hash is zero never
+/// matches, so it is looked up or published again each time; that is as
+/// rare as a collision of two of these hashes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct OptionalHash(u64);
+
+impl OptionalHash {
+    pub const NONE: OptionalHash = OptionalHash(0);
+
+    pub fn new(hash: u64) -> Self {
+        OptionalHash(hash)
+    }
+
+    /// True when this is `hash` and `hash` is not zero.
+    pub fn is(self, hash: u64) -> bool {
+        self.0 != 0 && self.0 == hash
+    }
+}
+
+/// The key and last time of each finding an identity produced. Most
+/// identities never produce one, so an empty list takes no heap memory and
+/// 8 bytes in the state.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Fired(
+    #[expect(
+        clippy::box_collection,
+        reason = "the box is 8 bytes where an empty vector takes 24"
+    )]
+    Option<Box<Vec<(u64, EventTime)>>>,
+);
+
+impl Fired {
+    pub fn iter(&self) -> impl Iterator<Item = &(u64, EventTime)> {
+        self.0.iter().flat_map(|list| list.iter())
+    }
+
+    /// Returns the list, allocating it when empty.
+    pub fn list_mut(&mut self) -> &mut Vec<(u64, EventTime)> {
+        self.0.get_or_insert_with(Box::default)
+    }
+}
+
+// mimalloc, the allocator of the `ispm` binary, serves 448 bytes from a
+// 448-byte size class and 449 from a 512-byte one: a field added past 448
+// costs 64 bytes per identity.
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(std::mem::size_of::<IdentityState>() <= 448);
 
 /// The engine's state of one identity.
 #[derive(Clone, Debug)]
@@ -748,9 +918,9 @@ pub(crate) struct IdentityState {
     pub kind: IdentityKind,
     pub nhi_type: Option<NhiType>,
     /// Shared with the identities classified for the same reason.
-    pub kind_reason: Arc<str>,
+    pub kind_reason: ArcStr,
     /// Shared with the other identities of the account.
-    pub account: Option<Arc<str>>,
+    pub account: Option<ArcStr>,
     pub arn: Option<Box<str>>,
     pub first_seen: Option<EventTime>,
     pub last_seen: Option<EventTime>,
@@ -766,22 +936,24 @@ pub(crate) struct IdentityState {
 
     /// Values of the first-seen detector's attributes the identity used.
     pub seen: SeenValues,
-    /// The last user agent's [`EventHashes::user_agent`] and the hash of
-    /// its family, so that an identity's repeated agent is not parsed
-    /// again. Only set for agents short enough to be hashed whole.
-    pub user_agent_family: Option<(u64, u64)>,
+    /// The last user agent's [`EventHashes::user_agent`], so that an
+    /// identity's repeated agent is not parsed again. Only set for agents
+    /// short enough to be hashed whole.
+    pub last_user_agent: OptionalHash,
+    /// The hash of the family of `last_user_agent`, when that is set.
+    pub user_agent_family: u64,
     /// Hash of the last role or ARN text in which no administrator role name
     /// was found, so that the same text is not searched again.
-    pub role_without_admin: Option<u64>,
+    pub role_without_admin: OptionalHash,
 
     pub denied: Window,
     pub enumeration: Window,
     pub secrets: Window,
 
     /// Last time each (detector, rule, key) fired, for `repeat_window`.
-    pub fired: Vec<(u64, EventTime)>,
+    pub fired: Fired,
     /// One bit per sensitive-call rule this identity has used.
-    pub sensitive_used: u64,
+    pub sensitive_used: u32,
     /// Hours of the week and hourly rate of the identity's activity.
     pub activity: ActivityProfile,
     /// Where the identity was last seen, for the atypical travel detector.
@@ -790,11 +962,16 @@ pub(crate) struct IdentityState {
 
     /// Set when the inventory record changed in a way worth publishing.
     pub inventory_dirty: bool,
-    pub inventory_published_at: Option<EventTime>,
+    /// Set while the identity waits in the flush queue. Kept here and not
+    /// in [`PolicyState`], where it would take 8 bytes with its padding.
+    pub policy_queued: bool,
+    /// The last seen time of the last published inventory record, or
+    /// [`NO_TIME`].
+    pub inventory_published_at: EventTime,
 }
 
 impl IdentityState {
-    pub fn new(id: IdentityId, name: String, kind: IdentityKind, kind_reason: Arc<str>) -> Self {
+    pub fn new(id: IdentityId, name: String, kind: IdentityKind, kind_reason: ArcStr) -> Self {
         let mut state = IdentityState {
             id,
             name: None,
@@ -812,17 +989,19 @@ impl IdentityState {
             posture: PostureFacts::default(),
             policy: PolicyState::default(),
             seen: SeenValues::default(),
-            user_agent_family: None,
-            role_without_admin: None,
+            last_user_agent: OptionalHash::NONE,
+            user_agent_family: 0,
+            role_without_admin: OptionalHash::NONE,
             denied: Window::default(),
             enumeration: Window::default(),
             secrets: Window::default(),
-            fired: Vec::new(),
+            fired: Fired::default(),
             sensitive_used: 0,
             activity: ActivityProfile::default(),
             last_location: None,
             inventory_dirty: true,
-            inventory_published_at: None,
+            policy_queued: false,
+            inventory_published_at: NO_TIME,
         };
         state.set_name(&name);
         state
@@ -856,6 +1035,20 @@ impl IdentityState {
         self.credentials
             .iter_mut()
             .find(|credential| credential.id.is(id))
+    }
+
+    /// Gives every credential that shares the identity's consumers and
+    /// that `keeps_sharing` rejects a copy of its own. Call it before the
+    /// identity records an event's consumers, for the credentials the event
+    /// does not record the same consumers for.
+    pub fn split_credential_consumers(&mut self, keeps_sharing: impl Fn(&CredentialId) -> bool) {
+        for credential in &mut self.credentials {
+            if matches!(credential.consumers, CredentialConsumers::SameAsIdentity)
+                && !keeps_sharing(&credential.id)
+            {
+                credential.consumers = CredentialConsumers::Own(Box::new(self.consumers.clone()));
+            }
+        }
     }
 
     /// Adds a credential, dropping the least recently used temporary one
@@ -903,7 +1096,7 @@ impl IdentityState {
             credentials: self
                 .credentials
                 .iter()
-                .map(CredentialState::to_record)
+                .map(|credential| credential.to_record(&self.consumers))
                 .collect(),
             consumers: self.consumers.to_records(),
             via_roles: history
@@ -1097,7 +1290,7 @@ mod tests {
 
     #[test]
     fn identity_name_is_kept_only_when_the_id_lacks_it() {
-        let reason: Arc<str> = Arc::from("test");
+        let reason = ArcStr::from("test");
         let id = IdentityId::new("aws:123456789012:user/alice");
         let mut state = IdentityState::new(id, "alice".into(), IdentityKind::Human, reason);
         assert!(state.name.is_none());
@@ -1108,7 +1301,7 @@ mod tests {
         assert!(state.name.is_none());
 
         let root = IdentityId::new("aws:123456789012:root");
-        let reason: Arc<str> = Arc::from("test");
+        let reason = ArcStr::from("test");
         let state = IdentityState::new(root, "root".into(), IdentityKind::Root, reason);
         assert_eq!(state.name(), "root");
         assert!(state.name.is_some());

@@ -1,7 +1,7 @@
 //! Usage bookkeeping: the last seen time, credentials in use and consumers
 //! that each event adds to its actor's inventory.
 
-use std::sync::Arc;
+use arcstr::ArcStr;
 
 use ispm_model::{CredentialRecord, EventTime, IdentityEvent, NhiType};
 
@@ -11,7 +11,8 @@ use crate::detectors::console;
 use crate::intern::Interner;
 use crate::snapshot::bind_key_to_slot;
 use crate::state::{
-    CredentialState, EVENTS_SOURCE, EventHashes, IdentityState, StableHasher, hash_ip, stable_hash,
+    CredentialConsumers, CredentialState, EVENTS_SOURCE, EventHashes, IdentityState, StableHasher,
+    hash_ip, stable_hash,
 };
 
 /// Maximum length of a user agent kept in the inventory; longer ones are cut, because
@@ -37,36 +38,41 @@ pub(crate) fn record_usage(
     let cap = config.inventory.max_consumers;
     let workload = state.nhi_type == Some(NhiType::Workload);
     let observed = EventConsumers::of(event, hashes, workload);
+    // Session keys expire by themselves; only long-term keys are rotated,
+    // so only they keep consumers of their own.
+    let long_term_key = event
+        .actor
+        .access_key_id
+        .as_deref()
+        .filter(|key| !key.starts_with("ASIA"));
+    let password = password_sign_in(event);
+    let names_workload = observed.for_credential().len() != observed.all().len();
+    state.split_credential_consumers(|id| {
+        !names_workload
+            && (long_term_key.is_some_and(|key| id.is(key))
+                || (password.is_some() && id.is(CONSOLE_PASSWORD)))
+    });
+    // A credential first used by the identity's first event, which names no
+    // workload session, records what the identity records.
+    let shareable = state.consumers.is_empty() && !names_workload;
     let mut new_consumer =
         record_consumers(&mut state.consumers, observed.all(), event, cap, interner);
     if let Some(key) = &event.actor.access_key_id {
         let (index, changed) = record_key_use(config, state, key, time);
         new_consumer |= changed;
-        // Session keys expire by themselves; only long-term keys are rotated,
-        // so only they keep consumers of their own.
-        if !key.starts_with("ASIA")
+        if long_term_key.is_some()
             && let Some(credential) = index.and_then(|index| state.credentials.get_mut(index))
         {
-            new_consumer |= record_consumers(
-                &mut credential.consumers,
-                observed.for_credential(),
-                event,
-                cap,
-                interner,
-            );
+            new_consumer |=
+                record_credential_consumers(credential, shareable, &observed, event, cap, interner);
         }
     }
-    if let Some(mfa_used) = password_sign_in(event) {
+    if let Some(mfa_used) = password {
         let (index, changed) = record_password_use(config, state, time);
         new_consumer |= changed;
         if let Some(credential) = index.and_then(|index| state.credentials.get_mut(index)) {
-            new_consumer |= record_consumers(
-                &mut credential.consumers,
-                observed.for_credential(),
-                event,
-                cap,
-                interner,
-            );
+            new_consumer |=
+                record_credential_consumers(credential, shareable, &observed, event, cap, interner);
         }
         // The console requires MFA from every user with an MFA device, so a
         // sign-in shows whether the user has one, unless a newer snapshot
@@ -88,9 +94,9 @@ pub(crate) fn record_usage(
 
     let interval =
         i64::try_from(config.inventory.last_seen_interval.as_millis()).unwrap_or(i64::MAX);
-    let stale = state
-        .inventory_published_at
-        .is_none_or(|published| time.saturating_sub(published) >= interval);
+    // An identity never published has `NO_TIME`, which is more than any
+    // interval before any event time.
+    let stale = time.saturating_sub(state.inventory_published_at) >= interval;
     if stale {
         state.inventory_dirty = true;
     }
@@ -183,6 +189,36 @@ fn record_consumers(
     )
 }
 
+/// Records the consumers of one event for a long-term credential the
+/// event used. Returns true when one is new to the credential.
+fn record_credential_consumers(
+    credential: &mut CredentialState,
+    shareable: bool,
+    observed: &EventConsumers,
+    event: &IdentityEvent,
+    cap: usize,
+    interner: &mut Interner,
+) -> bool {
+    match &mut credential.consumers {
+        // The identity recorded the same consumers for this event, and
+        // reported any new one.
+        CredentialConsumers::SameAsIdentity => false,
+        CredentialConsumers::Unused if shareable => {
+            credential.consumers = CredentialConsumers::SameAsIdentity;
+            false
+        }
+        CredentialConsumers::Unused => {
+            let mut own = Box::new(Consumers::new());
+            let new = record_consumers(&mut own, observed.for_credential(), event, cap, interner);
+            credential.consumers = CredentialConsumers::Own(own);
+            new
+        }
+        CredentialConsumers::Own(own) => {
+            record_consumers(own, observed.for_credential(), event, cap, interner)
+        }
+    }
+}
+
 /// Builds the text of a consumer that [`EventConsumers::of`] found in the
 /// event, for a consumer seen for the first time. Addresses get a copy of
 /// their own, because they are many and would fill the table of shared
@@ -191,9 +227,9 @@ fn consumer_value(
     event: &IdentityEvent,
     attribute: ConsumerAttribute,
     interner: &mut Interner,
-) -> Arc<str> {
+) -> ArcStr {
     if let (ConsumerAttribute::Source, Some(ip)) = (attribute, event.origin.ip) {
-        return Arc::from(ip.to_string());
+        return ArcStr::from(ip.to_string());
     }
     interner.intern(&consumer_text(event, attribute))
 }

@@ -368,3 +368,73 @@ fn console_sign_in_uses_the_password() {
         "{password:?}"
     );
 }
+
+/// Returns the consumers of the credential `id` in the identity's record.
+fn key_consumers(record: &InventoryRecord, id: &str) -> Vec<ispm_model::ConsumerRecord> {
+    record
+        .credentials
+        .iter()
+        .find(|credential| credential.id == id)
+        .map(|credential| credential.consumers.clone())
+        .unwrap_or_default()
+}
+
+#[test]
+fn key_consumers_follow_only_its_events() {
+    let call = |second: i64, key: Option<&str>, agent: &str, service: &str| {
+        let mut event = user_event("frank", service, "Call", second);
+        event.actor.access_key_id = key.map(str::to_owned);
+        event.origin.user_agent = Some(agent.to_owned());
+        event
+    };
+    let events = [
+        call(0, Some("AKIAFRANKA"), "a/1", "s3.amazonaws.com"),
+        call(10, Some("AKIAFRANKA"), "a/1", "s3.amazonaws.com"),
+        call(20, Some("AKIAFRANKB"), "b/1", "dynamodb.amazonaws.com"),
+        call(30, Some("AKIAFRANKA"), "a/2", "ec2.amazonaws.com"),
+        call(40, None, "c/1", "sts.amazonaws.com"),
+        call(50, Some("AKIAFRANKA"), "a/1", "s3.amazonaws.com"),
+    ];
+    let mut engine = Engine::new(EngineConfig::default());
+    process(&mut engine, &events[..2]);
+    let frank = record(&engine, "frank");
+    assert_eq!(key_consumers(&frank, "AKIAFRANKA"), frank.consumers);
+
+    process(&mut engine, &events[2..]);
+    let frank = record(&engine, "frank");
+    // An identity that made only the key's events has the key's consumers.
+    for key in ["AKIAFRANKA", "AKIAFRANKB"] {
+        let mut alone = Engine::new(EngineConfig::default());
+        let used: Vec<IdentityEvent> = events
+            .iter()
+            .filter(|event| event.actor.access_key_id.as_deref() == Some(key))
+            .cloned()
+            .collect();
+        process(&mut alone, &used);
+        assert_eq!(
+            key_consumers(&frank, key),
+            record(&alone, "frank").consumers,
+            "{key}"
+        );
+    }
+}
+
+#[test]
+fn key_consumers_leave_out_workload_sessions() {
+    let mut first = user_event("grace", "s3.amazonaws.com", "GetObject", 0);
+    first.actor.nhi_type = Some(ispm_model::NhiType::Workload);
+    first.actor.session_name = Some("i-0123456789".to_owned());
+    let mut engine = Engine::new(EngineConfig::default());
+    process(&mut engine, &[first]);
+    let grace = record(&engine, "grace");
+    let key = key_consumers(&grace, "AKIAEXAMPLE");
+    assert!(
+        grace
+            .consumers
+            .iter()
+            .any(|consumer| consumer.attribute == "workload"),
+        "{grace:?}"
+    );
+    assert!(!key.iter().any(|consumer| consumer.attribute == "workload"));
+    assert_eq!(key.len() + 1, grace.consumers.len());
+}

@@ -10,7 +10,9 @@ use serde_json::json;
 
 use super::{Context, Hit, bit};
 use crate::attack;
-use crate::state::{IdentityState, SEEN_ATTRIBUTES, Seen, StableHasher, day_of, hash_ip};
+use crate::state::{
+    IdentityState, OptionalHash, SEEN_ATTRIBUTES, Seen, StableHasher, day_of, hash_ip,
+};
 use crate::usage::is_kept_whole;
 use crate::useragent;
 
@@ -118,16 +120,17 @@ fn observed_hashes(ctx: &Context<'_>, state: &mut IdentityState) -> [Option<u64>
 fn user_agent_family_hash(ctx: &Context<'_>, state: &mut IdentityState, agent: &str) -> u64 {
     // The agent's hash covers the whole agent only when it was not cut.
     let agent_hash = ctx.hashes.user_agent.filter(|_| is_kept_whole(agent));
-    if let (Some(agent_hash), Some((cached_agent, family))) = (agent_hash, state.user_agent_family)
-        && cached_agent == agent_hash
+    if let Some(agent_hash) = agent_hash
+        && state.last_user_agent.is(agent_hash)
     {
-        return family;
+        return state.user_agent_family;
     }
     let family = StableHasher::new()
         .part_lowercase(useragent::family_token(agent))
         .finish();
     if let Some(agent_hash) = agent_hash {
-        state.user_agent_family = Some((agent_hash, family));
+        state.last_user_agent = OptionalHash::new(agent_hash);
+        state.user_agent_family = family;
     }
     family
 }

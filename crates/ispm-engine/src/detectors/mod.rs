@@ -226,19 +226,16 @@ impl Context<'_> {
         let now = self.event.time;
         let key = fold_key(hit.detector, &hit.rule, &hit.repeat_key);
         let window = i64::try_from(self.config.repeat_window.as_millis()).unwrap_or(i64::MAX);
-        if let Some((_, last)) = state
-            .fired
-            .iter_mut()
-            .find(|(fired_key, _)| *fired_key == key)
-        {
+        let fired = state.fired.list_mut();
+        if let Some((_, last)) = fired.iter_mut().find(|(fired_key, _)| *fired_key == key) {
             if now.saturating_sub(*last) < window {
                 self.stats.repeats_folded += 1;
                 return;
             }
             *last = now;
         } else {
-            state.fired.push((key, now));
-            prune_fired(&mut state.fired, now, window);
+            fired.push((key, now));
+            prune_fired(fired, now, window);
         }
 
         let mut related = hit.related;

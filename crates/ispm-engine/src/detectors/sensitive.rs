@@ -513,7 +513,7 @@ pub(crate) fn check(ctx: &mut Context<'_>, state: &mut IdentityState) {
         // Reported on the identity's first use of the call only: a CI role
         // that deploys Lambda code every day, or an operator who opens SSM
         // sessions, does it routinely after the first time.
-        let bit = 1u64 << (index % 64);
+        let bit = 1u32 << (index % 32);
         let first_use = state.sensitive_used & bit == 0;
         state.sensitive_used |= bit;
         if !first_use || ctx.is_folded(state, ID, rule.id, "") {
@@ -549,7 +549,7 @@ pub(crate) fn check(ctx: &mut Context<'_>, state: &mut IdentityState) {
 const PEER_ATTRIBUTE: u8 = 100;
 
 // Each rule has one bit in `IdentityState::sensitive_used`.
-const _: () = assert!(RULES.len() <= 64);
+const _: () = assert!(RULES.len() <= 32);
 
 /// Rule ids of this detector, for documentation.
 pub fn rule_ids() -> impl Iterator<Item = &'static str> {

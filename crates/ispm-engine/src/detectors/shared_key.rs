@@ -41,7 +41,7 @@ pub(crate) fn check(ctx: &mut Context<'_>, state: &mut IdentityState) {
         return;
     };
     let mut asns: Vec<u64> = credential
-        .consumers
+        .consumers(&state.consumers)
         .hashes_seen_since(ConsumerAttribute::Asn, since)
         .collect();
     if asns.contains(&current) {
