@@ -130,7 +130,7 @@ impl ReplayPasses {
     }
 }
 
-/// The engine's work on one event, as replay and the Kafka runtime do it.
+/// Runs the engine on one event, as replay and the Kafka runtime do.
 fn process(engine: &mut Engine, event: &IdentityEvent, findings: &mut Vec<ispm_model::Finding>) {
     engine.process(event, findings);
     for fact in &event.targets {

@@ -85,7 +85,7 @@ pub fn quality(args: &QualityArgs, settings: &Settings) -> ExitCode {
     }
 }
 
-/// Where the IP attributes of simulated events come from.
+/// The source of the IP attributes of simulated events.
 enum Geography {
     /// The `[enrich]` databases of the settings.
     Databases(Box<Enricher>),

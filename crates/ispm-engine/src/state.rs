@@ -23,7 +23,7 @@ use ispm_model::{
 /// of [`SeenValues`]' groups.
 pub(crate) const SEEN_ATTRIBUTES: usize = 7;
 
-/// What [`SeenValues::observe`] found.
+/// The outcome of [`SeenValues::observe`] for one value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Seen {
     /// Used within the expiry time.
@@ -371,9 +371,9 @@ impl WindowEntries {
 }
 
 /// Facts from snapshots, owner maps and privilege-changing events about an
-/// identity. The level, status and MFA are read for every inventory record
-/// and kept inline; the rest is rarely set and kept in a box allocated when
-/// first set.
+/// identity. The level, status and MFA are read for every inventory record,
+/// so they are kept inline. The rest is rarely set, so it is kept in a box
+/// allocated when first set.
 #[derive(Clone, Debug)]
 pub(crate) struct PostureFacts {
     pub privilege: PrivilegeLevel,
@@ -548,9 +548,9 @@ impl PolicyState {
     }
 }
 
-/// Where an identity came from: who created it and when, the roles a person
-/// acted through, and when it started learning again. Rarely set, so kept
-/// in a box allocated when first set.
+/// The origin and history of an identity: who created it and when, the roles
+/// a person acted through, and when it started learning again. Rarely set,
+/// so kept in a box allocated when first set.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct History {
     pub created_by: Option<IdentityId>,
@@ -692,9 +692,9 @@ impl CredentialState {
     }
 }
 
-/// A credential id. AWS access key ids are 20 ASCII letters and digits,
-/// kept inline; other ids (`console-password`, report slot names, ids from
-/// inventory documents) are kept as heap text.
+/// A credential id. AWS access key ids are 20 ASCII letters and digits, so
+/// they are kept inline. Other ids (`console-password`, report slot names,
+/// ids from inventory documents) are kept as heap text.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum CredentialId {
     AccessKey([u8; ACCESS_KEY_ID_LEN]),
@@ -791,7 +791,7 @@ impl CredentialStatus {
 /// The identities of one engine by id. Each state is boxed, because a
 /// state is about 450 bytes: the table moves every entry when it grows, and
 /// its free slots would each take a state's size. The table keeps no key
-/// beside the box, because the state holds its id: a slot takes 8 bytes
+/// beside the box, because the state contains its id: a slot takes 8 bytes
 /// where a map from id to box takes 24.
 #[derive(Default)]
 pub(crate) struct Identities {
@@ -859,9 +859,9 @@ impl<'a> IdentityEntry<'a> {
     }
 }
 
-/// A 64-bit hash kept as a cache key, or none. Zero is none, so it takes
+/// A 64-bit hash kept as a cache key, or none. Zero means none, so it takes
 /// 8 bytes where `Option<u64>` takes 16. A value whose hash is zero never
-/// matches, so it is looked up or published again each time; that is as
+/// matches, so it is looked up or published again each time. That is as
 /// rare as a collision of two of these hashes.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct OptionalHash(u64);
@@ -956,8 +956,9 @@ pub(crate) struct IdentityState {
     pub sensitive_used: u32,
     /// Hours of the week and hourly rate of the identity's activity.
     pub activity: ActivityProfile,
-    /// Where the identity was last seen, for the atypical travel detector.
-    /// Boxed, because only people with a city database lookup have one.
+    /// The place the identity was last seen, for the atypical travel
+    /// detector. Boxed, because only people with a city database lookup
+    /// have one.
     pub last_location: Option<Box<crate::detectors::travel::LastLocation>>,
 
     /// Set when the inventory record changed in a way worth publishing.
@@ -1289,7 +1290,7 @@ mod tests {
     }
 
     #[test]
-    fn identity_name_is_kept_only_when_the_id_lacks_it() {
+    fn name_kept_only_when_missing_from_id() {
         let reason = ArcStr::from("test");
         let id = IdentityId::new("aws:123456789012:user/alice");
         let mut state = IdentityState::new(id, "alice".into(), IdentityKind::Human, reason);
@@ -1326,8 +1327,8 @@ mod tests {
         ));
     }
 
-    /// A hash whose top 48 bits, the part [`SeenValues`] keeps, differ for
-    /// each `n`.
+    /// Returns a hash whose top 48 bits, the part [`SeenValues`] keeps,
+    /// differ for each `n`.
     fn value(n: u64) -> u64 {
         n << 40
     }

@@ -310,9 +310,21 @@ fn record_key_use(
     } else {
         "temporary_access_key"
     };
+    add_used_credential(config, state, key, kind, time)
+}
+
+/// Adds an active credential first used at `time`. Returns its index and
+/// `true`, because the credential list changed.
+fn add_used_credential(
+    config: &EngineConfig,
+    state: &mut IdentityState,
+    id: &str,
+    kind: &str,
+    time: EventTime,
+) -> (Option<usize>, bool) {
     state.add_credential(
         CredentialRecord {
-            id: key.to_owned(),
+            id: id.to_owned(),
             kind: kind.to_owned(),
             first_used: Some(time),
             last_used: Some(time),
@@ -374,19 +386,7 @@ fn record_password_use(
         }
         return (Some(index), false);
     }
-    state.add_credential(
-        CredentialRecord {
-            id: CONSOLE_PASSWORD.to_owned(),
-            kind: "console_password".to_owned(),
-            first_used: Some(time),
-            last_used: Some(time),
-            use_count: 1,
-            status: "active".to_owned(),
-            ..CredentialRecord::default()
-        },
-        config.inventory.max_credentials,
-    );
-    (state.credentials.len().checked_sub(1), true)
+    add_used_credential(config, state, CONSOLE_PASSWORD, "console_password", time)
 }
 
 /// Counts one use of a credential at `time`.

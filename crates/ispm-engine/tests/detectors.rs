@@ -990,6 +990,20 @@ fn travel_faster_than_airliner_reported() {
 }
 
 #[test]
+fn travel_ignores_invalid_coordinates() {
+    for location in [(120.0, 0.0), (0.0, 400.0), (f32::NAN, 0.0)] {
+        let mut events = london_routine();
+        events.push(located(
+            user_event("alice", "s3.amazonaws.com", "ListBuckets", 9 * 60 + 3600),
+            "US",
+            location,
+        ));
+        let findings = travel_findings(EngineConfig::default(), &events);
+        assert!(findings.is_empty(), "{location:?}");
+    }
+}
+
+#[test]
 fn travel_at_airliner_speed_is_not_reported() {
     let mut events = london_routine();
     // Eight hours for 5,570 km is about 700 km/h.

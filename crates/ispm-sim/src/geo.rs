@@ -381,9 +381,9 @@ pub(crate) const JOURNEY_SPEED_KMH: f64 = 800.0;
 const EARLIEST_LOCAL_HOUR: i64 = 6;
 const LATEST_LOCAL_HOUR: i64 = 23;
 
-/// Returns the number of days without any activity a journey between two
-/// cities takes each way, so that the time between the last event in one
-/// city and the first in the other always covers the distance at
+/// Returns the number of days without any activity that a journey between
+/// two cities takes each way. The time between the last event in one city
+/// and the first in the other then covers the distance at
 /// [`JOURNEY_SPEED_KMH`] or slower.
 pub(crate) fn transit_days(from: CityId, to: CityId) -> u32 {
     let distance_km = from.distance_km(to);
@@ -395,10 +395,10 @@ pub(crate) fn transit_days(from: CityId, to: CityId) -> u32 {
         .unwrap_or(1)
 }
 
-/// Shortest time in hours between the last event of one active day and the
-/// first event after `idle_days` days without activity, when the two days
-/// are lived `zone_hours` apart: ending at 23:00 in one zone and starting
-/// at 06:00 in a zone that many hours ahead.
+/// Returns the shortest time in hours between the last event of one active
+/// day and the first event after `idle_days` days without activity, when
+/// the two days are lived `zone_hours` apart. The worst case ends at 23:00
+/// in one zone and starts at 06:00 in a zone that many hours ahead.
 pub(crate) fn shortest_gap_hours(idle_days: u32, zone_hours: f64) -> f64 {
     (f64::from(idle_days) + 1.0) * 24.0
         - (LATEST_LOCAL_HOUR - EARLIEST_LOCAL_HOUR) as f64

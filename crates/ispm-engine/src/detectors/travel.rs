@@ -50,7 +50,10 @@ pub(crate) fn check(ctx: &mut Context<'_>, state: &mut IdentityState) {
     let Some(location) = network.location else {
         return;
     };
-    if !location.0.is_finite() || !location.1.is_finite() {
+    // Coordinates from an event on `ispm.events` are not checked by the
+    // decoder, so a latitude or longitude out of range places nothing.
+    let (latitude, longitude) = location;
+    if !(-90.0..=90.0).contains(&latitude) || !(-180.0..=180.0).contains(&longitude) {
         return;
     }
     let current = LastLocation {

@@ -325,8 +325,8 @@ pub(crate) struct Workday {
 }
 
 /// Returns the person's working day on `day` when they sign in to the
-/// console at home that day; `None` on days off, in transit, away or
-/// without a console sign-in.
+/// console at home that day. Returns `None` on days off, in transit, away
+/// or without a console sign-in.
 pub(crate) fn person_workday(context: &Context<'_>, index: u32, day: u32) -> Option<Workday> {
     let (shape, _) = day_shape(context, index, day);
     let traits = traits_of(context, index)?;

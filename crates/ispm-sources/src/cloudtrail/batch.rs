@@ -3,11 +3,11 @@
 //!
 //! Parsing and building an event each run through tens of kilobytes of
 //! code. Alternated per record, each evicts the other from the CPU's
-//! instruction cache: callgrind counts about 700 instruction-cache misses
-//! per event in the replay benchmark that way, and about 60 when
-//! [`CHUNK`] records are parsed before any of their events is built. The
-//! parsed records borrow their text from the input, so a chunk of them
-//! stays small.
+//! instruction cache. Under callgrind the replay benchmark took about 700
+//! instruction-cache misses per event that way, and about 60 when [`CHUNK`]
+//! records are parsed before any of their events is built. The parsed
+//! records borrow their text from the input, so a chunk of them stays
+//! small.
 
 use ispm_model::IdentityEvent;
 

@@ -13,7 +13,7 @@ fn outcome(result: Result<ispm_model::IdentityEvent, crate::DecodeError>) -> Val
 }
 
 #[test]
-fn a_batch_decodes_every_record_as_decode_record_does() {
+fn batch_decode_matches_single_records() {
     // Seventy records cross two chunk boundaries of the batch decoder, and
     // every few records is a bad one, so results must stay in input order.
     let mut texts: Vec<Vec<u8>> = Vec::new();
