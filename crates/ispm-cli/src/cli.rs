@@ -33,7 +33,7 @@ pub enum Command {
     /// Run the inputs through the engine with two settings files and compare
     /// their findings per detector, matched by finding id.
     Backtest(BacktestArgs),
-    /// Print the inventory record and the findings of one identity.
+    /// Print the inventory record, the behavioural baseline and the findings of one identity.
     Explain(ExplainArgs),
     /// Write simulated CloudTrail for an organisation, with labelled attack
     /// scenarios, for trying detectors and measuring them.
@@ -174,7 +174,7 @@ pub struct ExplainArgs {
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
-    /// Output format: text, or JSON with the inventory record and the
+    /// Output format: text, or JSON with the inventory record, the baseline and the
     /// findings as OCSF.
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,

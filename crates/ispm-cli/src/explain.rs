@@ -1,15 +1,18 @@
 //! `ispm explain`: run the inputs like `ispm replay` and print what the
-//! engine stores about one identity: its inventory record and its findings.
+//! engine stores about one identity: its inventory record, its behavioural
+//! baseline and its findings.
 
 use std::io::Write;
 use std::process::ExitCode;
 
+use ispm_engine::BaselineProfile;
 use ispm_model::{
     EventTime, Finding, IdentityId, IdentityPosture, InventoryRecord, RotationImpact,
 };
 
 use crate::EXIT_FAILED;
 use crate::analysis;
+use crate::baseline_text::render_baseline;
 use crate::cli::{ExplainArgs, ReportFormat};
 use crate::replay;
 use crate::settings::Settings;
@@ -68,8 +71,10 @@ pub fn explain(args: &ExplainArgs, settings: &Settings) -> ExitCode {
         },
         None => None,
     };
+    let baseline = engine.baseline(&id);
     let explained = Explained {
         record: &record,
+        baseline: baseline.as_ref(),
         posture: posture.as_ref(),
         impact: impact.as_ref(),
         findings: &findings,
@@ -109,6 +114,7 @@ fn closest_ids<'a>(query: &str, ids: &'a [IdentityId]) -> Vec<&'a IdentityId> {
 /// Everything `ispm explain` prints about one identity.
 struct Explained<'a> {
     record: &'a InventoryRecord,
+    baseline: Option<&'a BaselineProfile>,
     posture: Option<&'a IdentityPosture>,
     impact: Option<&'a RotationImpact>,
     findings: &'a [Finding],
@@ -118,6 +124,7 @@ fn render_json(explained: &Explained<'_>, out: &mut impl Write) -> std::io::Resu
     let ocsf: Vec<serde_json::Value> = explained.findings.iter().map(Finding::to_ocsf).collect();
     let mut report = serde_json::json!({
         "inventory": explained.record,
+        "baseline": explained.baseline,
         "posture": explained.posture,
         "findings": ocsf,
     });
@@ -130,6 +137,10 @@ fn render_json(explained: &Explained<'_>, out: &mut impl Write) -> std::io::Resu
 
 fn render_text(explained: &Explained<'_>, out: &mut impl Write) -> std::io::Result<()> {
     render_inventory(explained.record, out)?;
+    if let Some(baseline) = explained.baseline {
+        writeln!(out)?;
+        render_baseline(baseline, out)?;
+    }
     if let Some(posture) = explained.posture {
         writeln!(out)?;
         render_posture(posture, out)?;

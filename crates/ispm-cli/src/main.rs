@@ -9,6 +9,7 @@
 
 mod analysis;
 mod backtest;
+mod baseline_text;
 mod check_config;
 mod cli;
 mod enrichment;

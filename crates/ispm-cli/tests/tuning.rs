@@ -138,6 +138,47 @@ fn explain_shows_inventory_and_findings() {
 }
 
 #[test]
+fn explain_shows_the_baseline_behind_the_findings() {
+    let output = run(ispm().arg("explain").arg(BERT_JAN).arg(samples()));
+    let text = stdout(&output);
+    assert!(output.status.success(), "{}", stderr(&output));
+    // 276 events within an hour: still learning by both time and count.
+    assert!(
+        text.contains(
+            "first_seen             learning until 2023-07-17T11:54:33.000Z or 724 more events"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("action            64 known,  64 recent (high variance"),
+        "{text}"
+    );
+    assert!(
+        text.contains("resource_type ") && text.contains("(not watched)"),
+        "{text}"
+    );
+    assert!(text.contains("    Mon 11-12 UTC"), "{text}");
+    assert!(
+        text.contains("sensitive calls made: ec2_user_data_read"),
+        "{text}"
+    );
+
+    let output = run(ispm()
+        .arg("explain")
+        .arg(BERT_JAN)
+        .arg(samples())
+        .arg("--format")
+        .arg("json"));
+    let report: serde_json::Value =
+        serde_json::from_str(&stdout(&output)).expect("explain prints one JSON object");
+    let baseline = &report["baseline"];
+    assert_eq!(baseline["identity"], BERT_JAN);
+    assert_eq!(baseline["activity"]["calls_in_last_day"], 276, "{baseline}");
+    let attributes = baseline["attributes"].as_array().expect("attributes");
+    assert_eq!(attributes.len(), 8, "{baseline}");
+}
+
+#[test]
 fn explain_json_has_inventory_and_ocsf() {
     let output = run(ispm()
         .arg("explain")

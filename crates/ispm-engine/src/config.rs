@@ -217,6 +217,11 @@ impl EngineConfig {
             "must be greater than 1",
         );
         check(
+            self.activity.daily_spike_factor > 1.0,
+            "activity.daily_spike_factor",
+            "must be greater than 1",
+        );
+        check(
             self.shared_key.min_asns >= 2,
             "shared_key.min_asns",
             "must be at least 2",
@@ -258,6 +263,7 @@ pub const FIRST_SEEN_ATTRIBUTES: &[&str] = &[
     "region",
     "action",
     "service",
+    "resource_type",
 ];
 
 /// The learning period of an identity ends at the earlier of `duration`
@@ -554,6 +560,14 @@ pub struct ActivityConfig {
     /// Minimum calls in an hour that can be a spike, so that quiet
     /// identities going from 1 to 12 calls are not reported. Default 200.
     pub spike_min_events: u32,
+    /// Calls in one UTC day above this many times the identity's long-run
+    /// average per active day are a spike. Default 5: a day adds up 24
+    /// hours, so its count varies far less than an hour's, and a smaller
+    /// factor than the hourly one stays quiet.
+    pub daily_spike_factor: f32,
+    /// Minimum calls in a day that can be a daily spike. Default 1,000:
+    /// a stolen key kept busy at one call a minute makes 1,440 a day.
+    pub daily_spike_min_events: u32,
 }
 
 impl Default for ActivityConfig {
@@ -561,6 +575,8 @@ impl Default for ActivityConfig {
         ActivityConfig {
             spike_factor: 10.0,
             spike_min_events: 200,
+            daily_spike_factor: 5.0,
+            daily_spike_min_events: 1_000,
         }
     }
 }

@@ -24,7 +24,7 @@ const MAX_VIA_ROLES: usize = 8;
 pub struct Engine {
     pub(crate) config: EngineConfig,
     enabled: EnabledDetectors,
-    learning: LearningPeriods,
+    pub(crate) learning: LearningPeriods,
     suppressions: Vec<CompiledRule>,
     pub(crate) identities: Identities,
     pub(crate) stats: EngineStats,

@@ -22,6 +22,7 @@ mod payload;
 mod policy_doc;
 mod posture;
 mod privilege_level;
+mod profile;
 mod snapshot;
 mod state;
 mod suppression;
@@ -36,4 +37,8 @@ pub use config::{
 pub use detectors::{DETECTORS, LEARNING_DETECTORS, sensitive_rule_ids};
 pub use engine::{Engine, EngineStats, IdentitySummary};
 pub use posture::Flushed;
+pub use profile::{
+    ActivityBaseline, AttributeBaseline, BaselineProfile, BurstWindows, LearningStatus,
+    LocationBaseline,
+};
 pub use suppression::SuppressionRule;

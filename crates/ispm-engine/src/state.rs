@@ -21,7 +21,7 @@ use ispm_model::{
 
 /// The attributes whose values an identity's baseline keeps, in the order
 /// of [`SeenValues`]' groups.
-pub(crate) const SEEN_ATTRIBUTES: usize = 7;
+pub(crate) const SEEN_ATTRIBUTES: usize = 8;
 
 /// The outcome of [`SeenValues::observe`] for one value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -168,6 +168,16 @@ impl SeenValues {
     /// True once the attribute reached its cap with no value to drop.
     pub fn is_high_variance(&self, attribute: usize) -> bool {
         self.high_variance & (1 << attribute) != 0
+    }
+
+    /// The day of last use of each value the attribute keeps.
+    pub fn last_use_days(&self, attribute: usize) -> impl Iterator<Item = u16> + '_ {
+        let group = self.group(attribute);
+        self.values
+            .get(group)
+            .unwrap_or_default()
+            .iter()
+            .map(|entry| (entry & 0xffff) as u16)
     }
 }
 
@@ -460,7 +470,12 @@ impl PostureFacts {
 }
 
 /// When an identity is active: the hours of the week it was ever active
-/// in (one bit each, Monday 00:00 UTC first) and its calls per active hour.
+/// in (one bit each, Monday 00:00 UTC first), and its calls per active hour
+/// and per active day.
+///
+/// Two time scales catch two kinds of volume change: a burst within one
+/// hour, and a steady pace kept up for far more hours of the day than
+/// usual, which no single hour shows.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct ActivityProfile {
     pub hours: [u64; 3],
@@ -469,8 +484,17 @@ pub(crate) struct ActivityProfile {
     pub bucket_count: u32,
     /// Long-run average of calls per active hour.
     pub hourly_rate: f32,
+    /// Days since the epoch of the day being counted (zero before the
+    /// first event), and its calls.
+    pub day: i32,
+    pub day_count: u32,
+    /// Long-run average of calls per active day; zero until a first day
+    /// closed.
+    pub daily_rate: f32,
     /// Set once the current hour was reported as a spike.
     pub spike_reported: bool,
+    /// Set once the current day was reported as a spike.
+    pub day_spike_reported: bool,
 }
 
 /// The sentinel for a missing time in fields where `Option<EventTime>`

@@ -439,6 +439,30 @@ fn new_service_is_reported_when_watched() {
 }
 
 #[test]
+fn new_resource_type_is_reported_when_watched() {
+    let on = |kind: &str, second: i64| {
+        let mut event = user_event("bob", "kms.amazonaws.com", "Decrypt", second);
+        event.resource_type = Some(kind.to_owned());
+        event
+    };
+    let mut events: Vec<_> = (0..5).map(|index| on("AWS::KMS::Key", index)).collect();
+    events.push(on("AWS::KMS::Key", 10));
+    events.push(on("AWS::SecretsManager::Secret", 11));
+    let mut config = EngineConfig::default();
+    config.learning.min_events = 5;
+    // Learned but not watched by default.
+    assert!(run(config.clone(), &events).is_empty());
+
+    config.first_seen.attributes = vec!["resource_type".to_owned()];
+    let findings = run(config, &events);
+    assert_eq!(rules(&findings), ["first_seen/new_resource_type"]);
+    assert_eq!(
+        findings[0].title,
+        "bob used a new resource type: AWS::SecretsManager::Secret"
+    );
+}
+
+#[test]
 fn learning_ends_after_min_events() {
     let mut config = EngineConfig::default();
     config.learning.min_events = 5;
@@ -936,6 +960,46 @@ fn volume_spike_above_usual_rate() {
         .filter(|finding| finding.detector == "volume_spike")
         .collect();
     assert_eq!(spikes.len(), 1, "{spikes:?}");
+}
+
+#[test]
+fn volume_spike_over_a_day_at_a_steady_hourly_pace() {
+    let mut config = EngineConfig::default();
+    config.learning.min_events = 5;
+    let (hour, day) = (3_600, 86_400);
+    let mut events = Vec::new();
+    // Twenty days of ten active hours with ten calls each: 100 a day.
+    for active_day in 0..20 {
+        for active_hour in 8..18 {
+            for call in 0..10 {
+                events.push(role_event(
+                    "etl",
+                    "s3.amazonaws.com",
+                    "GetObject",
+                    active_day * day + active_hour * hour + call * 60,
+                ));
+            }
+        }
+    }
+    // Then a day of 50 calls in every hour: five times the usual hour,
+    // below the hourly factor, and 1,200 calls, twelve times the usual day.
+    for active_hour in 0..24 {
+        for call in 0..50 {
+            events.push(role_event(
+                "etl",
+                "s3.amazonaws.com",
+                "GetObject",
+                20 * day + active_hour * hour + call * 60,
+            ));
+        }
+    }
+    let findings = run(config, &events);
+    let spikes: Vec<&Finding> = findings
+        .iter()
+        .filter(|finding| finding.detector == "volume_spike")
+        .collect();
+    assert_eq!(spikes.len(), 1, "{spikes:?}");
+    assert_eq!(spikes[0].rule, "daily_calls_above_rate");
 }
 
 /// Ten calls by `alice` from London, one a minute: the end of the

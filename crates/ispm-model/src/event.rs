@@ -40,6 +40,10 @@ pub struct IdentityEvent {
     /// Error code of a failed call; `None` when the call succeeded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
+    /// Type of the first resource the record lists, e.g. `AWS::KMS::Key`
+    /// (CloudTrail `resources`); `None` when it lists none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_type: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub read_only: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -1,18 +1,19 @@
 //! Activity against the identity's own rhythm: a person active in an hour of
 //! the week they never worked in, and any identity calling far more often
-//! in one hour than its long-run hourly rate.
+//! than its long-run rate, within one hour or over one UTC day.
 
 use ispm_model::{Confidence, FindingCategory, IdentityKind, Severity};
 use serde_json::json;
 
 use super::{Context, Hit, bit};
 use crate::attack;
-use crate::state::IdentityState;
+use crate::state::{ActivityProfile, IdentityState};
 
 pub const ID_HOUR: &str = "unusual_hour";
 pub const ID_VOLUME: &str = "volume_spike";
 
 const HOUR_MS: i64 = 3_600_000;
+const DAY_MS: i64 = 86_400_000;
 /// 1970-01-01 was a Thursday; shifting by three days makes hour 0 of the
 /// week Monday 00:00 UTC.
 const WEEK_OFFSET_HOURS: i64 = 3 * 24;
@@ -20,6 +21,9 @@ const HOURS_PER_WEEK: i64 = 168;
 /// Weight of the newest hour in the long-run hourly rate: about a week of
 /// active hours.
 const RATE_SMOOTHING: f32 = 1.0 / 168.0;
+/// Weight of the newest day in the long-run daily rate: about a month of
+/// active days.
+const DAILY_RATE_SMOOTHING: f32 = 1.0 / 30.0;
 
 /// Active hours of the week a person's profile needs before an unusual
 /// time of day is reported: a few weeks of a normal working pattern.
@@ -56,24 +60,7 @@ pub(crate) fn check(ctx: &mut Context<'_>, state: &mut IdentityState) {
     let (word, hour_bit) = (hour / 64, 1u64 << (hour % 64));
     state.activity.hours[word] |= hour_bit;
 
-    let bucket = now.div_euclid(HOUR_MS);
-    let profile = &mut state.activity;
-    if profile.bucket != bucket {
-        if profile.bucket != 0 {
-            // Closes the previous active hour into the long-run rate. Idle
-            // hours do not lower it: the rate is per active hour.
-            let count = profile.bucket_count as f32;
-            profile.hourly_rate = if profile.hourly_rate == 0.0 {
-                count
-            } else {
-                profile.hourly_rate + RATE_SMOOTHING * (count - profile.hourly_rate)
-            };
-        }
-        profile.bucket = bucket;
-        profile.bucket_count = 0;
-        profile.spike_reported = false;
-    }
-    profile.bucket_count = profile.bucket_count.saturating_add(1);
+    count_call(&mut state.activity, now);
 
     let hour_enabled =
         ctx.enabled.has(const { bit(ID_HOUR) }) && ctx.is_learned(state, const { bit(ID_HOUR) });
@@ -96,17 +83,80 @@ pub(crate) fn check(ctx: &mut Context<'_>, state: &mut IdentityState) {
     {
         report_hour(ctx, state, hour);
     }
-    let threshold = ctx.config.activity.spike_factor * state.activity.hourly_rate;
-    let count = state.activity.bucket_count as f32;
-    if !state.activity.spike_reported
-        && state.activity.hourly_rate > 0.0
-        && count >= ctx.config.activity.spike_min_events as f32
-        && count > threshold
-        && volume_enabled
-    {
-        state.activity.spike_reported = true;
-        report_spike(ctx, state, count, state.activity.hourly_rate);
+    if !volume_enabled {
+        return;
     }
+    let config = &ctx.config.activity;
+    let profile = &state.activity;
+    let count = profile.bucket_count as f32;
+    if !profile.spike_reported
+        && profile.hourly_rate > 0.0
+        && count >= config.spike_min_events as f32
+        && count > config.spike_factor * profile.hourly_rate
+    {
+        let rate = profile.hourly_rate;
+        state.activity.spike_reported = true;
+        report_spike(ctx, state, Scale::Hour, count, rate);
+    }
+    let config = &ctx.config.activity;
+    let profile = &state.activity;
+    let count = profile.day_count as f32;
+    if !profile.day_spike_reported
+        && profile.daily_rate > 0.0
+        && count >= config.daily_spike_min_events as f32
+        && count > config.daily_spike_factor * profile.daily_rate
+    {
+        let rate = profile.daily_rate;
+        state.activity.day_spike_reported = true;
+        report_spike(ctx, state, Scale::Day, count, rate);
+    }
+}
+
+/// Counts one call at `now` in the current hour and day, first closing an
+/// hour or day that ended into its long-run rate. Idle hours and days do
+/// not lower the rates: they are per active hour and per active day.
+fn count_call(profile: &mut ActivityProfile, now: i64) {
+    let bucket = now.div_euclid(HOUR_MS);
+    if profile.bucket != bucket {
+        if profile.bucket != 0 {
+            profile.hourly_rate =
+                smoothed(profile.hourly_rate, profile.bucket_count, RATE_SMOOTHING);
+        }
+        profile.bucket = bucket;
+        profile.bucket_count = 0;
+        profile.spike_reported = false;
+    }
+    profile.bucket_count = profile.bucket_count.saturating_add(1);
+
+    let day = i32::try_from(now.div_euclid(DAY_MS)).unwrap_or(i32::MAX);
+    if profile.day != day {
+        if profile.day != 0 {
+            profile.daily_rate =
+                smoothed(profile.daily_rate, profile.day_count, DAILY_RATE_SMOOTHING);
+        }
+        profile.day = day;
+        profile.day_count = 0;
+        profile.day_spike_reported = false;
+    }
+    profile.day_count = profile.day_count.saturating_add(1);
+}
+
+/// Moves a long-run rate towards the count of a period that closed; the
+/// first period sets it.
+fn smoothed(rate: f32, count: u32, weight: f32) -> f32 {
+    let count = count as f32;
+    if rate == 0.0 {
+        count
+    } else {
+        rate + weight * (count - rate)
+    }
+}
+
+/// The period a volume spike was counted over.
+#[derive(Clone, Copy)]
+enum Scale {
+    Hour,
+    Day,
 }
 
 fn report_hour(ctx: &mut Context<'_>, state: &mut IdentityState, hour: usize) {
@@ -149,29 +199,50 @@ fn report_hour(ctx: &mut Context<'_>, state: &mut IdentityState, hour: usize) {
     ctx.emit(state, hit);
 }
 
-fn report_spike(ctx: &mut Context<'_>, state: &mut IdentityState, count: f32, rate: f32) {
-    let mut hit = Hit::new(
-        ID_VOLUME,
-        "hourly_calls_above_rate",
-        FindingCategory::Anomaly,
-    );
+fn report_spike(
+    ctx: &mut Context<'_>,
+    state: &mut IdentityState,
+    scale: Scale,
+    count: f32,
+    rate: f32,
+) {
+    let (finding_type, period, data) = match scale {
+        Scale::Hour => (
+            "hourly_calls_above_rate",
+            "hour",
+            json!({ "calls_this_hour": count, "usual_per_active_hour": rate }),
+        ),
+        Scale::Day => (
+            "daily_calls_above_rate",
+            "day",
+            json!({ "calls_this_day": count, "usual_per_active_day": rate }),
+        ),
+    };
+    let mut hit = Hit::new(ID_VOLUME, finding_type, FindingCategory::Anomaly);
     hit.title = format!(
-        "{} made {count:.0} calls within the hour, {:.0} times its usual rate",
+        "{} made {count:.0} calls within the {period}, {:.0} times its usual rate",
         state.name(),
         count / rate
     );
     hit.description = format!(
-        "{} made {count:.0} calls in the current hour against a long-run average of {rate:.1} per \
-         active hour. Bulk reads, mass changes or crypto-mining launches by a stolen credential \
-         look like this.",
+        "{} made {count:.0} calls in the current {period} (UTC) against a long-run average of \
+         {rate:.1} per active {period}. Bulk reads, mass changes or crypto-mining launches by a \
+         stolen credential look like this.",
         state.name()
     );
     hit.severity = Severity::Medium;
     hit.confidence = Confidence::Low;
     hit.attacks = &[attack::VALID_CLOUD_ACCOUNTS];
-    hit.remediation = "Look at what the identity did in this hour (ispm explain) and confirm it \
-                       with its owner.";
-    hit.data = json!({ "calls_this_hour": count, "usual_per_active_hour": rate });
+    hit.remediation = match scale {
+        Scale::Hour => {
+            "Look at what the identity did in this hour (ispm explain) and confirm it with its \
+             owner."
+        }
+        Scale::Day => {
+            "Look at what the identity did today (ispm explain) and confirm it with its owner."
+        }
+    };
+    hit.data = data;
     ctx.emit(state, hit);
 }
 

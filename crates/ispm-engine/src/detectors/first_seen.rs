@@ -1,6 +1,6 @@
 //! First use by an identity of a source network, country, ASN, user-agent
-//! family, region, API action or service, once its learning period is
-//! over, and use again of one it had not used for longer than the value
+//! family, region, API action, service or resource type, once its learning
+//! period is over, and use again of one it had not used for longer than the value
 //! expiry.
 
 use std::net::IpAddr;
@@ -28,6 +28,7 @@ enum Attribute {
     Region,
     Action,
     Service,
+    ResourceType,
 }
 
 impl Attribute {
@@ -41,6 +42,7 @@ impl Attribute {
         Attribute::Region,
         Attribute::Action,
         Attribute::Service,
+        Attribute::ResourceType,
     ];
 
     /// Returns the name used in settings and findings.
@@ -53,8 +55,15 @@ impl Attribute {
             Attribute::Region => "region",
             Attribute::Action => "action",
             Attribute::Service => "service",
+            Attribute::ResourceType => "resource_type",
         }
     }
+}
+
+/// Names of the attributes in the order of their groups in
+/// [`crate::state::SeenValues`].
+pub(crate) fn attribute_names() -> [&'static str; SEEN_ATTRIBUTES] {
+    Attribute::ALL.map(Attribute::name)
 }
 
 /// Hashes the value each attribute takes in the event, in the order of
@@ -112,6 +121,10 @@ fn observed_hashes(ctx: &Context<'_>, state: &mut IdentityState) -> [Option<u64>
         ctx.hashes.region,
         Some(ctx.hashes.call),
         Some(ctx.hashes.service),
+        event
+            .resource_type
+            .as_deref()
+            .map(|kind| StableHasher::new().part(kind).finish()),
     ]
 }
 
@@ -165,6 +178,7 @@ fn observed_text(ctx: &Context<'_>, attribute: Attribute) -> String {
             event.action
         ),
         Attribute::Service => event.service.clone(),
+        Attribute::ResourceType => event.resource_type.clone().unwrap_or_default(),
     }
 }
 
@@ -311,7 +325,7 @@ fn note_tenant_use(
             None => hash,
         },
         Attribute::Country | Attribute::Asn | Attribute::UserAgent => hash,
-        Attribute::Action | Attribute::Service => {
+        Attribute::Action | Attribute::Service | Attribute::ResourceType => {
             let session_name = ctx.event.actor.session_name.as_deref();
             let groups = ctx.tenant.peer_groups(state, session_name);
             return if record {

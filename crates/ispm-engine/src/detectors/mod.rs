@@ -18,7 +18,9 @@ mod shared_key;
 pub(crate) mod travel;
 mod workload;
 
+pub(crate) use first_seen::attribute_names as first_seen_attribute_names;
 pub use sensitive::rule_ids as sensitive_rule_ids;
+pub(crate) use sensitive::rules_used as sensitive_rules_used;
 pub use travel::ID as TRAVEL_ID;
 
 use std::sync::LazyLock;

@@ -551,6 +551,17 @@ const PEER_ATTRIBUTE: u8 = 100;
 // Each rule has one bit in `IdentityState::sensitive_used`.
 const _: () = assert!(RULES.len() <= 32);
 
+/// Rule ids of the rules whose bits `used` sets, as
+/// `IdentityState::sensitive_used` keeps them.
+pub(crate) fn rules_used(used: u32) -> Vec<&'static str> {
+    RULES
+        .iter()
+        .enumerate()
+        .filter(|(index, _)| used & (1u32 << (index % 32)) != 0)
+        .map(|(_, rule)| rule.id)
+        .collect()
+}
+
 /// Rule ids of this detector, for documentation.
 pub fn rule_ids() -> impl Iterator<Item = &'static str> {
     RULES.iter().map(|rule| rule.id)

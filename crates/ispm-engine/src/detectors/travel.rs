@@ -24,6 +24,24 @@ pub(crate) struct LastLocation {
     event_id: CompactId,
 }
 
+impl LastLocation {
+    /// Latitude and longitude, in degrees.
+    pub fn coordinates(&self) -> (f32, f32) {
+        self.location
+    }
+
+    /// The two-letter country code, when the database gave one.
+    pub fn country_code(&self) -> Option<&str> {
+        self.country
+            .as_ref()
+            .and_then(|code| std::str::from_utf8(code).ok())
+    }
+
+    pub fn time(&self) -> EventTime {
+        self.time
+    }
+}
+
 /// Shortest time counted between two events, so that two places seen within
 /// the same second give a finite speed.
 const MIN_ELAPSED_MS: i64 = 1_000;

@@ -58,6 +58,7 @@ pub fn user_event(name: &str, service: &str, action: &str, second: i64) -> Ident
             network: None,
         },
         error_code: None,
+        resource_type: None,
         read_only: None,
         request: None,
         response: None,

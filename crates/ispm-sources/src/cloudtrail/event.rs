@@ -5,6 +5,7 @@ use ispm_model::{EventTime, IdentityEvent, SourceKind};
 use super::identity::{self, IdentityPatterns, RecordContext};
 use super::origin::build_origin;
 use super::record::{RawRecord, present};
+use super::resources::first_resource_type;
 use super::targets::{TargetCall, derive_targets};
 use crate::DecodeError;
 
@@ -85,6 +86,7 @@ pub(super) fn build_event<E: From<RecordError>>(
         &mut warnings,
     );
 
+    let resource_type = first_resource_type(record.resources, &mut warnings);
     let error_code = present(&record.error_code).map(str::to_owned);
     let targets = if error_code.is_none() {
         derive_targets(&TargetCall {
@@ -109,6 +111,7 @@ pub(super) fn build_event<E: From<RecordError>>(
         actor,
         origin,
         error_code,
+        resource_type,
         read_only: record.read_only.map(|flag| flag.0),
         request: record.request_parameters.map(ToOwned::to_owned),
         response: record.response_elements.map(ToOwned::to_owned),

@@ -7,6 +7,7 @@ mod event;
 mod identity;
 mod origin;
 mod record;
+mod resources;
 mod targets;
 mod text;
 pub(crate) mod type_error;

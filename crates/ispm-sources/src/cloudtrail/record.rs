@@ -55,6 +55,8 @@ pub(crate) struct RawRecord<'a> {
     pub additional_event_data: Option<&'a RawValue>,
     #[serde(borrow)]
     pub service_event_details: Option<&'a RawValue>,
+    #[serde(borrow)]
+    pub resources: Option<&'a RawValue>,
 
     /// The records of an S3 log file.
     #[serde(borrow, rename = "Records")]

@@ -291,3 +291,25 @@ fn record_size_limit_applies_to_single_records() {
         .expect_err("too large");
     assert_eq!(error.reason, "record_too_large");
 }
+
+#[test]
+fn first_listed_resource_type_is_kept() {
+    let mut record = base_record("e1");
+    record["resources"] = json!([
+        {"accountId": "111122223333", "type": "AWS::S3::Object", "ARN": "arn:aws:s3:::b/k"},
+        {"accountId": "111122223333", "type": "AWS::S3::Bucket", "ARN": "arn:aws:s3:::b"},
+    ]);
+    let event = decode_record(&record);
+    assert_eq!(event.resource_type.as_deref(), Some("AWS::S3::Object"));
+    assert!(event.warnings.is_empty());
+    assert!(decode_record(&base_record("e2")).resource_type.is_none());
+}
+
+#[test]
+fn misshapen_resources_still_decode() {
+    let mut record = base_record("e1");
+    record["resources"] = json!("AWS::S3::Bucket");
+    let event = decode_record(&record);
+    assert!(event.resource_type.is_none());
+    assert_eq!(event.warnings.len(), 1, "{:?}", event.warnings);
+}
