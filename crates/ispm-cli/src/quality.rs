@@ -378,6 +378,34 @@ mod tests {
     }
 
     #[test]
+    fn slow_exfiltration_raises_daily_spike() {
+        let simulator = Simulator::new(SimConfig {
+            seed: 7,
+            identities: 100,
+            days: 30,
+            ..SimConfig::default()
+        });
+        let labels = simulator.labels();
+        let (findings, _) = run(&simulator, &Settings::default());
+        let exfiltrations: Vec<&ScenarioLabel> = labels
+            .iter()
+            .filter(|label| label.kind == ScenarioKind::SlowExfiltration)
+            .collect();
+        assert!(!exfiltrations.is_empty(), "no slow exfiltration planned");
+        for label in exfiltrations {
+            // About one call a minute, so no hour reaches the hourly spike.
+            assert!(label.event_ids.len() > 1_000, "{}", label.id);
+            let rules: Vec<&str> = findings
+                .iter()
+                .filter(|finding| finding.identity.as_str() == label.identity)
+                .filter(|finding| finding.first_seen.millis() >= label.start_millis)
+                .map(|finding| finding.rule.as_str())
+                .collect();
+            assert_eq!(rules, ["daily_calls_above_rate"], "{}", label.id);
+        }
+    }
+
+    #[test]
     fn simulated_aws_address_is_cloud() {
         let ec2: std::net::IpAddr = "54.144.1.10".parse().expect("valid address");
         let network = simulated_network(ec2).expect("located");

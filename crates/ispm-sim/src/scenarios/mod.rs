@@ -8,6 +8,7 @@
 
 mod credential_misuse;
 mod escalation;
+mod exfiltration;
 mod steps;
 mod travel;
 
@@ -53,10 +54,13 @@ pub enum ScenarioKind {
     /// A person's console session used from a city thousands of kilometres
     /// from their home within an hour of their sign-in there.
     ImpossibleTravel,
+    /// A service user's key makes its usual calls from its usual host about
+    /// once a minute for a whole day, many times its usual daily volume.
+    SlowExfiltration,
 }
 
 impl ScenarioKind {
-    pub const ALL: [ScenarioKind; 10] = [
+    pub const ALL: [ScenarioKind; 11] = [
         ScenarioKind::LeakedAccessKey,
         ScenarioKind::StolenInstanceCredentials,
         ScenarioKind::PrivilegeEscalationChain,
@@ -67,6 +71,7 @@ impl ScenarioKind {
         ScenarioKind::AiAgentScopeDrift,
         ScenarioKind::BreakGlassRootLogin,
         ScenarioKind::ImpossibleTravel,
+        ScenarioKind::SlowExfiltration,
     ];
 
     /// Returns the kind's name as labels spell it.
@@ -82,6 +87,7 @@ impl ScenarioKind {
             ScenarioKind::AiAgentScopeDrift => "ai_agent_scope_drift",
             ScenarioKind::BreakGlassRootLogin => "break_glass_root_login",
             ScenarioKind::ImpossibleTravel => "impossible_travel",
+            ScenarioKind::SlowExfiltration => "slow_exfiltration",
         }
     }
 }
@@ -223,6 +229,9 @@ impl Planner<'_> {
             }
             ScenarioKind::ImpossibleTravel => {
                 travel::impossible_travel(self, label, instance, count)
+            }
+            ScenarioKind::SlowExfiltration => {
+                exfiltration::slow_exfiltration(self, label, instance, count)
             }
         };
         let Some(outline) = outline else {

@@ -29,6 +29,7 @@ pub(super) const SCOPE_DRIFT_DETECTORS: &[&str] =
     &["first_seen", "ai_agent_scope_drift", "secret_access_burst"];
 pub(super) const ROOT_DETECTORS: &[&str] = &["root_account_used"];
 pub(super) const IMPOSSIBLE_TRAVEL_DETECTORS: &[&str] = &["atypical_travel", "first_seen"];
+pub(super) const EXFILTRATION_DETECTORS: &[&str] = &["volume_spike"];
 
 /// Days without use after which a key counts as dormant.
 pub(super) const DORMANT_DAYS: u32 = 45;
