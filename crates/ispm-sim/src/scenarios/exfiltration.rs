@@ -1,6 +1,6 @@
 //! The slow exfiltration scenario: a service user's key, on its usual host
 //! and with its usual calls, kept busy at about one call a minute for a
-//! whole day. No hour stands out and nothing about the calls is new; only
+//! whole day. No hour is busy and nothing about the calls is new: only
 //! the day's total is far above the key's usual day.
 
 use super::steps::{EXFILTRATION_DETECTORS, gap, identity_outline, spec};
