@@ -42,9 +42,9 @@ pub(crate) struct ColdCounts {
     pub compacted: u64,
     /// Cold states decoded back in place.
     pub thawed: u64,
-    /// Encodes and decodes that failed, each a bug (see
-    /// [`crate::cold::CodecError`]). A state that failed to encode stays
-    /// hot; one that failed to decode is lost and starts anew.
+    /// Encodes and decodes that failed, each a bug of the cold form's
+    /// codec and not of the input. A state that failed to encode stays hot.
+    /// One that failed to decode is lost and starts anew.
     pub failed: u64,
 }
 

@@ -25,8 +25,6 @@ fn data_dir() -> PathBuf {
 /// Returns the events of the Stratus Red Team detonations, the Invictus
 /// simulation and a small simulated organisation, in event-time order.
 fn real_and_simulated_events() -> Vec<IdentityEvent> {
-    let decoder = CloudTrailDecoder::new(DecoderConfig::default());
-    let mut events = Vec::new();
     let data = data_dir();
     let mut paths = vec![data.join("invictus-stratus-simulation")];
     let stratus = data.join("stratus-red-team-detonations/docs/detonation-logs");
@@ -36,6 +34,9 @@ fn real_and_simulated_events() -> Vec<IdentityEvent> {
         .collect();
     techniques.sort();
     paths.extend(techniques);
+
+    let decoder = CloudTrailDecoder::new(DecoderConfig::default());
+    let mut events = Vec::new();
     for path in &paths {
         for input in read_inputs(path) {
             let origin = input.0.display().to_string();
@@ -46,6 +47,7 @@ fn real_and_simulated_events() -> Vec<IdentityEvent> {
             });
         }
     }
+
     let simulator = ispm_sim::Simulator::new(ispm_sim::SimConfig {
         seed: 11,
         identities: 120,
@@ -57,6 +59,7 @@ fn real_and_simulated_events() -> Vec<IdentityEvent> {
             events.push(event);
         }
     }
+
     events.sort_by(|a, b| {
         a.time
             .cmp(&b.time)
@@ -86,7 +89,8 @@ fn read_inputs(path: &Path) -> Vec<(PathBuf, Vec<u8>)> {
 }
 
 /// Runs the events and facts through an engine, flushing its policies
-/// every 500 events, and returns every output as JSON lines.
+/// every 500 events, and returns every output as text lines: records as
+/// JSON, findings and summaries as their `Debug` text.
 fn replay(engine: &mut Engine, events: &[IdentityEvent]) -> Vec<String> {
     let mut findings = Vec::new();
     let mut output = Vec::new();
@@ -152,7 +156,7 @@ fn round_trip(engine: &Engine, state: &IdentityState) -> IdentityState {
 }
 
 #[test]
-fn every_replayed_state_survives_the_round_trip() {
+fn replayed_states_survive_round_trip() {
     let events = real_and_simulated_events();
     let mut engine = engine_compacting_after(Duration::ZERO);
     replay(&mut engine, &events);
@@ -175,7 +179,7 @@ fn every_replayed_state_survives_the_round_trip() {
 }
 
 #[test]
-fn fully_set_state_survives_the_round_trip() {
+fn fully_set_state_survives_round_trip() {
     let mut engine = engine_compacting_after(Duration::ZERO);
     let events = real_and_simulated_events();
     replay(&mut engine, &events[..2000]);
@@ -210,7 +214,7 @@ fn fully_set_state_survives_the_round_trip() {
 }
 
 #[test]
-fn constant_compaction_gives_the_same_output() {
+fn constant_compaction_keeps_output_identical() {
     let events = real_and_simulated_events();
     let mut hot = engine_compacting_after(Duration::ZERO);
     let mut cold = engine_compacting_after(Duration::from_millis(1));
@@ -227,7 +231,7 @@ fn constant_compaction_gives_the_same_output() {
 }
 
 /// Returns an event of `name` at `minutes` after a fixed time, from a
-/// real CloudTrail event of an IAM user.
+/// real CloudTrail event.
 fn event_of(name: &str, minutes: i64) -> IdentityEvent {
     let decoder = CloudTrailDecoder::new(DecoderConfig::default());
     let path = data_dir()
