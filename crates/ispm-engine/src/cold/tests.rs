@@ -335,3 +335,106 @@ fn thawed_identity_shares_texts_with_interner() {
         "{values:?}"
     );
 }
+
+/// Returns the number of bytes postcard writes for `value` in the current
+/// codec scope.
+fn encoded_len(value: &impl serde::Serialize) -> usize {
+    postcard::to_allocvec(value).map_or(0, |bytes| bytes.len())
+}
+
+/// The identity of the memory benchmark: the first event of an IAM user
+/// with an access key in the Invictus data, with the user and key renamed.
+/// Prints where the bytes of its cold form go, for BENCHMARKS.md
+/// (`cargo test -p ispm-engine cold_form_of_benchmark -- --nocapture`).
+#[test]
+fn cold_form_of_benchmark_identity() {
+    use serde_with::ser::SerializeAsWrap;
+
+    let decoder = CloudTrailDecoder::new(DecoderConfig::default());
+    let mut events = Vec::new();
+    for (path, bytes) in read_inputs(&data_dir().join("invictus-stratus-simulation")) {
+        decoder.decode_document(&path.display().to_string(), &bytes, &mut |item| {
+            if let Item::Event(event) = item {
+                events.push(event);
+            }
+        });
+    }
+    let mut event = events
+        .into_iter()
+        .find(|event| {
+            event.actor.principal_type == "IAMUser" && event.actor.access_key_id.is_some()
+        })
+        .expect("the Invictus data has an IAM user event with an access key");
+    event.actor.id = IdentityId::new("aws:111122223333:user/user-00000001");
+    event.actor.name = "user-00000001".to_owned();
+    event.actor.access_key_id = Some("AKIA0000000000000001".to_owned());
+    event.event_id = "event-1".to_owned();
+
+    let mut engine = engine_compacting_after(Duration::ZERO);
+    engine.process(&event, &mut Vec::new());
+    let state = engine
+        .identities
+        .get(&event.actor.id, &engine.interner)
+        .expect("the user is in state");
+    let scope = CodecScope::enter(&engine.interner);
+    let cold = scope
+        .encode(&state, &mut Vec::new())
+        .expect("state encodes");
+    scope.set_base(state.last_seen.expect("the user has an event"));
+
+    let times = [state.first_seen, state.last_seen];
+    let parts = [
+        ("id", encoded_len(&state.id)),
+        ("arn", encoded_len(&state.arn)),
+        (
+            "kind reason and account (shared)",
+            encoded_len(&SerializeAsWrap::<_, super::SharedText>::new(
+                &state.kind_reason,
+            )) + encoded_len(&SerializeAsWrap::<_, Option<super::SharedText>>::new(
+                &state.account,
+            )),
+        ),
+        (
+            "first and last seen",
+            encoded_len(&SerializeAsWrap::<_, [Option<super::ColdTime>; 2]>::new(
+                &times,
+            )),
+        ),
+        ("credentials", encoded_len(&state.credentials)),
+        ("consumers", encoded_len(&state.consumers)),
+        ("first-seen values", encoded_len(&state.seen)),
+        (
+            "windows",
+            encoded_len(&state.denied)
+                + encoded_len(&state.enumeration)
+                + encoded_len(&state.secrets),
+        ),
+        ("activity profile", encoded_len(&state.activity)),
+        (
+            "hash caches",
+            encoded_len(&state.last_user_agent)
+                + encoded_len(&SerializeAsWrap::<_, super::SparseHash>::new(
+                    &state.user_agent_family,
+                ))
+                + encoded_len(&state.role_without_admin),
+        ),
+        (
+            "posture and policy",
+            encoded_len(&state.posture) + encoded_len(&state.policy),
+        ),
+    ];
+    let listed: usize = parts.iter().map(|(_, len)| len).sum();
+    eprintln!("cold form: {} bytes", cold.len());
+    for (part, len) in parts {
+        eprintln!("  {part}: {len}");
+    }
+    eprintln!(
+        "  the rest (base time, flags, counts, empty parts): {}",
+        cold.len() - listed
+    );
+
+    assert!(listed < cold.len());
+    // With the 16-byte header of its allocation, mimalloc serves the cold
+    // form from its 320-byte size class.
+    assert!(cold.len() + 16 <= 320, "{} bytes", cold.len());
+}
