@@ -21,9 +21,10 @@
 //!   mimalloc returns to the system only after a delay and once later
 //!   allocations look.
 //! - `codec`: the time to encode and decode one identity, for at most
-//!   100,000 identities, in three rounds: events for all of them, then one
-//!   late event whose sweep encodes them all, then `Engine::identities`,
-//!   which decodes each cold state into a copy. The first round touches
+//!   100,000 identities, in three rounds. Each round feeds an event for
+//!   every identity, then one late event whose sweep encodes them all, then
+//!   calls `Engine::identities`, which decodes each cold state into a copy.
+//!   The first round touches
 //!   new memory, which on a virtual machine can take many times longer, so
 //!   the fastest round is reported.
 //!

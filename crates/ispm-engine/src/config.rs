@@ -546,22 +546,22 @@ impl Default for DormancyConfig {
     }
 }
 
-/// How the engine keeps identity state in memory.
+/// Settings of the identity state in memory.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct StateConfig {
     /// An identity with no event for this long, in event time, is kept in a
     /// compact encoded form of a few hundred bytes instead of its state of
     /// about 1,100, and decoded again when anything touches it. Findings
-    /// and inventory are the same either way; only memory and the time to
+    /// and inventory are the same either way. Only memory and the time to
     /// decode (a few microseconds per identity) change. The engine looks for
-    /// idle identities each time event time passes a quarter of this. Default
-    /// 1 hour: longer than the burst windows (10 minutes) and the shared-key
-    /// and repeat windows (1 hour), so an identity in the middle of a busy
-    /// spell is not encoded and decoded on every event, and much shorter
-    /// than the day-long gaps of daily jobs and of people overnight, which
-    /// are most of the identities of a large organisation at any time. `0s`
-    /// keeps every identity in its full form.
+    /// idle identities each time event time passes a quarter of this.
+    /// Default 1 hour. That is longer than the burst windows (10 minutes) and
+    /// the shared-key and repeat windows (1 hour), so an identity in the
+    /// middle of a busy spell is not encoded and decoded on every event. It
+    /// is much shorter than the day-long gaps of daily jobs and of people
+    /// overnight, which are most of the identities of a large organisation
+    /// at any time. `0s` keeps every identity in its full form.
     #[serde(with = "humantime_serde")]
     pub compact_after: Duration,
 }

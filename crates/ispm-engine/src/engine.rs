@@ -60,9 +60,9 @@ pub struct EngineStats {
     /// Compact identities decoded back because an event, fact, snapshot or
     /// policy timer touched them.
     pub thaws: u64,
-    /// Encodes and decodes of the compact form that failed. Each is a bug:
-    /// an identity that failed to encode stays in full form, and one that
-    /// failed to decode starts anew, without its history.
+    /// Encodes and in-place decodes of the compact form that failed. Each is
+    /// a bug. An identity that failed to encode stays in full form, and one
+    /// that failed to decode starts anew, without its history.
     pub compaction_failures: u64,
 }
 

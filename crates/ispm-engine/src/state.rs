@@ -914,8 +914,9 @@ impl Fired {
 const _: () = assert!(std::mem::size_of::<IdentityState>() <= 448);
 
 /// The engine's state of one identity. Its serde impls are the cold form
-/// (`crate::cold`), which only decodes within a `CodecScope`; the id comes
-/// first, because the identity table reads it without decoding the rest.
+/// (`crate::cold`), whose shared texts decode only within a `CodecScope` of
+/// the engine that encoded them. The id comes first, because the identity
+/// table reads it without decoding the rest.
 #[serde_as]
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct IdentityState {

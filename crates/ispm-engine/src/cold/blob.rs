@@ -17,9 +17,10 @@ use crate::state::IdentityState;
 pub(crate) struct ColdState(ThinVec<u8>);
 
 /// A cold form that failed to encode or decode. Encoding fails only when a
-/// field's serde impl fails, decoding only when the bytes are not what
-/// [`ColdState::encode`] wrote for this engine's shared texts: both are bugs
-/// of this module and not of the input.
+/// field's serde impl fails, and decoding only when the bytes are not what
+/// [`CodecScope::encode`] wrote for this engine's shared texts. Either would
+/// be a bug of this module, not of the input, and the round-trip tests of
+/// real identity states check for both.
 pub(crate) type CodecError = postcard::Error;
 
 impl CodecScope<'_> {

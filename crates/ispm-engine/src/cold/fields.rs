@@ -50,8 +50,9 @@ impl<'de> DeserializeAs<'de, u64> for SparseHash {
 
 /// An event time as its difference to the identity's last event time (the
 /// scope's base), in seconds when it is a whole number of seconds, which
-/// CloudTrail times are. A time near the last event takes one to three
-/// bytes instead of six. The value is one varint:
+/// CloudTrail times are. A time within a minute of the last event takes one
+/// byte and one within 6 days at most three, where a plain varint takes
+/// six. The value is one varint:
 ///
 /// - 0 for [`crate::state::NO_TIME`], the sentinel of an unset time;
 /// - `1 + 2 * zigzag(seconds)` for a whole number of seconds;
@@ -222,7 +223,7 @@ mod tests {
     }
 
     #[test]
-    fn shared_text_takes_one_byte_and_inline_text_its_length() {
+    fn shared_text_encoded_lengths() {
         let mut interner = Interner::default();
         let shared = interner.intern("aws-cli/2.15.0 Python/3.11");
         let scope = CodecScope::enter(&interner);

@@ -14,7 +14,7 @@ use ispm_model::EventTime;
 
 use crate::intern::{Interner, SharedTexts};
 
-/// What one encode or decode reads besides the bytes.
+/// The shared texts and base time of one encode or decode.
 pub(super) struct Context {
     pub texts: Arc<SharedTexts>,
     /// Times are written as their difference to this one, the identity's
