@@ -61,8 +61,9 @@ pub struct EngineStats {
     /// policy timer touched them.
     pub thaws: u64,
     /// Encodes and in-place decodes of the compact form that failed. Each is
-    /// a bug. An identity that failed to encode stays in full form, and one
-    /// that failed to decode starts anew, without its history.
+    /// a bug. An identity that failed to encode stays in full form. One
+    /// that failed to decode is lost with its history: its next event or
+    /// fact starts it anew, and until then it reads as missing.
     pub compaction_failures: u64,
 }
 

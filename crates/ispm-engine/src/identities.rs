@@ -1,7 +1,6 @@
 //! The table of an engine's identities, hot or cold.
 
 use std::borrow::Cow;
-
 use std::hash::BuildHasher;
 
 use foldhash::fast::RandomState;
@@ -42,9 +41,11 @@ pub(crate) struct ColdCounts {
     pub compacted: u64,
     /// Cold states decoded back in place.
     pub thawed: u64,
-    /// Encodes and decodes that failed, each a bug of the cold form's
-    /// codec and not of the input. A state that failed to encode stays hot.
-    /// One that failed to decode is lost and starts anew.
+    /// Encodes and in-place decodes that failed, each a bug of the cold
+    /// form's codec and not of the input. A state that failed to encode
+    /// stays hot. One that failed to decode is lost: [`IdentityEntry`]
+    /// replaces it with a new state, and the other methods read it as
+    /// missing.
     pub failed: u64,
 }
 
