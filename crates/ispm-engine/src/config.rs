@@ -26,6 +26,7 @@ pub struct EngineConfig {
     pub shared_key: SharedKeyConfig,
     pub activity: ActivityConfig,
     pub travel: TravelConfig,
+    pub state: StateConfig,
     /// Suppression rules, `[[engine.suppressions]]` tables. A finding that
     /// matches one is still emitted, marked suppressed with the rule's
     /// reason, so it stays countable. Default: none.
@@ -56,6 +57,7 @@ impl Default for EngineConfig {
             shared_key: SharedKeyConfig::default(),
             activity: ActivityConfig::default(),
             travel: TravelConfig::default(),
+            state: StateConfig::default(),
             suppressions: Vec::new(),
             disabled_detectors: Vec::new(),
             severity_overrides: std::collections::BTreeMap::new(),
@@ -546,6 +548,34 @@ impl Default for DormancyConfig {
     fn default() -> Self {
         DormancyConfig {
             idle_after: Duration::from_secs(30 * 86_400),
+        }
+    }
+}
+
+/// Settings of the identity state in memory.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StateConfig {
+    /// An identity with no event for this long, in event time, is kept in a
+    /// compact encoded form of a few hundred bytes instead of its state of
+    /// about 1,100, and decoded again when anything touches it. Findings
+    /// and inventory are the same either way. Only memory and the time to
+    /// decode (a few microseconds per identity) change. The engine looks for
+    /// idle identities each time event time passes a quarter of this.
+    /// Default 1 hour. That is longer than the burst windows (10 minutes) and
+    /// the shared-key and repeat windows (1 hour), so an identity in the
+    /// middle of a busy spell is not encoded and decoded on every event. It
+    /// is much shorter than the day-long gaps of daily jobs and of people
+    /// overnight, which are most of the identities of a large organisation
+    /// at any time. `0s` keeps every identity in its full form.
+    #[serde(with = "humantime_serde")]
+    pub compact_after: Duration,
+}
+
+impl Default for StateConfig {
+    fn default() -> Self {
+        StateConfig {
+            compact_after: Duration::from_secs(3600),
         }
     }
 }

@@ -3,6 +3,10 @@
 
 use arcstr::ArcStr;
 use ispm_model::{ConsumerRecord, EventTime};
+use serde::{Deserialize, Serialize};
+use serde_with::serde_as;
+
+use crate::cold::{ColdTime, FixedHash, SharedText};
 
 /// The attribute of the event a consumer was taken from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -51,8 +55,9 @@ impl ConsumerAttribute {
 /// attribute whose hashes share their low 56 bits count as one consumer.
 /// The chance of that is about 2^-56 per pair of values, against 2^-64
 /// with the full hash.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct ConsumerKey(u64);
+#[serde_as]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct ConsumerKey(#[serde_as(as = "FixedHash")] u64);
 
 const KEY_HASH_BITS: u32 = 56;
 const KEY_HASH_MASK: u64 = (1 << KEY_HASH_BITS) - 1;
@@ -83,19 +88,23 @@ impl ConsumerKey {
 }
 
 /// The counts and text of one consumer.
-#[derive(Clone, Debug)]
+#[serde_as]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 struct Consumer {
     /// Shared with the other identities that have this consumer, from the
     /// engine's [`crate::intern::Interner`], except for addresses.
+    #[serde_as(as = "SharedText")]
     value: ArcStr,
     count: u64,
+    #[serde_as(as = "ColdTime")]
     first_seen: EventTime,
+    #[serde_as(as = "ColdTime")]
     last_seen: EventTime,
 }
 
 /// A capped list of consumers; past the cap the least recently seen
 /// consumer of the same attribute is dropped.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub(crate) struct Consumers {
     /// The key of each consumer in `list`, at the same position. Kept
     /// apart, so that a search reads 8 bytes per consumer and not a whole
@@ -227,6 +236,14 @@ impl Consumers {
             first_seen: time,
             last_seen: time,
         });
+    }
+
+    #[cfg(test)]
+    pub fn values(&self) -> Vec<ArcStr> {
+        self.list
+            .iter()
+            .map(|consumer| consumer.value.clone())
+            .collect()
     }
 
     /// True when a consumer of this attribute and value hash is known.

@@ -7,12 +7,13 @@ use ispm_model::{
 
 use crate::EngineConfig;
 use crate::detectors::{self, Context, EnabledDetectors};
+use crate::identities::Identities;
 use crate::intern::Interner;
 use crate::learning::LearningPeriods;
 use crate::owner::assign_owner;
 use crate::posture::{self, PostureRuntime};
 use crate::privilege_level;
-use crate::state::{CredentialStatus, EventHashes, Identities, IdentityState};
+use crate::state::{CredentialStatus, EventHashes, IdentityState, NO_TIME};
 use crate::suppression::{CompiledRule, SuppressionRule};
 use crate::tenant::TenantPrevalence;
 use crate::usage::record_usage;
@@ -32,6 +33,9 @@ pub struct Engine {
     tenant: TenantPrevalence,
     /// Text that many identities' states repeat, kept once.
     pub(crate) interner: Interner,
+    /// Event time at or after which the next event makes the engine look
+    /// for idle identities to compact (`engine.state.compact_after`).
+    pub(crate) next_sweep: EventTime,
 }
 
 /// Counters for the run summary and metrics.
@@ -50,6 +54,17 @@ pub struct EngineStats {
     pub late_events: u64,
     /// Identity snapshots merged (credential report rows, JSON inventory entries).
     pub snapshots: u64,
+    /// Identities encoded into their compact form after being idle for
+    /// `engine.state.compact_after`.
+    pub compactions: u64,
+    /// Compact identities decoded back because an event, fact, snapshot or
+    /// policy timer touched them.
+    pub thaws: u64,
+    /// Encodes and in-place decodes of the compact form that failed. Each is
+    /// a bug. An identity that failed to encode stays in full form. One
+    /// that failed to decode is lost with its history: its next event or
+    /// fact starts it anew, and until then it reads as missing.
+    pub compaction_failures: u64,
 }
 
 /// One identity as the run summary shows it.
@@ -85,6 +100,7 @@ impl Engine {
             config,
             identities: Identities::default(),
             stats: EngineStats::default(),
+            next_sweep: NO_TIME,
         }
     }
 
@@ -103,7 +119,8 @@ impl Engine {
         let actor = &event.actor;
         let inventory_config = &self.config.inventory;
         let interner = &mut self.interner;
-        let state = self.identities.entry(actor.id.clone()).or_insert_with(|| {
+        let entry = self.identities.entry(actor.id.clone());
+        let state = entry.or_insert_with(interner, |interner| {
             let mut state = IdentityState::new(
                 actor.id.clone(),
                 actor.name.clone(),
@@ -150,6 +167,7 @@ impl Engine {
         record_usage(&self.config, state, event, &hashes, &mut self.interner);
         posture::note_anomalies(&mut self.posture, state, &findings[before..]);
         posture::enqueue_if_changed(&mut self.posture, state);
+        self.compact_idle_identities(event.time);
     }
 
     /// Applies a fact that another identity's event stated about an identity
@@ -166,26 +184,26 @@ impl Engine {
     ) {
         self.stats.facts += 1;
         let interner = &mut self.interner;
-        let state = self
-            .identities
-            .entry(fact.identity.clone())
-            .or_insert_with(|| {
-                let (kind, reason) = kind_from_id(&fact.identity);
-                let mut state = IdentityState::new(
-                    fact.identity.clone(),
-                    fact.name.clone(),
-                    kind,
-                    interner.intern(reason),
-                );
-                state.account = event
-                    .account
-                    .as_deref()
-                    .map(|account| interner.intern(account));
-                if kind == IdentityKind::NonHuman {
-                    state.nhi_type = Some(NhiType::Role);
-                }
-                state
-            });
+        let state =
+            self.identities
+                .entry(fact.identity.clone())
+                .or_insert_with(interner, |interner| {
+                    let (kind, reason) = kind_from_id(&fact.identity);
+                    let mut state = IdentityState::new(
+                        fact.identity.clone(),
+                        fact.name.clone(),
+                        kind,
+                        interner.intern(reason),
+                    );
+                    state.account = event
+                        .account
+                        .as_deref()
+                        .map(|account| interner.intern(account));
+                    if kind == IdentityKind::NonHuman {
+                        state.nhi_type = Some(NhiType::Role);
+                    }
+                    state
+                });
         let actor = event.actor.id.clone();
         let cap = self.config.inventory.max_credentials;
         match &fact.kind {
@@ -282,14 +300,16 @@ impl Engine {
 
     /// Returns the current inventory record of one identity.
     pub fn inventory(&self, id: &IdentityId) -> Option<InventoryRecord> {
-        self.identities.get(id).map(IdentityState::inventory_record)
+        self.identities
+            .get(id, &self.interner)
+            .map(|state| state.inventory_record())
     }
 
     /// Returns every identity in state, sorted by id.
     pub fn identities(&self) -> Vec<IdentitySummary> {
         let mut summaries: Vec<IdentitySummary> = self
             .identities
-            .values()
+            .values(&self.interner)
             .map(|state| IdentitySummary {
                 id: state.id.clone(),
                 name: state.name().to_owned(),
@@ -308,8 +328,15 @@ impl Engine {
         self.identities.len()
     }
 
-    pub fn stats(&self) -> &EngineStats {
-        &self.stats
+    /// Returns the engine's counters, with those of the identity table.
+    pub fn stats(&self) -> EngineStats {
+        let counts = self.identities.counts();
+        EngineStats {
+            compactions: counts.compacted,
+            thaws: counts.thawed,
+            compaction_failures: counts.failed,
+            ..self.stats.clone()
+        }
     }
 }
 

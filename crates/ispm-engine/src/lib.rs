@@ -10,11 +10,13 @@
 //! engine that owns the target identity with [`Engine::apply_fact`].
 
 mod attack;
+mod cold;
 mod config;
 mod consumers;
 mod detectors;
 mod engine;
 mod geo;
+mod identities;
 mod intern;
 mod learning;
 mod owner;
@@ -32,7 +34,7 @@ mod useragent;
 
 pub use config::{
     BUILTIN_DETECTOR_LEARNING, BurstConfig, DetectorLearning, EngineConfig, FirstSeenConfig,
-    InventoryConfig, LearningConfig, OwnerRule, PrivilegeConfig, TravelConfig,
+    InventoryConfig, LearningConfig, OwnerRule, PrivilegeConfig, StateConfig, TravelConfig,
 };
 pub use detectors::{DETECTORS, LEARNING_DETECTORS, sensitive_rule_ids};
 pub use engine::{Engine, EngineStats, IdentitySummary};

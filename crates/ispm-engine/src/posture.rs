@@ -126,7 +126,7 @@ impl Engine {
 
         let mut flushed = Flushed::default();
         for id in ids {
-            let Some(state) = self.identities.get_mut(&id) else {
+            let Some(state) = self.identities.get_mut(&id, &self.interner) else {
                 continue;
             };
             evaluate(runtime, state, now, &mut flushed);
@@ -147,7 +147,7 @@ impl Engine {
     /// Returns the risk of one identity at `now`, from its current record,
     /// its open violations and its recent anomalies, without changing state.
     pub fn identity_posture(&self, id: &IdentityId, now: EventTime) -> Option<IdentityPosture> {
-        let state = self.identities.get(id)?;
+        let state = self.identities.get(id, &self.interner)?;
         let record = state.inventory_record();
         let policies = &self.posture.policies;
         let evaluation = policies.evaluate(&record, now);
@@ -165,7 +165,7 @@ impl Engine {
     /// Returns the newest event or snapshot time of any identity in state.
     pub fn latest_time(&self) -> Option<EventTime> {
         self.identities
-            .values()
+            .values(&self.interner)
             .filter_map(|state| state.last_seen.max(state.posture.snapshot_as_of()))
             .max()
     }

@@ -98,8 +98,8 @@ impl Engine {
     /// Returns the baseline of one identity, or `None` when no event or
     /// snapshot named it.
     pub fn baseline(&self, id: &IdentityId) -> Option<BaselineProfile> {
-        let state = self.identities.get(id)?;
-        Some(self.profile_of(state))
+        let state = self.identities.get(id, &self.interner)?;
+        Some(self.profile_of(&state))
     }
 
     fn profile_of(&self, state: &IdentityState) -> BaselineProfile {

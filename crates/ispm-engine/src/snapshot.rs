@@ -34,7 +34,7 @@ impl Engine {
         let state = self
             .identities
             .entry(snapshot.identity.clone())
-            .or_insert_with(|| new_state(snapshot, interner));
+            .or_insert_with(interner, |interner| new_state(snapshot, interner));
         merge(state, snapshot, config.inventory.max_credentials, interner);
         assign_owner(&config.inventory, state);
         state.inventory_dirty = true;

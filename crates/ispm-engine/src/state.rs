@@ -10,8 +10,10 @@ use std::hash::{BuildHasher, Hasher};
 use std::sync::Arc;
 
 use arcstr::ArcStr;
-use foldhash::fast::RandomState;
+use serde::{Deserialize, Serialize};
+use serde_with::serde_as;
 
+use crate::cold::{ColdTime, FixedHash, SharedText, SparseHash};
 use crate::consumers::Consumers;
 use crate::usage::kept_user_agent;
 use ispm_model::{
@@ -45,12 +47,14 @@ pub(crate) enum Seen {
 /// number (days since 1970) of its last use. Two values of one identity
 /// share 48 hash bits with a chance of about n²/2⁴⁹, so the day costs no
 /// memory.
-#[derive(Clone, Debug, Default)]
+#[serde_as]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub(crate) struct SeenValues {
     /// The entries of every attribute, grouped by attribute in order and
     /// sorted within each group, so a lookup is a binary search: busy
     /// identities hold dozens of values per attribute and are looked up on
     /// every event.
+    #[serde_as(as = "Vec<FixedHash>")]
     values: Vec<u64>,
     /// The end of each attribute's group in `values`.
     ends: [u32; SEEN_ATTRIBUTES],
@@ -184,7 +188,7 @@ impl SeenValues {
 /// An event id kept in a window. CloudTrail event ids are UUIDs in
 /// lowercase, kept as their 16 bytes, so a window entry needs no heap
 /// allocation; other ids are kept as heap text.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum CompactId {
     Uuid([u8; 16]),
     Text(Box<str>),
@@ -259,25 +263,81 @@ fn lowercase_hex_digit(digit: u8) -> Option<u8> {
 /// running count per key so the number of distinct keys costs little to
 /// read. Most identities never fill a window, so an empty one takes no heap
 /// memory.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub(crate) struct Window(Option<Box<WindowEntries>>);
 
 /// Entries a window counts distinct keys of by scanning them; past this, it
 /// keeps a count per key.
 const SMALL_WINDOW: usize = 8;
 
-#[derive(Clone, Debug, Default)]
+/// Serialized without its key counts, which decoding rebuilds from the
+/// entries ([`WindowEntries::from`]).
+#[serde_as]
+#[derive(Clone, Default, Serialize, Deserialize)]
+#[serde(from = "DecodedWindowEntries")]
 struct WindowEntries {
+    #[serde_as(as = "VecDeque<(ColdTime, FixedHash, _)>")]
     entries: VecDeque<(EventTime, u64, CompactId)>,
     /// Entries per key, once the window held more than [`SMALL_WINDOW`]
     /// entries. A map, because a burst window holds up to a few hundred
     /// distinct keys and every push and expiry looks one up. Boxed, because
     /// most windows never get one and a map takes 32 bytes.
-    #[expect(
-        clippy::box_collection,
-        reason = "the box is 8 bytes where an empty map takes 32"
-    )]
-    key_counts: Option<Box<HashMap<u64, u32, foldhash::fast::FixedState>>>,
+    #[serde(serialize_with = "serialize_presence")]
+    key_counts: Option<Box<KeyCounts>>,
+}
+
+/// A window's entries per key. The alias also keeps clippy's
+/// `box_collection` quiet: the box is 8 bytes where an empty map takes 32.
+type KeyCounts = HashMap<u64, u32, foldhash::fast::FixedState>;
+
+/// Writes whether the window counts its keys, and not the counts.
+fn serialize_presence<S: serde::Serializer>(
+    counts: &Option<Box<KeyCounts>>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.serialize_bool(counts.is_some())
+}
+
+/// A window as the cold form stores it.
+#[serde_as]
+#[derive(Deserialize)]
+struct DecodedWindowEntries {
+    #[serde_as(as = "VecDeque<(ColdTime, FixedHash, _)>")]
+    entries: VecDeque<(EventTime, u64, CompactId)>,
+    counts_keys: bool,
+}
+
+impl From<DecodedWindowEntries> for WindowEntries {
+    fn from(decoded: DecodedWindowEntries) -> Self {
+        let key_counts = decoded.counts_keys.then(|| {
+            let mut counts = KeyCounts::default();
+            for (_, key, _) in &decoded.entries {
+                *counts.entry(*key).or_insert(0) += 1;
+            }
+            Box::new(counts)
+        });
+        WindowEntries {
+            entries: decoded.entries,
+            key_counts,
+        }
+    }
+}
+
+/// Shows the key counts sorted, because a map's order depends on the
+/// history of its inserts, and a window decoded from its cold form must
+/// show as the window it was encoded from.
+impl std::fmt::Debug for WindowEntries {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let key_counts = self
+            .key_counts
+            .as_ref()
+            .map(|counts| counts.iter().collect::<std::collections::BTreeMap<_, _>>());
+        formatter
+            .debug_struct("WindowEntries")
+            .field("entries", &self.entries)
+            .field("key_counts", &key_counts)
+            .finish()
+    }
 }
 
 impl Window {
@@ -384,7 +444,7 @@ impl WindowEntries {
 /// identity. The level, status and MFA are read for every inventory record,
 /// so they are kept inline. The rest is rarely set, so it is kept in a box
 /// allocated when first set.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct PostureFacts {
     pub privilege: PrivilegeLevel,
     pub enabled: bool,
@@ -399,7 +459,8 @@ pub(crate) struct PostureFacts {
 pub(crate) const EVENTS_SOURCE: &str = "events";
 
 /// The rarely set part of [`PostureFacts`].
-#[derive(Clone, Debug, Default)]
+#[serde_as]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub(crate) struct PostureDetails {
     pub owner: Option<String>,
     pub owner_source: Option<String>,
@@ -407,6 +468,7 @@ pub(crate) struct PostureDetails {
     pub privilege_reason: String,
     /// Sources other than [`EVENTS_SOURCE`], in the order they were added.
     other_sources: Vec<String>,
+    #[serde_as(as = "Option<ColdTime>")]
     pub snapshot_as_of: Option<EventTime>,
 }
 
@@ -476,7 +538,7 @@ impl PostureFacts {
 /// Two time scales catch two kinds of volume change: a burst within one
 /// hour, and a steady pace kept up for far more hours of the day than
 /// usual, which no single hour shows.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub(crate) struct ActivityProfile {
     pub hours: [u64; 3],
     /// Hours since the epoch of the hour being counted, and its calls.
@@ -502,9 +564,11 @@ pub(crate) struct ActivityProfile {
 pub(crate) const NO_TIME: EventTime = EventTime(i64::MIN);
 
 /// The policy side of an identity's state.
-#[derive(Clone, Debug)]
+#[serde_as]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct PolicyState {
     /// Event time of the pending policy timer, or [`NO_TIME`].
+    #[serde_as(as = "ColdTime")]
     pub due: EventTime,
     /// Hash of the last published posture.
     pub posture_key: OptionalHash,
@@ -512,7 +576,7 @@ pub(crate) struct PolicyState {
     notes: Option<Box<PolicyNotes>>,
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 struct PolicyNotes {
     open: Vec<ispm_posture::OpenViolation>,
     /// Recent anomaly findings, oldest first, for the risk score.
@@ -575,26 +639,32 @@ impl PolicyState {
 /// The origin and history of an identity: who created it and when, the roles
 /// a person acted through, and when it started learning again. Rarely set,
 /// so kept in a box allocated when first set.
-#[derive(Clone, Debug, Default)]
+#[serde_as]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub(crate) struct History {
     pub created_by: Option<IdentityId>,
+    #[serde_as(as = "Option<ColdTime>")]
     pub created_at: Option<EventTime>,
     pub created_event: Option<String>,
     pub via_roles: Vec<String>,
     /// When the identity started learning again after a long idle time, and
     /// its event count then.
+    #[serde_as(as = "Option<(ColdTime, _)>")]
     pub relearning_since: Option<(EventTime, u64)>,
 }
 
 /// A credential of an identity: the fields of its [`CredentialRecord`],
 /// with the id, kind and status kept without heap text.
-#[derive(Clone, Debug)]
+#[serde_as]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct CredentialState {
     pub id: CredentialId,
     pub kind: CredentialKind,
     pub status: CredentialStatus,
     pub slot: Option<u8>,
+    #[serde_as(as = "Option<ColdTime>")]
     pub first_used: Option<EventTime>,
+    #[serde_as(as = "Option<ColdTime>")]
     pub last_used: Option<EventTime>,
     pub use_count: u64,
     /// Facts that only creation events and snapshots state; `None` while
@@ -606,10 +676,13 @@ pub(crate) struct CredentialState {
 }
 
 /// The rarely set part of [`CredentialState`].
-#[derive(Clone, Debug, Default)]
+#[serde_as]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub(crate) struct CredentialDetails {
+    #[serde_as(as = "Option<ColdTime>")]
     pub created_at: Option<EventTime>,
     pub created_by: Option<IdentityId>,
+    #[serde_as(as = "Option<ColdTime>")]
     pub last_rotated: Option<EventTime>,
     pub last_used_region: Option<Arc<str>>,
     pub last_used_service: Option<Arc<str>>,
@@ -617,7 +690,7 @@ pub(crate) struct CredentialDetails {
 
 /// The place of a long-term credential's consumers: none yet, the
 /// identity's list, or a list of its own.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub(crate) enum CredentialConsumers {
     /// No event has recorded consumers for the credential.
     #[default]
@@ -719,7 +792,7 @@ impl CredentialState {
 /// A credential id. AWS access key ids are 20 ASCII letters and digits, so
 /// they are kept inline. Other ids (`console-password`, report slot names,
 /// ids from inventory documents) are kept as heap text.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum CredentialId {
     AccessKey([u8; ACCESS_KEY_ID_LEN]),
     Text(Box<str>),
@@ -755,7 +828,7 @@ impl CredentialId {
 }
 
 /// The kind of a credential, as inventory records name it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum CredentialKind {
     AccessKey,
     TemporaryAccessKey,
@@ -785,7 +858,7 @@ impl CredentialKind {
 }
 
 /// The status of a credential, as inventory records name it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum CredentialStatus {
     Active,
     Inactive,
@@ -812,83 +885,13 @@ impl CredentialStatus {
     }
 }
 
-/// The identities of one engine by id. Each state is boxed, because a
-/// state is about 450 bytes: the table moves every entry when it grows, and
-/// its free slots would each take a state's size. The table keeps no key
-/// beside the box, because the state contains its id: a slot takes 8 bytes
-/// where a map from id to box takes 24.
-#[derive(Default)]
-pub(crate) struct Identities {
-    table: hashbrown::HashTable<Box<IdentityState>>,
-    hasher: RandomState,
-}
-
-impl Identities {
-    pub fn entry(&mut self, id: IdentityId) -> IdentityEntry<'_> {
-        IdentityEntry {
-            hash: self.hasher.hash_one(&id),
-            id,
-            identities: self,
-        }
-    }
-
-    pub fn get(&self, id: &IdentityId) -> Option<&IdentityState> {
-        let hash = self.hasher.hash_one(id);
-        let state = self.table.find(hash, |state| state.id == *id)?;
-        Some(&**state)
-    }
-
-    pub fn get_mut(&mut self, id: &IdentityId) -> Option<&mut IdentityState> {
-        let hash = self.hasher.hash_one(id);
-        let state = self.table.find_mut(hash, |state| state.id == *id)?;
-        Some(&mut **state)
-    }
-
-    pub fn len(&self) -> usize {
-        self.table.len()
-    }
-
-    pub fn values(&self) -> impl Iterator<Item = &IdentityState> {
-        self.table.iter().map(|state| &**state)
-    }
-}
-
-/// An identity's place in [`Identities`], filled or not.
-pub(crate) struct IdentityEntry<'a> {
-    identities: &'a mut Identities,
-    id: IdentityId,
-    hash: u64,
-}
-
-impl<'a> IdentityEntry<'a> {
-    /// Returns the identity's state, inserting the one `make` builds when
-    /// the identity is new. `make` must build a state with this entry's id,
-    /// because the table finds a state by the id it holds.
-    pub fn or_insert_with(self, make: impl FnOnce() -> IdentityState) -> &'a mut IdentityState {
-        let Identities { table, hasher } = self.identities;
-        let id = &self.id;
-        let entry = table.entry(
-            self.hash,
-            |state| state.id == *id,
-            |state| hasher.hash_one(&state.id),
-        );
-        match entry {
-            hashbrown::hash_table::Entry::Occupied(occupied) => occupied.into_mut(),
-            hashbrown::hash_table::Entry::Vacant(vacant) => {
-                let state = make();
-                debug_assert!(state.id == *id, "a new state must have its entry's id");
-                vacant.insert(Box::new(state)).into_mut()
-            }
-        }
-    }
-}
-
 /// A 64-bit hash kept as a cache key, or none. Zero means none, so it takes
 /// 8 bytes where `Option<u64>` takes 16. A value whose hash is zero never
 /// matches, so it is looked up or published again each time. That is as
 /// rare as a collision of two of these hashes.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(crate) struct OptionalHash(u64);
+#[serde_as]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct OptionalHash(#[serde_as(as = "SparseHash")] u64);
 
 impl OptionalHash {
     pub const NONE: OptionalHash = OptionalHash(0);
@@ -906,12 +909,14 @@ impl OptionalHash {
 /// The key and last time of each finding an identity produced. Most
 /// identities never produce one, so an empty list takes no heap memory and
 /// 8 bytes in the state.
-#[derive(Clone, Debug, Default)]
+#[serde_as]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub(crate) struct Fired(
     #[expect(
         clippy::box_collection,
         reason = "the box is 8 bytes where an empty vector takes 24"
     )]
+    #[serde_as(as = "Option<Box<Vec<(FixedHash, ColdTime)>>>")]
     Option<Box<Vec<(u64, EventTime)>>>,
 );
 
@@ -932,8 +937,12 @@ impl Fired {
 #[cfg(target_pointer_width = "64")]
 const _: () = assert!(std::mem::size_of::<IdentityState>() <= 448);
 
-/// The engine's state of one identity.
-#[derive(Clone, Debug)]
+/// The engine's state of one identity. Its serde impls are the cold form
+/// (`crate::cold`), whose shared texts decode only within a `CodecScope` of
+/// the engine that encoded them. The id comes first, because the identity
+/// table reads it without decoding the rest.
+#[serde_as]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct IdentityState {
     pub id: IdentityId,
     /// The name, unless it is the text after the id's last `/`, which it is
@@ -942,11 +951,15 @@ pub(crate) struct IdentityState {
     pub kind: IdentityKind,
     pub nhi_type: Option<NhiType>,
     /// Shared with the identities classified for the same reason.
+    #[serde_as(as = "SharedText")]
     pub kind_reason: ArcStr,
     /// Shared with the other identities of the account.
+    #[serde_as(as = "Option<SharedText>")]
     pub account: Option<ArcStr>,
     pub arn: Option<Box<str>>,
+    #[serde_as(as = "Option<ColdTime>")]
     pub first_seen: Option<EventTime>,
+    #[serde_as(as = "Option<ColdTime>")]
     pub last_seen: Option<EventTime>,
     pub event_count: u64,
     /// Creation, roles acted through and relearning; `None` while unset.
@@ -965,6 +978,7 @@ pub(crate) struct IdentityState {
     /// short enough to be hashed whole.
     pub last_user_agent: OptionalHash,
     /// The hash of the family of `last_user_agent`, when that is set.
+    #[serde_as(as = "SparseHash")]
     pub user_agent_family: u64,
     /// Hash of the last role or ARN text in which no administrator role name
     /// was found, so that the same text is not searched again.
@@ -992,6 +1006,7 @@ pub(crate) struct IdentityState {
     pub policy_queued: bool,
     /// The last seen time of the last published inventory record, or
     /// [`NO_TIME`].
+    #[serde_as(as = "ColdTime")]
     pub inventory_published_at: EventTime,
 }
 

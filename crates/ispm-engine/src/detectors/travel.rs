@@ -5,10 +5,13 @@
 use std::time::Duration;
 
 use ispm_model::{Confidence, EventTime, FindingCategory, IdentityKind, Severity};
+use serde::{Deserialize, Serialize};
 use serde_json::json;
+use serde_with::serde_as;
 
 use super::{Context, Hit, bit};
 use crate::attack;
+use crate::cold::ColdTime;
 use crate::geo::{are_neighbours, country_code, great_circle_km};
 use crate::state::{CompactId, IdentityState};
 
@@ -16,10 +19,12 @@ pub const ID: &str = "atypical_travel";
 
 /// The last place an identity was seen at, from the city database's
 /// coordinates of its source address.
-#[derive(Clone, Debug)]
+#[serde_as]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct LastLocation {
     location: (f32, f32),
     country: Option<[u8; 2]>,
+    #[serde_as(as = "ColdTime")]
     time: EventTime,
     event_id: CompactId,
 }
@@ -39,6 +44,18 @@ impl LastLocation {
 
     pub fn time(&self) -> EventTime {
         self.time
+    }
+}
+
+#[cfg(test)]
+impl LastLocation {
+    pub fn sample(time: EventTime) -> Self {
+        LastLocation {
+            location: (48.85, 2.35),
+            country: Some(*b"FR"),
+            time,
+            event_id: CompactId::new("083dc4ad-e264-46bc-a407-d0dd31b58bdc"),
+        }
     }
 }
 

@@ -1,0 +1,71 @@
+//! The cold form of one identity: its whole state as compact bytes.
+
+use ispm_model::EventTime;
+use thin_vec::ThinVec;
+
+use super::scope::CodecScope;
+use crate::state::IdentityState;
+
+/// An identity's state encoded with postcard: the base time of the times in
+/// it (the identity's last event), then the state, whose first field is the
+/// identity id. The table finds a cold state by that id without decoding
+/// the rest.
+///
+/// A [`ThinVec`], whose length and capacity live on the heap before the
+/// bytes, so the table slot that contains it takes 16 bytes with its enum
+/// tag, where a `Box<[u8]>` would take 24.
+pub(crate) struct ColdState(ThinVec<u8>);
+
+/// A cold form that failed to encode or decode. Encoding fails only when a
+/// field's serde impl fails, and decoding only when the bytes are not what
+/// [`CodecScope::encode`] wrote for this engine's shared texts. Either would
+/// be a bug of this module, not of the input, and the round-trip tests of
+/// real identity states check for both.
+pub(crate) type CodecError = postcard::Error;
+
+impl CodecScope<'_> {
+    /// Encodes a state. `scratch` is a buffer reused between calls, so that
+    /// the blob is allocated once at its exact size.
+    pub fn encode(
+        &self,
+        state: &IdentityState,
+        scratch: &mut Vec<u8>,
+    ) -> Result<ColdState, CodecError> {
+        let base = state.last_seen.unwrap_or(EventTime::from_millis(0));
+        self.set_base(base);
+        scratch.clear();
+        let mut bytes = postcard::to_extend(&base.millis(), std::mem::take(scratch))?;
+        bytes = postcard::to_extend(state, bytes)?;
+        let mut blob = ThinVec::with_capacity(bytes.len());
+        blob.extend_from_slice(&bytes);
+        *scratch = bytes;
+        Ok(ColdState(blob))
+    }
+
+    pub fn decode(&self, cold: &ColdState) -> Result<IdentityState, CodecError> {
+        let (base, rest) = postcard::take_from_bytes::<i64>(&cold.0)?;
+        self.set_base(EventTime::from_millis(base));
+        let (state, rest) = postcard::take_from_bytes::<IdentityState>(rest)?;
+        if rest.is_empty() {
+            Ok(state)
+        } else {
+            Err(postcard::Error::DeserializeBadEncoding)
+        }
+    }
+}
+
+impl ColdState {
+    /// Returns the identity id, or `None` for bytes that
+    /// [`CodecScope::encode`] did not write.
+    pub fn id(&self) -> Option<&str> {
+        let (_, rest) = postcard::take_from_bytes::<i64>(&self.0).ok()?;
+        let (id, _) = postcard::take_from_bytes::<&str>(rest).ok()?;
+        Some(id)
+    }
+
+    /// Returns the size of the encoded state in bytes, without the 16-byte
+    /// header of its allocation.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+}
