@@ -546,9 +546,7 @@ pub(crate) struct ActivityProfile {
     pub bucket_count: u32,
     /// Long-run average of calls per active hour.
     pub hourly_rate: f32,
-    /// Days since the epoch of the day being counted (zero before the
-    /// first event), and its calls.
-    pub day: i32,
+    /// Calls in the UTC day of `bucket`.
     pub day_count: u32,
     /// Long-run average of calls per active day; zero until a first day
     /// closed.

@@ -13,7 +13,7 @@ pub const ID_HOUR: &str = "unusual_hour";
 pub const ID_VOLUME: &str = "volume_spike";
 
 const HOUR_MS: i64 = 3_600_000;
-const DAY_MS: i64 = 86_400_000;
+const HOURS_PER_DAY: i64 = 24;
 /// 1970-01-01 was a Thursday; shifting by three days makes hour 0 of the
 /// week Monday 00:00 UTC.
 const WEEK_OFFSET_HOURS: i64 = 3 * 24;
@@ -118,26 +118,26 @@ pub(crate) fn check(ctx: &mut Context<'_>, state: &mut IdentityState) {
 fn count_call(profile: &mut ActivityProfile, now: i64) {
     let bucket = now.div_euclid(HOUR_MS);
     if profile.bucket != bucket {
+        // The day is that of the hour, so it can only change with the hour.
+        let day_changed =
+            profile.bucket.div_euclid(HOURS_PER_DAY) != bucket.div_euclid(HOURS_PER_DAY);
         if profile.bucket != 0 {
             profile.hourly_rate =
                 smoothed(profile.hourly_rate, profile.bucket_count, RATE_SMOOTHING);
+            if day_changed {
+                profile.daily_rate =
+                    smoothed(profile.daily_rate, profile.day_count, DAILY_RATE_SMOOTHING);
+            }
+        }
+        if day_changed {
+            profile.day_count = 0;
+            profile.day_spike_reported = false;
         }
         profile.bucket = bucket;
         profile.bucket_count = 0;
         profile.spike_reported = false;
     }
     profile.bucket_count = profile.bucket_count.saturating_add(1);
-
-    let day = i32::try_from(now.div_euclid(DAY_MS)).unwrap_or(i32::MAX);
-    if profile.day != day {
-        if profile.day != 0 {
-            profile.daily_rate =
-                smoothed(profile.daily_rate, profile.day_count, DAILY_RATE_SMOOTHING);
-        }
-        profile.day = day;
-        profile.day_count = 0;
-        profile.day_spike_reported = false;
-    }
     profile.day_count = profile.day_count.saturating_add(1);
 }
 
