@@ -3,7 +3,7 @@
 //!
 //! Feeds one event each for N identities (default 1,000,000; first numeric
 //! argument overrides) built from a real CloudTrail record with the user
-//! name rewritten, and reports the growth of the process's resident set
+//! name, its ARN and the account rewritten, and reports the growth of the process's resident set
 //! size divided by N. Linux only: it reads `/proc/self/statm`.
 //!
 //! Each figure is measured in a fresh process, which the benchmark starts
@@ -74,6 +74,9 @@ fn per_identity(elapsed: Duration, identities: usize) -> String {
 fn rename(event: &mut IdentityEvent, index: usize) {
     let name = format!("user-{index:08}");
     event.actor.id = IdentityId::new(format!("aws:111122223333:user/{name}"));
+    event.actor.arn = Some(format!("arn:aws:iam::111122223333:user/{name}"));
+    event.actor.account = Some("111122223333".to_owned());
+    event.account = Some("111122223333".to_owned());
     event.actor.name = name;
     event.actor.access_key_id = Some(format!("AKIA{index:016}"));
     event.event_id = format!("event-{index}");

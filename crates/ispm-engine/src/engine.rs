@@ -378,8 +378,8 @@ fn refresh_identity(state: &mut IdentityState, event: &IdentityEvent, interner: 
             .or(event.account.as_deref())
             .map(|account| interner.intern(account));
     }
-    if state.arn.is_none() && actor.via_role.is_none() {
-        state.arn = actor.arn.as_deref().map(Box::from);
+    if actor.via_role.is_none() {
+        state.set_arn_if_missing(actor.arn.as_deref());
     }
     let via_roles = state
         .history()

@@ -100,9 +100,7 @@ fn merge(
             .as_deref()
             .map(|account| interner.intern(account));
     }
-    if state.arn.is_none() {
-        state.arn = snapshot.arn.as_deref().map(Box::from);
-    }
+    state.set_arn_if_missing(snapshot.arn.as_deref());
     let known_created_at = state.history().and_then(|history| history.created_at);
     if let Some(created) = snapshot.created_at
         && known_created_at.is_none_or(|known| created < known)

@@ -4,6 +4,7 @@
 //! its event volume. Values that only need a membership test are kept as
 //! 64-bit hashes.
 
+use std::borrow::Cow;
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasher, Hasher};
@@ -954,7 +955,9 @@ pub(crate) struct IdentityState {
     /// Shared with the other identities of the account.
     #[serde_as(as = "Option<SharedText>")]
     pub account: Option<ArcStr>,
-    pub arn: Option<Box<str>>,
+    /// The ARN, empty when it is the one the id implies (see
+    /// [`IdentityState::arn`]), so most identities keep no copy of it.
+    arn: Option<Box<str>>,
     #[serde_as(as = "Option<ColdTime>")]
     pub first_seen: Option<EventTime>,
     #[serde_as(as = "Option<ColdTime>")]
@@ -1053,6 +1056,47 @@ impl IdentityState {
         self.name = (name != name_in_id(&self.id)).then(|| name.into());
     }
 
+    /// Returns the identity's ARN, when an event or snapshot gave one.
+    pub fn arn(&self) -> Option<Cow<'_, str>> {
+        match self.arn.as_deref()? {
+            "" => Some(Cow::Owned(format!(
+                "{IAM_ARN_PREFIX}{}",
+                self.id
+                    .as_str()
+                    .strip_prefix(AWS_ID_PREFIX)
+                    .unwrap_or_default()
+            ))),
+            arn => Some(Cow::Borrowed(arn)),
+        }
+    }
+
+    /// Returns the ARN field as the state keeps it, for the cold form's
+    /// size report.
+    #[cfg(test)]
+    pub fn arn_as_kept(&self) -> &Option<Box<str>> {
+        &self.arn
+    }
+
+    /// Sets the ARN unless one is known. An IAM user's or root's ARN is the
+    /// id with another prefix (`arn:aws:iam::` for `aws:`), and is then kept
+    /// as an empty text, which takes no heap memory.
+    pub fn set_arn_if_missing(&mut self, arn: Option<&str>) {
+        if self.arn.is_some() {
+            return;
+        }
+        let Some(arn) = arn else {
+            return;
+        };
+        let implied = arn.strip_prefix(IAM_ARN_PREFIX).is_some_and(|rest| {
+            !rest.is_empty() && self.id.as_str().strip_prefix(AWS_ID_PREFIX) == Some(rest)
+        });
+        self.arn = Some(if implied {
+            Box::from("")
+        } else {
+            Box::from(arn)
+        });
+    }
+
     pub fn history(&self) -> Option<&History> {
         self.history.as_deref()
     }
@@ -1124,7 +1168,7 @@ impl IdentityState {
             nhi_type: self.nhi_type,
             kind_reason: self.kind_reason.to_string(),
             account: self.account.as_deref().map(str::to_owned),
-            arn: self.arn.as_deref().map(str::to_owned),
+            arn: self.arn().map(Cow::into_owned),
             created_by: history.and_then(|history| history.created_by.clone()),
             created_at: history.and_then(|history| history.created_at),
             created_event: history.and_then(|history| history.created_event.clone()),
@@ -1159,6 +1203,11 @@ impl IdentityState {
 }
 
 /// Returns the text after the id's last `/`, or the whole id.
+/// The prefix of canonical AWS identity ids, `aws:<account>:<resource>`.
+const AWS_ID_PREFIX: &str = "aws:";
+/// The prefix of IAM ARNs, `arn:aws:iam::<account>:<resource>`.
+const IAM_ARN_PREFIX: &str = "arn:aws:iam::";
+
 fn name_in_id(id: &IdentityId) -> &str {
     let id = id.as_str();
     id.rsplit_once('/').map_or(id, |(_, name)| name)
@@ -1343,6 +1392,34 @@ mod tests {
         let state = IdentityState::new(root, "root".into(), IdentityKind::Root, reason);
         assert_eq!(state.name(), "root");
         assert!(state.name.is_some());
+    }
+
+    #[test]
+    fn arn_kept_only_when_not_implied_by_id() {
+        let reason = ArcStr::from("test");
+        let id = IdentityId::new("aws:123456789012:user/alice");
+        let mut state = IdentityState::new(id, "alice".into(), IdentityKind::Human, reason);
+        assert_eq!(state.arn(), None);
+        state.set_arn_if_missing(Some("arn:aws:iam::123456789012:user/alice"));
+        assert_eq!(state.arn.as_deref(), Some(""));
+        assert_eq!(
+            state.arn().as_deref(),
+            Some("arn:aws:iam::123456789012:user/alice")
+        );
+        // The first ARN stays.
+        state.set_arn_if_missing(Some("arn:aws:iam::123456789012:user/other"));
+        assert_eq!(
+            state.arn().as_deref(),
+            Some("arn:aws:iam::123456789012:user/alice")
+        );
+
+        let reason = ArcStr::from("test");
+        let id = IdentityId::new("aws:123456789012:role/deploy");
+        let mut state = IdentityState::new(id, "deploy".into(), IdentityKind::NonHuman, reason);
+        let session = "arn:aws:sts::123456789012:assumed-role/deploy/ci";
+        state.set_arn_if_missing(Some(session));
+        assert_eq!(state.arn.as_deref(), Some(session));
+        assert_eq!(state.arn().as_deref(), Some(session));
     }
 
     #[test]

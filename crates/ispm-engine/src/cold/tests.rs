@@ -366,6 +366,9 @@ fn cold_form_of_benchmark_identity() {
         })
         .expect("the Invictus data has an IAM user event with an access key");
     event.actor.id = IdentityId::new("aws:111122223333:user/user-00000001");
+    event.actor.arn = Some("arn:aws:iam::111122223333:user/user-00000001".to_owned());
+    event.actor.account = Some("111122223333".to_owned());
+    event.account = Some("111122223333".to_owned());
     event.actor.name = "user-00000001".to_owned();
     event.actor.access_key_id = Some("AKIA0000000000000001".to_owned());
     event.event_id = "event-1".to_owned();
@@ -385,7 +388,7 @@ fn cold_form_of_benchmark_identity() {
     let times = [state.first_seen, state.last_seen];
     let parts = [
         ("id", encoded_len(&state.id)),
-        ("arn", encoded_len(&state.arn)),
+        ("arn", encoded_len(&state.arn_as_kept())),
         (
             "kind reason and account (shared)",
             encoded_len(&SerializeAsWrap::<_, super::SharedText>::new(
