@@ -21,6 +21,7 @@ mod owner;
 mod payload;
 mod policy_doc;
 mod posture;
+mod preload;
 mod privilege_level;
 mod snapshot;
 mod state;
@@ -36,4 +37,5 @@ pub use config::{
 pub use detectors::{DETECTORS, LEARNING_DETECTORS, sensitive_rule_ids};
 pub use engine::{Engine, EngineStats, IdentitySummary};
 pub use posture::Flushed;
+pub use preload::preload;
 pub use suppression::SuppressionRule;
