@@ -122,8 +122,14 @@ impl ReplayPasses {
                 events.push(event);
             }
         });
+        let sorted = ispm_model::sorted_by_event_time(&events);
         let mut findings = Vec::new();
-        for event in ispm_model::sorted_by_event_time(&events) {
+        let mut order = sorted.iter().peekable();
+        while let Some(event) = order.next() {
+            // Preloads the next event, as the timeline of `ispm replay` does.
+            if let Some(next) = order.peek() {
+                ispm_engine::preload(next);
+            }
             process(&mut engine, event, &mut findings);
         }
         findings.len()

@@ -88,6 +88,9 @@ pub fn run<E>(
         match item {
             Item::Snapshot(snapshot) => engine.apply_snapshot(snapshot),
             Item::Event(event) => {
+                if let Some(next) = events.peek() {
+                    ispm_engine::preload(next);
+                }
                 engine.process(event, &mut findings);
                 for fact in &event.targets {
                     engine.apply_fact(fact, event, &mut findings);

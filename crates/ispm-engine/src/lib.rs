@@ -23,6 +23,7 @@ mod owner;
 mod payload;
 mod policy_doc;
 mod posture;
+mod preload;
 mod privilege_level;
 mod profile;
 mod snapshot;
@@ -39,6 +40,7 @@ pub use config::{
 pub use detectors::{DETECTORS, LEARNING_DETECTORS, sensitive_rule_ids};
 pub use engine::{Engine, EngineStats, IdentitySummary};
 pub use posture::Flushed;
+pub use preload::preload;
 pub use profile::{
     ActivityBaseline, AttributeBaseline, BaselineProfile, BurstWindows, LearningStatus,
     LocationBaseline,

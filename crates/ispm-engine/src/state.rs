@@ -231,34 +231,42 @@ impl CompactId {
 /// hyphens, or `None` for any other text, which could not be written back
 /// the same from its bytes.
 fn parse_lowercase_uuid(id: &str) -> Option<[u8; 16]> {
-    let text = id.as_bytes();
-    if text.len() != UUID_TEXT_LEN || UUID_HYPHENS.iter().any(|&at| text[at] != b'-') {
+    let text: &[u8; UUID_TEXT_LEN] = id.as_bytes().try_into().ok()?;
+    if UUID_HYPHENS.iter().any(|&at| text[at] != b'-') {
         return None;
     }
-    // Every event that enters a window is parsed here, so the digits are
-    // read group by group, without testing each position for a hyphen.
-    let groups = [
-        &text[0..8],
-        &text[9..13],
-        &text[14..18],
-        &text[19..23],
-        &text[24..36],
-    ];
+    // Every event that enters a window is parsed here. So each digit is one
+    // table lookup, and one mask test at the end finds any byte that is not
+    // a digit.
     let mut bytes = [0u8; 16];
-    let pairs = groups.iter().flat_map(|group| group.chunks_exact(2));
-    for (byte, pair) in bytes.iter_mut().zip(pairs) {
-        *byte = (lowercase_hex_digit(pair[0])? << 4) | lowercase_hex_digit(pair[1])?;
+    let mut invalid = 0u8;
+    for (byte, pair) in bytes.iter_mut().zip(UUID_DIGIT_PAIRS) {
+        let high = LOWERCASE_HEX[usize::from(text[pair])];
+        let low = LOWERCASE_HEX[usize::from(text[pair + 1])];
+        invalid |= high | low;
+        *byte = (high << 4) | (low & 0x0f);
     }
-    Some(bytes)
+    (invalid & NOT_HEX == 0).then_some(bytes)
 }
 
-fn lowercase_hex_digit(digit: u8) -> Option<u8> {
-    match digit {
-        b'0'..=b'9' => Some(digit - b'0'),
-        b'a'..=b'f' => Some(digit - b'a' + 10),
-        _ => None,
+/// The position in a UUID's text of the first digit of each byte.
+const UUID_DIGIT_PAIRS: [usize; 16] = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34];
+
+/// The value of each lowercase hexadecimal digit, and [`NOT_HEX`] for every
+/// other byte.
+const LOWERCASE_HEX: [u8; 256] = {
+    let mut table = [NOT_HEX; 256];
+    let mut digit = 0;
+    while digit < 16 {
+        table[b"0123456789abcdef"[digit] as usize] = digit as u8;
+        digit += 1;
     }
-}
+    table
+};
+
+/// The mark of a byte that is not a lowercase hexadecimal digit. Its high
+/// bit is set in no digit's value.
+const NOT_HEX: u8 = 0x80;
 
 /// Recent events of one kind within a sliding window of event time, with a
 /// running count per key so the number of distinct keys costs little to
