@@ -88,28 +88,38 @@ pub(crate) fn check(ctx: &mut Context<'_>, state: &mut IdentityState) {
     }
     let config = &ctx.config.activity;
     let profile = &state.activity;
-    let count = profile.bucket_count as f32;
+    let (hour_count, hour_rate) = (profile.bucket_count, profile.hourly_rate);
     if !profile.spike_reported
-        && profile.hourly_rate > 0.0
-        && count >= config.spike_min_events as f32
-        && count > config.spike_factor * profile.hourly_rate
+        && is_spike(
+            hour_count,
+            hour_rate,
+            config.spike_min_events,
+            config.spike_factor,
+        )
     {
-        let rate = profile.hourly_rate;
         state.activity.spike_reported = true;
-        report_spike(ctx, state, Scale::Hour, count, rate);
+        report_spike(ctx, state, Scale::Hour, hour_count as f32, hour_rate);
     }
     let config = &ctx.config.activity;
     let profile = &state.activity;
-    let count = profile.day_count as f32;
+    let (day_count, day_rate) = (profile.day_count, profile.daily_rate);
     if !profile.day_spike_reported
-        && profile.daily_rate > 0.0
-        && count >= config.daily_spike_min_events as f32
-        && count > config.daily_spike_factor * profile.daily_rate
+        && is_spike(
+            day_count,
+            day_rate,
+            config.daily_spike_min_events,
+            config.daily_spike_factor,
+        )
     {
-        let rate = profile.daily_rate;
         state.activity.day_spike_reported = true;
-        report_spike(ctx, state, Scale::Day, count, rate);
+        report_spike(ctx, state, Scale::Day, day_count as f32, day_rate);
     }
+}
+
+/// True when `count` calls in a period are at least `min_events` and more
+/// than `factor` times the long-run `rate`, once a first period closed.
+fn is_spike(count: u32, rate: f32, min_events: u32, factor: f32) -> bool {
+    rate > 0.0 && count >= min_events && count as f32 > factor * rate
 }
 
 /// Counts one call at `now` in the current hour and day, first closing an
