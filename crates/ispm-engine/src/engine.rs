@@ -171,16 +171,14 @@ impl Engine {
     }
 
     /// Applies a fact that another identity's event stated about an identity
-    /// this engine owns (created it, gave it a key).
-    ///
-    /// No detector runs on facts today, so `findings` is left untouched;
-    /// it is part of the signature so that target-side detectors can be
-    /// added without changing callers.
+    /// this engine owns (created it, gave it a key, assumed it with a web
+    /// identity token), and appends the findings it raises to `findings`.
+    /// Only a web identity assumption raises any today.
     pub fn apply_fact(
         &mut self,
         fact: &TargetFact,
         event: &IdentityEvent,
-        _findings: &mut Vec<Finding>,
+        findings: &mut Vec<Finding>,
     ) {
         self.stats.facts += 1;
         let interner = &mut self.interner;
@@ -283,6 +281,28 @@ impl Engine {
                         event.event_id
                     )
                 });
+            }
+            TargetFactKind::AssumedWithWebIdentity { provider } => {
+                // A role is assumed on every CI run, and that changes nothing
+                // in its inventory record: only its findings reach the
+                // posture, and the record is not marked for publishing.
+                let before = findings.len();
+                let hashes = EventHashes::new(event);
+                let mut ctx = Context {
+                    config: &self.config,
+                    enabled: self.enabled,
+                    learning: &self.learning,
+                    suppressions: &self.suppressions,
+                    event,
+                    hashes: &hashes,
+                    findings,
+                    stats: &mut self.stats,
+                    tenant: &mut self.tenant,
+                };
+                detectors::check_web_identity_assumed(&mut ctx, state, provider);
+                posture::note_anomalies(&mut self.posture, state, &findings[before..]);
+                posture::enqueue_if_changed(&mut self.posture, state);
+                return;
             }
             TargetFactKind::AddedToGroup { group } => {
                 let level = privilege_level::group_level(&self.config.privilege, group);

@@ -644,8 +644,9 @@ impl PolicyState {
 }
 
 /// The origin and history of an identity: who created it and when, the roles
-/// a person acted through, and when it started learning again. Rarely set,
-/// so kept in a box allocated when first set.
+/// a person acted through, when it started learning again, and the web
+/// identity providers a role was assumed from. Rarely set, so kept in a box
+/// allocated when first set.
 #[serde_as]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub(crate) struct History {
@@ -658,6 +659,11 @@ pub(crate) struct History {
     /// its event count then.
     #[serde_as(as = "Option<(ColdTime, _)>")]
     pub relearning_since: Option<(EventTime, u64)>,
+    /// Hashes of the web identity providers (token issuers) the role was
+    /// assumed from with `AssumeRoleWithWebIdentity`, at most
+    /// `detectors::sensitive::MAX_WEB_IDENTITY_PROVIDERS`.
+    #[serde_as(as = "Vec<FixedHash>")]
+    pub web_identity_providers: Vec<u64>,
 }
 
 /// A credential of an identity: the fields of its [`CredentialRecord`],

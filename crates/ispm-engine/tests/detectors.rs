@@ -1466,3 +1466,177 @@ fn travel_between_city_database_locations_is_reported() {
     let distance = data["distance_km"].as_f64().expect("distance");
     assert!((1400.0..1460.0).contains(&distance), "{distance}");
 }
+
+const DAY: i64 = 86_400;
+
+/// Returns the rules of the `sensitive_api_call` findings only, because a
+/// call new after learning is also a `first_seen` new action.
+fn sensitive_rules(findings: &[Finding]) -> Vec<String> {
+    rules(findings)
+        .into_iter()
+        .filter(|rule| rule.starts_with("sensitive_api_call/"))
+        .collect()
+}
+
+fn sensitive_finding(findings: &[Finding]) -> &Finding {
+    findings
+        .iter()
+        .find(|finding| finding.detector == "sensitive_api_call")
+        .expect("a sensitive_api_call finding")
+}
+
+/// Returns an event of `name` at second 0 that starts its history, then
+/// `events`.
+fn after_first_call(name: &str, events: Vec<ispm_model::IdentityEvent>) -> Vec<Finding> {
+    let mut all = vec![user_event(name, "s3.amazonaws.com", "ListBuckets", 0)];
+    all.extend(events);
+    run(EngineConfig::default(), &all)
+}
+
+#[test]
+fn secret_first_read_after_learning() {
+    let read = |second| {
+        with_request(
+            user_event(
+                "alice",
+                "secretsmanager.amazonaws.com",
+                "GetSecretValue",
+                second,
+            ),
+            r#"{"secretId":"prod/db"}"#,
+        )
+    };
+    let findings = after_first_call("alice", vec![read(8 * DAY), read(9 * DAY)]);
+    assert_eq!(
+        sensitive_rules(&findings),
+        ["sensitive_api_call/secret_value_first_read"]
+    );
+    let finding = sensitive_finding(&findings);
+    assert_eq!(finding.severity, Severity::Medium);
+    assert!(
+        finding.description.contains("first time in 8 days"),
+        "{}",
+        finding.description
+    );
+    let data = &finding.evidences[0].data;
+    assert_eq!(data["history_days"], 8);
+    assert_eq!(data["secret_id"], "prod/db");
+
+    let during_learning = after_first_call("alice", vec![read(DAY), read(8 * DAY)]);
+    assert!(sensitive_rules(&during_learning).is_empty());
+}
+
+#[test]
+fn decrypted_parameter_first_read_after_learning() {
+    let read = |second, decrypt: bool| {
+        with_request(
+            user_event("alice", "ssm.amazonaws.com", "GetParameters", second),
+            &format!(r#"{{"names":["/prod/db/password"],"withDecryption":{decrypt}}}"#),
+        )
+    };
+    let findings = after_first_call("alice", vec![read(8 * DAY, false), read(9 * DAY, true)]);
+    assert_eq!(
+        sensitive_rules(&findings),
+        ["sensitive_api_call/ssm_parameter_first_decrypted_read"]
+    );
+    let data = &sensitive_finding(&findings).evidences[0].data;
+    assert_eq!(data["parameters"][0], "/prod/db/password");
+    assert_eq!(data["history_days"], 9);
+
+    let during_learning = after_first_call("alice", vec![read(DAY, true), read(8 * DAY, true)]);
+    assert!(sensitive_rules(&during_learning).is_empty());
+}
+
+#[test]
+fn own_access_key_first_created_after_learning() {
+    let implicit = |second| user_event("carol", "iam.amazonaws.com", "CreateAccessKey", second);
+    let named = with_request(
+        user_event("carol", "iam.amazonaws.com", "CreateAccessKey", 9 * DAY),
+        r#"{"userName":"carol"}"#,
+    );
+    let findings = after_first_call("carol", vec![implicit(8 * DAY), named]);
+    assert_eq!(
+        sensitive_rules(&findings),
+        ["sensitive_api_call/own_access_key_first_created"]
+    );
+    assert_eq!(sensitive_finding(&findings).severity, Severity::Medium);
+
+    let during_learning = after_first_call("carol", vec![implicit(DAY), implicit(8 * DAY)]);
+    assert!(sensitive_rules(&during_learning).is_empty());
+
+    // A key for another user is credential_for_other_identity's alone.
+    let for_bob = with_request(
+        user_event("carol", "iam.amazonaws.com", "CreateAccessKey", 8 * DAY),
+        r#"{"userName":"bob"}"#,
+    );
+    let findings = after_first_call("carol", vec![for_bob]);
+    assert!(sensitive_rules(&findings).is_empty());
+    assert!(
+        rules(&findings).contains(&"credential_for_other_identity/access_key_for_other_user".to_owned())
+    );
+}
+
+/// Returns `AssumeRoleWithWebIdentity` for role `role` by a user of
+/// `provider`, with the fact the decoder derives from it.
+fn web_identity_assumes(role: &str, provider: &str, second: i64) -> ispm_model::IdentityEvent {
+    let mut event = user_event(
+        "repo:acme/deploy",
+        "sts.amazonaws.com",
+        "AssumeRoleWithWebIdentity",
+        second,
+    );
+    event.actor.id = ispm_model::IdentityId::new(format!(
+        "aws:{ACCOUNT}:web-identity/{provider}/repo:acme/deploy"
+    ));
+    event.actor.kind = IdentityKind::NonHuman;
+    event.actor.principal_type = "WebIdentityUser".to_owned();
+    event.actor.access_key_id = None;
+    event.targets = vec![ispm_model::TargetFact {
+        identity: ispm_model::IdentityId::new(format!("aws:{ACCOUNT}:role/{role}")),
+        name: role.to_owned(),
+        kind: ispm_model::TargetFactKind::AssumedWithWebIdentity {
+            provider: provider.to_owned(),
+        },
+    }];
+    event
+}
+
+const GITHUB: &str = "token.actions.githubusercontent.com";
+const GITLAB: &str = "gitlab.example.com";
+
+#[test]
+fn web_identity_new_provider_after_learning() {
+    let events = [
+        role_event("release", "s3.amazonaws.com", "ListBuckets", 0),
+        web_identity_assumes("release", GITHUB, DAY),
+        web_identity_assumes("release", GITHUB, 8 * DAY),
+        web_identity_assumes("release", GITLAB, 9 * DAY),
+        web_identity_assumes("release", GITLAB, 10 * DAY),
+    ];
+    let findings = run(EngineConfig::default(), &events);
+    assert_eq!(
+        sensitive_rules(&findings),
+        ["sensitive_api_call/web_identity_new_provider"]
+    );
+    let finding = sensitive_finding(&findings);
+    assert_eq!(finding.identity.as_str(), "aws:111122223333:role/release");
+    assert_eq!(finding.severity, Severity::High);
+    assert!(finding.title.contains(GITLAB), "{}", finding.title);
+    let data = &finding.evidences[0].data;
+    assert_eq!(data["provider"], GITLAB);
+    assert_eq!(data["known_providers"], 1);
+    assert_eq!(data["history_days"], 9);
+}
+
+#[test]
+fn web_identity_provider_quiet_during_learning() {
+    // A role first known from the assumption itself has no history yet.
+    let events = [
+        web_identity_assumes("release", GITHUB, 0),
+        web_identity_assumes("release", GITLAB, DAY),
+        role_event("release", "s3.amazonaws.com", "ListBuckets", DAY),
+        web_identity_assumes("release", GITHUB, 9 * DAY),
+        web_identity_assumes("release", GITLAB, 9 * DAY),
+    ];
+    assert!(sensitive_rules(&run(EngineConfig::default(), &events)).is_empty());
+}

@@ -419,6 +419,9 @@ fn full_event() -> IdentityEvent {
         TargetFactKind::AddedToGroup {
             group: "Admins".to_owned(),
         },
+        TargetFactKind::AssumedWithWebIdentity {
+            provider: "token.actions.githubusercontent.com".to_owned(),
+        },
     ];
     event.targets = kinds
         .into_iter()

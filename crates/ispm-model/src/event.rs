@@ -206,4 +206,8 @@ pub enum TargetFactKind {
     PolicyAttached { policy: String },
     /// The IAM user was added to a group (AddUserToGroup).
     AddedToGroup { group: String },
+    /// The role was assumed with a token of a web identity provider
+    /// (AssumeRoleWithWebIdentity); `provider` is the issuer, as CloudTrail's
+    /// `userIdentity.identityProvider` names it.
+    AssumedWithWebIdentity { provider: String },
 }

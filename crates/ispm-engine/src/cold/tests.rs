@@ -202,6 +202,7 @@ fn fully_set_state_survives_round_trip() {
     details.tags.insert("team".to_owned(), "data".to_owned());
     state.posture.add_source("credential_report");
     state.history_mut().relearning_since = Some((time, 7));
+    state.history_mut().web_identity_providers = vec![1, u64::MAX];
     state.policy.due = time;
 
     let state = engine

@@ -71,7 +71,9 @@ pub const DETECTORS: &[&str] = &[
 
 /// The detectors that wait for an identity's learning period to end, which
 /// `[engine.learning.detectors.<id>]` can set apart from the global one.
+/// Of `sensitive_api_call`, only the rules of routine calls wait.
 pub const LEARNING_DETECTORS: &[&str] = &[
+    sensitive::ID,
     first_seen::ID,
     agent_scope::ID,
     activity::ID_HOUR,
@@ -446,6 +448,16 @@ pub(crate) fn run_all(ctx: &mut Context<'_>, state: &mut IdentityState) {
     } else {
         first_seen::learn_only(ctx, state);
     }
+}
+
+/// Runs the detectors that read a fact another identity's event stated about
+/// `state`: a role assumed with a token of web identity `provider`.
+pub(crate) fn check_web_identity_assumed(
+    ctx: &mut Context<'_>,
+    state: &mut IdentityState,
+    provider: &str,
+) {
+    sensitive::check_web_identity_provider(ctx, state, provider);
 }
 
 #[cfg(test)]

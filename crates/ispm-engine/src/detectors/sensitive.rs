@@ -1,15 +1,21 @@
 //! Single calls that are rare in routine work and central to known attack
 //! techniques: sharing data with other accounts, opening firewalls, running
 //! commands on instances, backdooring functions and roles.
+//!
+//! Some calls are routine for many identities (reading a secret, a decrypted
+//! parameter, minting an own access key) and a role's web identity providers
+//! are stable. These rules only report a first use once the identity's
+//! learning period is over, so they flag a change of routine, not the
+//! routine itself.
 
-use ispm_model::{Attack, Confidence, FindingCategory, IdentityEvent, Severity};
+use ispm_model::{Attack, Confidence, EventTime, FindingCategory, IdentityEvent, Severity};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{Context, Hit, attempt_suffix};
 use crate::attack;
-use crate::payload;
-use crate::state::IdentityState;
+use crate::payload::{self, OneOrMany};
+use crate::state::{IdentityState, stable_hash};
 
 pub const ID: &str = "sensitive_api_call";
 
@@ -28,6 +34,10 @@ struct Rule {
     remediation: &'static str,
     /// Whether failed (denied) attempts count too.
     include_failures: bool,
+    /// Whether a first use is only reported once the identity's learning
+    /// period for this detector is over. A first use during learning is
+    /// recorded without a finding.
+    after_learning: bool,
 }
 
 fn always(_: &IdentityEvent) -> Option<Value> {
@@ -204,6 +214,81 @@ fn user_data_read(event: &IdentityEvent) -> Option<Value> {
     (attribute == "userData").then(|| json!({ "attribute": attribute }))
 }
 
+fn secret_value_read(event: &IdentityEvent) -> Option<Value> {
+    #[derive(Deserialize)]
+    struct Request {
+        #[serde(rename = "secretId")]
+        secret_id: Option<String>,
+    }
+    // A hidden or odd request still read a secret, so it matches too.
+    let secret_id = payload::parse::<Request>(event.request.as_deref())
+        .and_then(|request| request.secret_id);
+    Some(json!({ "secret_id": secret_id }))
+}
+
+fn parameters_decrypted(event: &IdentityEvent) -> Option<Value> {
+    #[derive(Deserialize, Default)]
+    #[serde(default)]
+    struct Request {
+        name: Option<String>,
+        names: OneOrMany,
+        path: Option<String>,
+        #[serde(rename = "withDecryption")]
+        with_decryption: Option<bool>,
+    }
+    let request: Request = payload::parse(event.request.as_deref())?;
+    if request.with_decryption != Some(true) {
+        return None;
+    }
+    let mut parameters: Vec<String> = request
+        .names
+        .values()
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    parameters.extend(request.name);
+    parameters.extend(request.path);
+    Some(json!({ "parameters": parameters }))
+}
+
+/// Matches `CreateAccessKey` for the caller's own user: without `userName`
+/// IAM acts on the calling user. A key for another user is
+/// `credential_for_other_identity`'s, which uses the same test of "self".
+fn own_access_key_created(event: &IdentityEvent) -> Option<Value> {
+    #[derive(Deserialize, Default)]
+    #[serde(default)]
+    struct Request {
+        #[serde(rename = "userName")]
+        user_name: Option<String>,
+    }
+    #[derive(Deserialize)]
+    struct Response {
+        #[serde(rename = "accessKey")]
+        access_key: Option<AccessKey>,
+    }
+    #[derive(Deserialize)]
+    struct AccessKey {
+        #[serde(rename = "accessKeyId")]
+        access_key_id: Option<String>,
+    }
+    let request: Request = match event.request.as_deref() {
+        Some(raw) => payload::parse(Some(raw))?,
+        None => Request::default(),
+    };
+    let actor = &event.actor;
+    let own = match request.user_name.as_deref() {
+        None => true,
+        Some(name) => actor.principal_type == "IAMUser" && actor.name == name,
+    };
+    if !own {
+        return None;
+    }
+    let access_key_id = payload::parse::<Response>(event.response.as_deref())
+        .and_then(|response| response.access_key)
+        .and_then(|key| key.access_key_id);
+    Some(json!({ "user_name": actor.name, "access_key_id": access_key_id }))
+}
+
 const RULES: &[Rule] = &[
     Rule {
         id: "ami_shared_with_account",
@@ -217,6 +302,7 @@ const RULES: &[Rule] = &[
         remediation: "Remove the launch permission unless the share was approved; check the \
                       receiving account id against your organisation.",
         include_failures: false,
+        after_learning: false,
     },
     Rule {
         id: "ebs_snapshot_shared_with_account",
@@ -230,6 +316,7 @@ const RULES: &[Rule] = &[
         remediation: "Remove the createVolumePermission unless the share was approved; a shared \
                       snapshot copies the whole disk out.",
         include_failures: false,
+        after_learning: false,
     },
     Rule {
         id: "rds_snapshot_shared_with_account",
@@ -245,6 +332,7 @@ const RULES: &[Rule] = &[
         attacks: &[attack::TRANSFER_TO_CLOUD_ACCOUNT],
         remediation: "Remove the restore permission unless the share was approved.",
         include_failures: false,
+        after_learning: false,
     },
     Rule {
         id: "security_group_admin_port_open_to_internet",
@@ -258,6 +346,7 @@ const RULES: &[Rule] = &[
         remediation: "Revoke the ingress rule and use Session Manager or a bastion with a narrow \
                       source range.",
         include_failures: false,
+        after_learning: false,
     },
     Rule {
         id: "lambda_invokable_by_anyone",
@@ -275,6 +364,7 @@ const RULES: &[Rule] = &[
         remediation: "Remove the resource-based policy statement unless the function is meant to \
                       be public.",
         include_failures: false,
+        after_learning: false,
     },
     Rule {
         id: "lambda_layer_added",
@@ -291,6 +381,7 @@ const RULES: &[Rule] = &[
         remediation: "Check that each layer is one your team publishes; a layer or extension runs \
                       with the function's role on every call.",
         include_failures: false,
+        after_learning: false,
     },
     Rule {
         id: "lambda_code_replaced",
@@ -303,6 +394,7 @@ const RULES: &[Rule] = &[
         attacks: &[attack::SERVERLESS_EXECUTION],
         remediation: "Check that the change came from your deployment pipeline.",
         include_failures: false,
+        after_learning: false,
     },
     Rule {
         id: "roles_anywhere_trust_anchor_created",
@@ -316,6 +408,7 @@ const RULES: &[Rule] = &[
         remediation: "A trust anchor lets holders of certificates from its CA assume roles from \
                       outside AWS. Delete it unless it was approved.",
         include_failures: false,
+        after_learning: false,
     },
     Rule {
         id: "federation_token_issued",
@@ -330,6 +423,7 @@ const RULES: &[Rule] = &[
                       Confirm the use; if unexpected, deny sts:GetFederationToken and revoke the \
                       key's sessions.",
         include_failures: false,
+        after_learning: false,
     },
     Rule {
         id: "leave_organization",
@@ -343,6 +437,7 @@ const RULES: &[Rule] = &[
         remediation: "Leaving the organisation drops its guardrails (SCPs, central logging). Deny \
                       organizations:LeaveOrganization with an SCP.",
         include_failures: true,
+        after_learning: false,
     },
     Rule {
         id: "secrets_batch_read",
@@ -356,6 +451,7 @@ const RULES: &[Rule] = &[
         remediation: "One call can return every secret a filter matches. Confirm the read with \
                       the identity's owner; rotate the secrets returned if it was not expected.",
         include_failures: true,
+        after_learning: false,
     },
     Rule {
         id: "ec2_password_data_read",
@@ -369,6 +465,7 @@ const RULES: &[Rule] = &[
         remediation: "Confirm the request with the instance owner; rotate the instance's \
                       administrator password if it was not expected.",
         include_failures: true,
+        after_learning: false,
     },
     Rule {
         id: "ec2_user_data_read",
@@ -382,6 +479,7 @@ const RULES: &[Rule] = &[
         remediation: "User data often holds bootstrap secrets. Move secrets to Secrets Manager and \
                       confirm the read was expected.",
         include_failures: true,
+        after_learning: false,
     },
     Rule {
         id: "ec2_user_data_modified",
@@ -395,6 +493,7 @@ const RULES: &[Rule] = &[
         remediation: "User data runs as root on the next start. Inspect the new script and \
                       restore the previous one if the change was not planned.",
         include_failures: false,
+        after_learning: false,
     },
     Rule {
         id: "ec2_accelerated_instances_requested",
@@ -408,6 +507,7 @@ const RULES: &[Rule] = &[
         remediation: "Accelerated instances are what cryptominers launch first. Confirm the \
                       request with the team that owns the identity.",
         include_failures: true,
+        after_learning: false,
     },
     Rule {
         id: "ssm_command_sent",
@@ -420,6 +520,7 @@ const RULES: &[Rule] = &[
         attacks: &[attack::CLOUD_ADMINISTRATION_COMMAND],
         remediation: "Confirm the command came from an operator or automation you know.",
         include_failures: false,
+        after_learning: false,
     },
     Rule {
         id: "ssm_session_started",
@@ -432,6 +533,7 @@ const RULES: &[Rule] = &[
         attacks: &[attack::CLOUD_ADMINISTRATION_COMMAND],
         remediation: "Confirm the session with the operator; review the session log.",
         include_failures: false,
+        after_learning: false,
     },
     Rule {
         id: "ec2_instance_connect_key_pushed",
@@ -444,6 +546,7 @@ const RULES: &[Rule] = &[
         attacks: &[attack::REMOTE_SERVICES_SSH],
         remediation: "Confirm the connection with the operator.",
         include_failures: false,
+        after_learning: false,
     },
     Rule {
         id: "ec2_serial_console_access",
@@ -457,6 +560,7 @@ const RULES: &[Rule] = &[
         remediation: "The serial console bypasses network controls. Disable it unless it is \
                       needed for a recovery.",
         include_failures: false,
+        after_learning: false,
     },
     Rule {
         id: "ec2_serial_console_key_pushed",
@@ -470,6 +574,7 @@ const RULES: &[Rule] = &[
         remediation: "Confirm the connection with the operator; disable serial console access \
                       afterwards.",
         include_failures: false,
+        after_learning: false,
     },
     Rule {
         id: "bedrock_model_access_enabled",
@@ -487,6 +592,51 @@ const RULES: &[Rule] = &[
         remediation: "Stolen keys are used to resell model access (LLMjacking). Confirm the \
                       request with the owning team; restrict bedrock:* where unused.",
         include_failures: true,
+        after_learning: false,
+    },
+    // The rules below wait for the learning period. They come after the
+    // others because a rule's bit in `sensitive_used` is its position.
+    Rule {
+        id: "secret_value_first_read",
+        service: "secretsmanager.amazonaws.com",
+        actions: &["GetSecretValue"],
+        check: secret_value_read,
+        title: "read a Secrets Manager secret value for the first time",
+        severity: Severity::Medium,
+        confidence: Confidence::Low,
+        attacks: &[attack::CLOUD_SECRETS_STORES],
+        remediation: "Confirm with the identity's owner that it now needs this secret. If not, \
+                      rotate the secret and review what else the credential did.",
+        include_failures: false,
+        after_learning: true,
+    },
+    Rule {
+        id: "ssm_parameter_first_decrypted_read",
+        service: "ssm.amazonaws.com",
+        actions: &["GetParameter", "GetParameters", "GetParametersByPath"],
+        check: parameters_decrypted,
+        title: "read decrypted SSM parameters for the first time",
+        severity: Severity::Medium,
+        confidence: Confidence::Low,
+        attacks: &[attack::CLOUD_SECRETS_STORES],
+        remediation: "Confirm with the identity's owner that it now needs these parameters. If \
+                      not, rotate the SecureString values read and review the credential.",
+        include_failures: false,
+        after_learning: true,
+    },
+    Rule {
+        id: "own_access_key_first_created",
+        service: "iam.amazonaws.com",
+        actions: &["CreateAccessKey"],
+        check: own_access_key_created,
+        title: "created an access key for itself for the first time",
+        severity: Severity::Medium,
+        confidence: Confidence::Medium,
+        attacks: &[attack::ADDITIONAL_CLOUD_CREDENTIALS],
+        remediation: "A second long-term key survives the rotation or deactivation of the first. \
+                      Confirm the key with the user; delete it if it was not requested.",
+        include_failures: false,
+        after_learning: true,
     },
 ];
 
@@ -521,7 +671,8 @@ pub(crate) fn check(ctx: &mut Context<'_>, state: &mut IdentityState) {
         }
         // Peers (CI deploy roles, instance roles of one kind, service
         // accounts of one owner or namespace) that already make this call
-        // make it routine for one more of them.
+        // make it routine for one more of them. A use during learning still
+        // counts for the peers.
         let common = ctx.config.first_seen.tenant_common_identities;
         let groups = ctx
             .tenant
@@ -529,6 +680,9 @@ pub(crate) fn check(ctx: &mut Context<'_>, state: &mut IdentityState) {
         let users = ctx
             .tenant
             .note_new_peer_user(PEER_ATTRIBUTE, &groups, index as u64);
+        if rule.after_learning && !ctx.is_learned(state, const { super::bit(ID) }) {
+            continue;
+        }
         if common > 0 && users >= common {
             continue;
         }
@@ -536,17 +690,157 @@ pub(crate) fn check(ctx: &mut Context<'_>, state: &mut IdentityState) {
         let attempted = attempt_suffix(event);
         hit.title = format!("{} {}{}", state.name(), rule.title, attempted);
         hit.description = format!("{} {} with {}.", state.name(), rule.title, event.action);
+        hit.data = detail;
+        if rule.after_learning {
+            let days = history_days(state, event.time);
+            hit.description = format!(
+                "{} {} with {}, the first time in {} of its history.",
+                state.name(),
+                rule.title,
+                event.action,
+                days_text(days)
+            );
+            hit.data = with_history(hit.data, days);
+        }
         hit.severity = rule.severity;
         hit.confidence = rule.confidence;
         hit.attacks = rule.attacks;
         hit.remediation = rule.remediation;
-        hit.data = detail;
         ctx.emit(state, hit);
     }
 }
 
+/// Returns the whole days between the identity's first event and `now`.
+fn history_days(state: &IdentityState, now: EventTime) -> i64 {
+    state
+        .first_seen
+        .map_or(0, |first| now.saturating_sub(first) / MILLIS_PER_DAY)
+}
+
+fn days_text(days: i64) -> String {
+    match days {
+        0 => "less than a day".to_owned(),
+        1 => "1 day".to_owned(),
+        days => format!("{days} days"),
+    }
+}
+
+/// Adds the baseline a first use was compared with to a rule's evidence.
+fn with_history(detail: Value, days: i64) -> Value {
+    let mut data = match detail {
+        Value::Object(map) => map,
+        Value::Null => serde_json::Map::new(),
+        other => serde_json::Map::from_iter([("detail".to_owned(), other)]),
+    };
+    data.insert("first_use".to_owned(), Value::Bool(true));
+    data.insert("history_days".to_owned(), json!(days));
+    Value::Object(data)
+}
+
+const MILLIS_PER_DAY: i64 = 86_400_000;
+
+/// Rule id of a role assumed from a web identity provider it was not
+/// assumed from before. It reads target facts, not the role's own calls, so
+/// it is not in [`RULES`].
+pub const WEB_IDENTITY_RULE: &str = "web_identity_new_provider";
+
+/// Web identity providers remembered per role. Roles trust one or two
+/// issuers (a CI system, a Kubernetes cluster); the cap bounds the memory of
+/// a role that trusts many.
+pub(crate) const MAX_WEB_IDENTITY_PROVIDERS: usize = 8;
+
+/// Notes that the role `state` was assumed with a token of `provider`, and
+/// reports a provider the role was not assumed from before once the role's
+/// learning period is over. A new provider during learning is only
+/// remembered. Runs even while the detector is off, so that enabling it
+/// later is quiet.
+pub(crate) fn check_web_identity_provider(
+    ctx: &mut Context<'_>,
+    state: &mut IdentityState,
+    provider: &str,
+) {
+    let hash = stable_hash(&[provider]);
+    let known = state
+        .history()
+        .map_or(0, |history| history.web_identity_providers.len());
+    if state
+        .history()
+        .is_some_and(|history| history.web_identity_providers.contains(&hash))
+    {
+        return;
+    }
+    // NOTE: past the cap a new provider is neither remembered nor reported,
+    // because a role trusted by that many issuers has no stable set to
+    // compare with.
+    if known >= MAX_WEB_IDENTITY_PROVIDERS {
+        return;
+    }
+    state.history_mut().web_identity_providers.push(hash);
+    if !ctx.enabled.has(const { super::bit(ID) }) {
+        return;
+    }
+
+    // Roles of one kind (the `deploy` roles of every repository) are
+    // assumed from the same CI issuer: once enough peers are, one more is
+    // routine.
+    let common = ctx.config.first_seen.tenant_common_identities;
+    let groups = ctx.tenant.peer_groups(state, None);
+    let users = ctx
+        .tenant
+        .note_new_peer_user(WEB_IDENTITY_PEER_ATTRIBUTE, &groups, hash);
+    if !ctx.is_learned(state, const { super::bit(ID) }) {
+        return;
+    }
+    if common > 0 && users >= common {
+        return;
+    }
+    if ctx.is_folded(state, ID, WEB_IDENTITY_RULE, provider) {
+        return;
+    }
+
+    let event = ctx.event;
+    let days = history_days(state, event.time);
+    let mut hit = Hit::new(ID, WEB_IDENTITY_RULE, FindingCategory::Anomaly);
+    hit.title = format!(
+        "{} was assumed with a token of web identity provider {} for the first time",
+        state.name(),
+        provider
+    );
+    hit.description = format!(
+        "Web identity user {} of provider {} called AssumeRoleWithWebIdentity for role {}, the \
+         first time in {} of the role's history that a token of this provider was used for it \
+         ({} other providers known). A provider added to a role's trust policy, or a trust \
+         condition loosened, lets whoever holds such a token act as the role.",
+        event.actor.name,
+        provider,
+        state.name(),
+        days_text(days),
+        known
+    );
+    hit.severity = Severity::High;
+    hit.confidence = Confidence::Medium;
+    hit.attacks = &[attack::VALID_CLOUD_ACCOUNTS];
+    hit.remediation = "Check the role's trust policy for this provider and for the conditions on \
+                       the token's subject (sub) and audience (aud). Remove the provider or \
+                       tighten the conditions if the change was not approved, and revoke the \
+                       role's active sessions.";
+    hit.data = with_history(
+        json!({
+            "provider": provider,
+            "web_identity_user": event.actor.name,
+            "known_providers": known,
+        }),
+        days,
+    );
+    hit.repeat_key = provider.to_owned();
+    ctx.emit(state, hit);
+}
+
 /// Attribute code of sensitive calls per peer group in the tenant context.
 const PEER_ATTRIBUTE: u8 = 100;
+
+/// Attribute code of web identity providers per peer group of roles.
+const WEB_IDENTITY_PEER_ATTRIBUTE: u8 = 101;
 
 // Each rule has one bit in `IdentityState::sensitive_used`.
 const _: () = assert!(RULES.len() <= 32);
@@ -564,5 +858,8 @@ pub(crate) fn rules_used(used: u32) -> Vec<&'static str> {
 
 /// Rule ids of this detector, for documentation.
 pub fn rule_ids() -> impl Iterator<Item = &'static str> {
-    RULES.iter().map(|rule| rule.id)
+    RULES
+        .iter()
+        .map(|rule| rule.id)
+        .chain(std::iter::once(WEB_IDENTITY_RULE))
 }

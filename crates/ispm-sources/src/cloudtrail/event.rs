@@ -95,6 +95,10 @@ pub(super) fn build_event<E: From<RecordError>>(
             response: record.response_elements,
             account: account.as_deref(),
             actor: &actor,
+            identity_provider: record
+                .user_identity
+                .as_ref()
+                .and_then(|identity| present(&identity.identity_provider)),
         })
     } else {
         Vec::new()

@@ -1,7 +1,8 @@
 //! Facts a successful IAM call states about identities other than its actor.
 //!
 //! Only the few calls that create, credential, empower or delete an identity
-//! are read.
+//! are read, and `AssumeRoleWithWebIdentity`, whose actor is the web identity
+//! user while the role keeps the baseline of the providers it trusts.
 //! Their payloads are parsed into small typed structs. A payload of another
 //! shape (a string, `HIDDEN_DUE_TO_SECURITY_REASONS`, missing fields) yields
 //! no fact rather than an error, because the event itself is still valid.
@@ -19,6 +20,9 @@ pub(super) struct TargetCall<'r> {
     /// `recipientAccountId`, else the actor's account.
     pub account: Option<&'r str>,
     pub actor: &'r Actor,
+    /// `userIdentity.identityProvider`: the issuer of a web identity or
+    /// SAML user's token.
+    pub identity_provider: Option<&'r str>,
 }
 
 #[derive(Deserialize, Default)]
@@ -31,6 +35,12 @@ struct UserRequest {
 #[serde(rename_all = "camelCase")]
 struct RoleRequest {
     role_name: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct AssumeRoleRequest {
+    role_arn: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -170,6 +180,16 @@ fn derive_fact(call: &TargetCall<'_>) -> Option<(IdentityId, String, TargetFactK
                 TargetFactKind::AddedToGroup { group },
             ))
         }
+        "AssumeRoleWithWebIdentity" => {
+            let request: AssumeRoleRequest = parse(call.request)?;
+            let provider = call.identity_provider?.to_owned();
+            let (identity, name) = role_in_arn(call, &request.role_arn?)?;
+            Some((
+                identity,
+                name,
+                TargetFactKind::AssumedWithWebIdentity { provider },
+            ))
+        }
         _ => None,
     }
 }
@@ -201,6 +221,21 @@ fn user_id(call: &TargetCall<'_>, name: &str) -> IdentityId {
 
 fn role_id(call: &TargetCall<'_>, name: &str) -> IdentityId {
     IdentityId::new(format!("aws:{}:role/{name}", account(call)))
+}
+
+/// Returns the role an `arn:PARTITION:iam::ACCOUNT:role/PATH/NAME` names,
+/// with the id the decoder gives the role's sessions: the account of the ARN
+/// and the name without its path.
+fn role_in_arn(call: &TargetCall<'_>, arn: &str) -> Option<(IdentityId, String)> {
+    let mut fields = arn.splitn(6, ':');
+    let account = fields.nth(4).filter(|account| !account.is_empty());
+    let path = fields.next()?.strip_prefix("role/")?;
+    let name = path.rsplit('/').next().filter(|name| !name.is_empty())?;
+    let account = account.unwrap_or_else(|| self::account(call));
+    Some((
+        IdentityId::new(format!("aws:{account}:role/{name}")),
+        name.to_owned(),
+    ))
 }
 
 /// Returns the named IAM user, or the caller itself when the request names no

@@ -278,3 +278,50 @@ fn group_membership_is_recorded() {
     let no_group = call("AddUserToGroup", json!({"userName": "bob"}), Value::Null);
     assert!(no_group.targets.is_empty());
 }
+
+/// An `AssumeRoleWithWebIdentity` record as CloudTrail writes it: the actor
+/// is the web identity user, with no account of its own.
+fn web_identity_call(request: Value) -> IdentityEvent {
+    let mut record = base_record("e1");
+    record["userIdentity"] = json!({
+        "type": "WebIdentityUser",
+        "principalId": "token.actions.githubusercontent.com:sts.amazonaws.com:repo:acme/deploy:ref:refs/heads/main",
+        "userName": "repo:acme/deploy:ref:refs/heads/main",
+        "identityProvider": "token.actions.githubusercontent.com",
+    });
+    record["eventSource"] = json!("sts.amazonaws.com");
+    record["eventName"] = json!("AssumeRoleWithWebIdentity");
+    record["requestParameters"] = request;
+    decode_record(&record)
+}
+
+#[test]
+fn web_identity_assumption_is_recorded_for_role() {
+    let event = web_identity_call(json!({
+        "roleArn": "arn:aws:iam::444455556666:role/ci/deploy",
+        "roleSessionName": "GitHubActions",
+        "durationSeconds": 3600,
+    }));
+    assert!(
+        event.actor.id.as_str().contains(":web-identity/"),
+        "{}",
+        event.actor.id
+    );
+    assert_eq!(
+        facts(&event),
+        vec![format!(
+            "aws:444455556666:role/deploy deploy {:?}",
+            TargetFactKind::AssumedWithWebIdentity {
+                provider: "token.actions.githubusercontent.com".to_owned()
+            }
+        )]
+    );
+}
+
+#[test]
+fn web_identity_assumption_without_role_records_nothing() {
+    let no_role = web_identity_call(json!({"roleSessionName": "GitHubActions"}));
+    assert!(no_role.targets.is_empty());
+    let not_a_role = web_identity_call(json!({"roleArn": "arn:aws:iam::444455556666:user/bob"}));
+    assert!(not_a_role.targets.is_empty());
+}
