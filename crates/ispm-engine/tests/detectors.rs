@@ -1572,7 +1572,8 @@ fn own_access_key_first_created_after_learning() {
     let findings = after_first_call("carol", vec![for_bob]);
     assert!(sensitive_rules(&findings).is_empty());
     assert!(
-        rules(&findings).contains(&"credential_for_other_identity/access_key_for_other_user".to_owned())
+        rules(&findings)
+            .contains(&"credential_for_other_identity/access_key_for_other_user".to_owned())
     );
 }
 

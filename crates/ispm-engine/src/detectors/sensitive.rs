@@ -221,8 +221,8 @@ fn secret_value_read(event: &IdentityEvent) -> Option<Value> {
         secret_id: Option<String>,
     }
     // A hidden or odd request still read a secret, so it matches too.
-    let secret_id = payload::parse::<Request>(event.request.as_deref())
-        .and_then(|request| request.secret_id);
+    let secret_id =
+        payload::parse::<Request>(event.request.as_deref()).and_then(|request| request.secret_id);
     Some(json!({ "secret_id": secret_id }))
 }
 

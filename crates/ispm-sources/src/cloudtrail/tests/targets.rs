@@ -279,8 +279,8 @@ fn group_membership_is_recorded() {
     assert!(no_group.targets.is_empty());
 }
 
-/// An `AssumeRoleWithWebIdentity` record as CloudTrail writes it: the actor
-/// is the web identity user, with no account of its own.
+/// Decodes an `AssumeRoleWithWebIdentity` record as CloudTrail writes it,
+/// whose actor is the web identity user, with no account of its own.
 fn web_identity_call(request: Value) -> IdentityEvent {
     let mut record = base_record("e1");
     record["userIdentity"] = json!({
