@@ -22,7 +22,7 @@ pub fn render_baseline(profile: &BaselineProfile, out: &mut impl Write) -> std::
     }
     writeln!(
         out,
-        "  first-seen values (known, used in the last 30 days):"
+        "  first-seen values (values known, values used in the last 30 days):"
     )?;
     for attribute in &profile.attributes {
         let mut notes = Vec::new();
@@ -37,22 +37,28 @@ pub fn render_baseline(profile: &BaselineProfile, out: &mut impl Write) -> std::
         } else {
             format!(" ({})", notes.join("; "))
         };
+        // A high-variance set stopped growing at its cap.
+        let at_least = if attribute.high_variance {
+            "at least "
+        } else {
+            ""
+        };
         writeln!(
             out,
-            "    {:<16} {:>3} known, {:>3} recent{notes}",
+            "    {:<16} {at_least}{} known, {} recent{notes}",
             attribute.attribute, attribute.known_values, attribute.used_last_30_days
         )?;
     }
     let activity = &profile.activity;
     writeln!(
         out,
-        "  activity: {} of 168 hours of the week; {:.1} calls per active hour, {:.1} per active day; \
-         {} calls in the last hour, {} in the last day",
+        "  activity: {} of 168 hours of the week; usual calls per active hour {}, per active \
+         day {}; {} in the hour and {} in the UTC day of the last event",
         activity.active_hours_of_week,
-        activity.calls_per_active_hour,
-        activity.calls_per_active_day,
-        activity.calls_in_last_hour,
-        activity.calls_in_last_day
+        rate(activity.calls_per_active_hour, "hour"),
+        rate(activity.calls_per_active_day, "day"),
+        calls(activity.calls_in_last_hour),
+        calls(activity.calls_in_last_day)
     )?;
     for line in &activity.active_hours {
         writeln!(out, "    {line} UTC")?;
@@ -77,7 +83,23 @@ pub fn render_baseline(profile: &BaselineProfile, out: &mut impl Write) -> std::
     let windows = &profile.burst_windows;
     writeln!(
         out,
-        "  burst windows: {} denied, {} enumeration, {} secret reads",
+        "  calls in the current burst windows: {} denied, {} enumeration, {} secret reads",
         windows.access_denied, windows.enumeration, windows.secrets
     )
+}
+
+/// Writes a long-run rate, which is unknown until a first period ended.
+fn rate(rate: Option<f32>, period: &str) -> String {
+    match rate {
+        Some(rate) => format!("{rate:.1}"),
+        None => format!("unknown (no {period} ended yet)"),
+    }
+}
+
+fn calls(count: u32) -> String {
+    if count == 1 {
+        "1 call".to_owned()
+    } else {
+        format!("{count} calls")
+    }
 }

@@ -191,8 +191,11 @@ fn render_impact(impact: &RotationImpact, out: &mut impl Write) -> std::io::Resu
     for consumer in &impact.consumers {
         writeln!(
             out,
-            "  {} {}: {} uses, last {}",
-            consumer.attribute, consumer.value, consumer.count, consumer.last_seen
+            "  {} {}: {}, last {}",
+            consumer.attribute,
+            consumer.value,
+            counted(consumer.count, "use", "uses"),
+            consumer.last_seen
         )?;
     }
     if impact.older_consumers > 0 {
@@ -297,10 +300,10 @@ fn render_inventory(record: &InventoryRecord, out: &mut impl Write) -> std::io::
     for consumer in &record.consumers {
         writeln!(
             out,
-            "  {} {}: {} events, {} to {}",
+            "  {} {}: {}, {} to {}",
             consumer.attribute,
             consumer.value,
-            consumer.count,
+            counted(consumer.count, "event", "events"),
             consumer.first_seen,
             consumer.last_seen
         )?;
@@ -337,4 +340,13 @@ fn render_finding(finding: &Finding, out: &mut impl Write) -> std::io::Result<()
 /// Formats an optional value, `-` when absent.
 fn optional(value: Option<&impl std::fmt::Display>) -> String {
     value.map_or_else(|| "-".to_owned(), ToString::to_string)
+}
+
+/// Writes a count with the singular or plural noun, as in `1 event`.
+fn counted(count: u64, one: &str, many: &str) -> String {
+    if count == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{count} {many}")
+    }
 }

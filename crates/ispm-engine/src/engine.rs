@@ -24,7 +24,7 @@ const MAX_VIA_ROLES: usize = 8;
 /// Per-identity state and detectors for the identities of one partition.
 pub struct Engine {
     pub(crate) config: EngineConfig,
-    enabled: EnabledDetectors,
+    pub(crate) enabled: EnabledDetectors,
     pub(crate) learning: LearningPeriods,
     suppressions: Vec<CompiledRule>,
     pub(crate) identities: Identities,

@@ -8,7 +8,10 @@
 use ispm_model::{EventTime, IdentityId, IdentityKind};
 use serde::Serialize;
 
-use crate::detectors::{LEARNING_DETECTORS, bit, first_seen_attribute_names, sensitive_rules_used};
+use crate::detectors::{
+    AGENT_SCOPE_ID, LEARNING_DETECTORS, TRAVEL_ID, UNUSUAL_HOUR_ID, bit,
+    first_seen_attribute_names, sensitive_rules_used,
+};
 use crate::engine::Engine;
 use crate::state::{IdentityState, day_of};
 
@@ -23,7 +26,8 @@ pub struct BaselineProfile {
     pub event_count: u64,
     pub first_seen: Option<EventTime>,
     pub last_seen: Option<EventTime>,
-    /// One entry per detector that waits for a learning period.
+    /// One entry per enabled detector that waits for a learning period and
+    /// applies to the identity's kind.
     pub learning: Vec<LearningStatus>,
     /// One entry per first-seen attribute, watched or not.
     pub attributes: Vec<AttributeBaseline>,
@@ -32,8 +36,8 @@ pub struct BaselineProfile {
     /// only a first use of each is reported.
     pub sensitive_calls_made: Vec<&'static str>,
     pub last_location: Option<LocationBaseline>,
-    /// Entries in the burst windows of denied calls, enumeration calls and
-    /// secret reads, as of the last event.
+    /// Calls kept in the burst windows of denied calls, enumeration calls and
+    /// secret reads (each `engine.bursts` window long), as of the last event.
     pub burst_windows: BurstWindows,
 }
 
@@ -56,6 +60,8 @@ pub struct AttributeBaseline {
     /// False when `engine.first_seen.attributes` does not list it: it is
     /// learned but not reported.
     pub watched: bool,
+    /// Values the set keeps. Past `max_values` the set stops growing and
+    /// `high_variance` is set, so the identity used at least this many.
     pub known_values: usize,
     /// Values last used within the last 30 days before the last event.
     pub used_last_30_days: usize,
@@ -70,10 +76,13 @@ pub struct ActivityBaseline {
     /// Hours of the week (of 168) the identity was ever active in.
     pub active_hours_of_week: u32,
     /// The active hours per day of the week, as UTC ranges such as
-    /// `Mon 08-17` (08:00 to 17:59).
+    /// `Mon 08:00-17:59`.
     pub active_hours: Vec<String>,
-    pub calls_per_active_hour: f32,
-    pub calls_per_active_day: f32,
+    /// Long-run averages, `None` until a first active hour or UTC day of
+    /// the identity has ended.
+    pub calls_per_active_hour: Option<f32>,
+    pub calls_per_active_day: Option<f32>,
+    /// Calls in the hour and the UTC day of the last event.
     pub calls_in_last_hour: u32,
     pub calls_in_last_day: u32,
 }
@@ -106,6 +115,7 @@ impl Engine {
         let now = state.last_seen.unwrap_or(EventTime(0));
         let learning = LEARNING_DETECTORS
             .iter()
+            .filter(|detector| self.enabled.has(bit(detector)) && applies_to(detector, state.kind))
             .map(|detector| {
                 let (ends_at, events_left) = self.learning.remaining(bit(detector), state);
                 LearningStatus {
@@ -137,8 +147,8 @@ impl Engine {
         let activity = ActivityBaseline {
             active_hours_of_week: profile.hours.iter().map(|word| word.count_ones()).sum(),
             active_hours: hour_ranges(&profile.hours),
-            calls_per_active_hour: profile.hourly_rate,
-            calls_per_active_day: profile.daily_rate,
+            calls_per_active_hour: (profile.hourly_rate > 0.0).then_some(profile.hourly_rate),
+            calls_per_active_day: (profile.daily_rate > 0.0).then_some(profile.daily_rate),
             calls_in_last_hour: profile.bucket_count,
             calls_in_last_day: profile.day_count,
         };
@@ -171,8 +181,20 @@ impl Engine {
     }
 }
 
+/// True unless the detector ignores identities of this kind: travel speed
+/// is measured for people and root, hours of the day for people, and scope
+/// drift for AI agents.
+fn applies_to(detector: &str, kind: IdentityKind) -> bool {
+    match detector {
+        TRAVEL_ID => matches!(kind, IdentityKind::Human | IdentityKind::Root),
+        UNUSUAL_HOUR_ID => kind == IdentityKind::Human,
+        AGENT_SCOPE_ID => kind == IdentityKind::AiAgent,
+        _ => true,
+    }
+}
+
 /// Writes the set hours of a week bit set as one range list per day, such
-/// as `Mon 08-12, 14-17`; days without activity are left out.
+/// as `Mon 08:00-12:59, 14:00-17:59`; days without activity are left out.
 fn hour_ranges(hours: &[u64; 3]) -> Vec<String> {
     const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
     let is_set = |hour: usize| hours[hour / 64] & (1u64 << (hour % 64)) != 0;
@@ -189,7 +211,7 @@ fn hour_ranges(hours: &[u64; 3]) -> Vec<String> {
             while hour < 24 && is_set(day * 24 + hour) {
                 hour += 1;
             }
-            ranges.push(format!("{start:02}-{:02}", hour - 1));
+            ranges.push(format!("{start:02}:00-{:02}:59", hour - 1));
         }
         if !ranges.is_empty() {
             lines.push(format!("{name} {}", ranges.join(", ")));
@@ -212,7 +234,10 @@ mod tests {
         set(15);
         // Sunday 23:00, the last hour of the week.
         set(167);
-        assert_eq!(hour_ranges(&hours), ["Mon 08-12, 15-15", "Sun 23-23"]);
+        assert_eq!(
+            hour_ranges(&hours),
+            ["Mon 08:00-12:59, 15:00-15:59", "Sun 23:00-23:59"]
+        );
         assert!(hour_ranges(&[0; 3]).is_empty());
     }
 }
