@@ -343,10 +343,10 @@ fn optional(value: Option<&impl std::fmt::Display>) -> String {
 }
 
 /// Writes a count with the singular or plural noun, as in `1 event`.
-fn counted(count: u64, one: &str, many: &str) -> String {
+fn counted(count: u64, singular: &str, plural: &str) -> String {
     if count == 1 {
-        format!("1 {one}")
+        format!("1 {singular}")
     } else {
-        format!("{count} {many}")
+        format!("{count} {plural}")
     }
 }
