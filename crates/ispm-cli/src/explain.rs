@@ -96,7 +96,8 @@ pub fn explain(args: &ExplainArgs, settings: &Settings) -> ExitCode {
 }
 
 /// Returns up to [`SUGGESTIONS`] ids that contain `query`, ignoring case,
-/// or the first ids of the sorted list when none does.
+/// or else the ids most similar to it, so that a typo such as `bert-jn`
+/// still finds `user/bert-jan`.
 fn closest_ids<'a>(query: &str, ids: &'a [IdentityId]) -> Vec<&'a IdentityId> {
     let query = query.to_lowercase();
     let containing: Vec<&IdentityId> = ids
@@ -104,11 +105,28 @@ fn closest_ids<'a>(query: &str, ids: &'a [IdentityId]) -> Vec<&'a IdentityId> {
         .filter(|id| id.as_str().to_lowercase().contains(&query))
         .take(SUGGESTIONS)
         .collect();
-    if containing.is_empty() {
-        ids.iter().take(SUGGESTIONS).collect()
-    } else {
-        containing
+    if !containing.is_empty() {
+        return containing;
     }
+    // Jaro-Winkler runs in time linear in the lengths, so ranking a
+    // million ids stays within seconds on this error path.
+    let mut ranked: Vec<(f64, &IdentityId)> = ids
+        .iter()
+        .map(|id| {
+            let id_text = id.as_str().to_lowercase();
+            // A query may be a whole id or just a name, such as `bert-jn`.
+            let name = id_text.rsplit(['/', ':']).next().unwrap_or_default();
+            let similarity =
+                strsim::jaro_winkler(&query, &id_text).max(strsim::jaro_winkler(&query, name));
+            (similarity, id)
+        })
+        .collect();
+    ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+    ranked
+        .into_iter()
+        .take(SUGGESTIONS)
+        .map(|(_, id)| id)
+        .collect()
 }
 
 /// Everything `ispm explain` prints about one identity.

@@ -224,7 +224,7 @@ fn explain_unknown_identity_suggests_ids() {
 }
 
 #[test]
-fn explain_unmatched_text_lists_first_ids() {
+fn explain_unmatched_text_lists_ten_ids() {
     let output = run(ispm().arg("explain").arg("zzz-no-match").arg(samples()));
     let stderr = stderr(&output);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
@@ -233,6 +233,17 @@ fn explain_unmatched_text_lists_first_ids() {
         .filter(|line| line.starts_with("  aws:"))
         .count();
     assert_eq!(suggestions, 10, "{stderr}");
+}
+
+#[test]
+fn explain_typo_suggests_the_similar_id_first() {
+    for query in ["aws:123837392027:user/bert-jn", "bert-jn"] {
+        let output = run(ispm().arg("explain").arg(query).arg(samples()));
+        let stderr = stderr(&output);
+        assert_eq!(output.status.code(), Some(1), "{stderr}");
+        let first = stderr.lines().find(|line| line.starts_with("  aws:"));
+        assert_eq!(first, Some(format!("  {BERT_JAN}").as_str()), "{stderr}");
+    }
 }
 
 #[test]
