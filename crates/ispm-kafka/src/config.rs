@@ -105,6 +105,15 @@ pub struct KafkaConfig {
     #[serde(with = "humantime_serde")]
     pub drain_deadline: Duration,
 
+    /// Time a stage's consumer may stay without partitions, joining its
+    /// group, before it is closed and a new one joins in its place. After a
+    /// broker restart librdkafka has been seen to keep an unknown group
+    /// coordinator for minutes and never rejoin. A join legitimately waits
+    /// for every member, up to their `max.poll.interval.ms` (5 minutes), so
+    /// the default is 6 minutes. `0s` turns the replacement off.
+    #[serde(with = "humantime_serde")]
+    pub rejoin_after: Duration,
+
     /// Capacity, in records, of the channel between each stage's consumer and
     /// its processing task. When it is full the consumer stops fetching.
     /// Default 1024: enough to keep the processor busy while the consumer
@@ -260,6 +269,7 @@ impl Default for KafkaConfig {
             max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES,
             commit_interval: Duration::from_secs(5),
             drain_deadline: Duration::from_secs(30),
+            rejoin_after: Duration::from_secs(360),
             channel_capacity: 1024,
             max_batch_records: 512,
             queue_full_backoff: Duration::from_millis(5),

@@ -20,7 +20,7 @@ use crate::acks::SharedTracker;
 use crate::client::{self, ClientLog};
 use crate::config::KafkaConfig;
 use crate::error::RuntimeError;
-use crate::lifecycle::Transition;
+use crate::lifecycle::{Phase, Transition};
 use crate::offsets::Tracked;
 use crate::rebalance::{self, StageContext};
 use crate::record::{InputRecord, StageInput};
@@ -71,6 +71,29 @@ pub(crate) fn create(
     config: &KafkaConfig,
     links: ConsumerLinks,
 ) -> Result<StageConsumer, RuntimeError> {
+    let consumer = subscribe(&spec, config, &links)?;
+    let settings = LoopSettings {
+        stage: spec.stage,
+        commit_interval: config.commit_interval,
+        drain_deadline: config.drain_deadline,
+        rejoin_after: config.rejoin_after,
+        spec,
+        config: config.clone(),
+    };
+    Ok(StageConsumer {
+        consumer,
+        links,
+        settings,
+    })
+}
+
+/// Creates a consumer in the stage's group and subscribes it to the
+/// stage's topics.
+fn subscribe(
+    spec: &ConsumerSpec,
+    config: &KafkaConfig,
+    links: &ConsumerLinks,
+) -> Result<BaseConsumer<StageContext>, RuntimeError> {
     let mut client_config = ClientConfig::new();
     // An unknown group starts at the beginning: the events topic is internal,
     // and a new deployment should process the raw backlog rather than skip it.
@@ -119,17 +142,7 @@ pub(crate) fn create(
             source,
         })?;
     tracing::info!(stage = spec.stage, group = spec.group_id, topics = ?spec.topics, "consumer subscribed");
-
-    let settings = LoopSettings {
-        stage: spec.stage,
-        commit_interval: config.commit_interval,
-        drain_deadline: config.drain_deadline,
-    };
-    Ok(StageConsumer {
-        consumer,
-        links,
-        settings,
-    })
+    Ok(consumer)
 }
 
 impl StageConsumer {
@@ -161,15 +174,48 @@ struct LoopSettings {
     stage: &'static str,
     commit_interval: Duration,
     drain_deadline: Duration,
+    /// See `KafkaConfig::rejoin_after`; zero turns the replacement off.
+    rejoin_after: Duration,
+    /// What a replacement consumer is created from.
+    spec: ConsumerSpec,
+    config: KafkaConfig,
+}
+
+/// Why [`poll_until_stopped`] returned.
+enum PollEnd {
+    /// A shutdown was requested, or an error stops the stage.
+    Stopped(Option<RuntimeError>),
+    /// The consumer has been joining its group for longer than
+    /// `rejoin_after` and is to be replaced.
+    JoinStalled(Duration),
 }
 
 fn run(
-    consumer: BaseConsumer<StageContext>,
+    mut consumer: BaseConsumer<StageContext>,
     links: ConsumerLinks,
     settings: LoopSettings,
 ) -> ConsumerExit {
     let stage = settings.stage;
-    let error = poll_until_stopped(&consumer, &links, &settings);
+    let error = loop {
+        match poll_until_stopped(&consumer, &links, &settings) {
+            PollEnd::Stopped(error) => break error,
+            PollEnd::JoinStalled(waited) => {
+                tracing::warn!(
+                    stage,
+                    waited_s = waited.as_secs(),
+                    "consumer still joining its group; replacing it with a new consumer"
+                );
+                match subscribe(&settings.spec, &settings.config, &links) {
+                    Ok(replacement) => {
+                        let stalled = std::mem::replace(&mut consumer, replacement);
+                        close_in_background(stalled, stage);
+                        links.status.note_replacement();
+                    }
+                    Err(error) => break Some(error),
+                }
+            }
+        }
+    };
     if let Some(error) = &error {
         tracing::error!(stage, %error, "consumer stopping after an error");
     }
@@ -210,7 +256,7 @@ fn poll_until_stopped(
     consumer: &BaseConsumer<StageContext>,
     links: &ConsumerLinks,
     settings: &LoopSettings,
-) -> Option<RuntimeError> {
+) -> PollEnd {
     let stage = settings.stage;
     // Every record carries its topic name; they share one copy per topic.
     // A stage reads a handful of topics, so a linear scan beats hashing.
@@ -219,16 +265,22 @@ fn poll_until_stopped(
 
     while !links.stop.load(Ordering::Relaxed) {
         if let Some(failure) = links.tracker.failure() {
-            return Some(RuntimeError::Delivery {
+            return PollEnd::Stopped(Some(RuntimeError::Delivery {
                 topic: failure.topic,
                 source: failure.error,
-            });
+            }));
         }
         if let Some((_, reason)) = consumer.client().fatal_error() {
-            return Some(RuntimeError::Fatal {
+            return PollEnd::Stopped(Some(RuntimeError::Fatal {
                 client: "consumer",
                 reason,
-            });
+            }));
+        }
+        if !settings.rejoin_after.is_zero()
+            && let (Phase::Joining, waited) = links.status.phase_age()
+            && waited > settings.rejoin_after
+        {
+            return PollEnd::JoinStalled(waited);
         }
 
         match consumer.poll(POLL_TIMEOUT) {
@@ -239,12 +291,12 @@ fn poll_until_stopped(
                 drop(message);
                 if !hand_over(record, links) {
                     if links.stop.load(Ordering::Relaxed) {
-                        return None;
+                        return PollEnd::Stopped(None);
                     }
-                    return Some(RuntimeError::Internal {
+                    return PollEnd::Stopped(Some(RuntimeError::Internal {
                         component: "processing task",
                         reason: format!("{stage} stage stopped taking records"),
-                    });
+                    }));
                 }
             }
             Some(Err(error)) => {
@@ -261,7 +313,25 @@ fn poll_until_stopped(
             last_commit = Instant::now();
         }
     }
-    None
+    PollEnd::Stopped(None)
+}
+
+/// Closes a replaced consumer on a thread of its own. Closing leaves the
+/// group, and a consumer that lost its coordinator may take long to do so;
+/// the stage goes on with its replacement meanwhile. The stalled consumer
+/// holds no partitions, so it neither fetches nor commits.
+fn close_in_background(consumer: BaseConsumer<StageContext>, stage: &'static str) {
+    let spawned = thread::Builder::new()
+        .name(format!("ispm-{stage}-close"))
+        .spawn(move || {
+            drop(consumer);
+            tracing::info!(stage, "replaced consumer closed");
+        });
+    if let Err(error) = spawned {
+        // NOTE: the failed spawn drops its closure, so the consumer is closed
+        // on this thread after all, which can hold up the stage.
+        tracing::error!(stage, %error, "failed to start a thread to close the replaced consumer; closing it on the consumer thread");
+    }
 }
 
 /// Returns the shared copy of `name`, adding it on first sight.

@@ -1,6 +1,7 @@
 //! The phases of all stages, shared with the readiness endpoint and the
 //! runtime's watchdog.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -19,6 +20,8 @@ struct Tracked {
 pub(crate) struct StageStatus {
     pub stage: &'static str,
     state: Mutex<Tracked>,
+    /// Consumers replaced because their group join stalled.
+    replacements: AtomicU64,
 }
 
 impl StageStatus {
@@ -29,6 +32,7 @@ impl StageStatus {
                 lifecycle: Lifecycle::default(),
                 since: Instant::now(),
             }),
+            replacements: AtomicU64::new(0),
         })
     }
 
@@ -67,6 +71,13 @@ impl StageStatus {
         self.lock().lifecycle.is_ready()
     }
 
+    /// Notes that the stage's consumer was replaced, and counts the
+    /// current phase's age from now, since the replacement starts joining.
+    pub fn note_replacement(&self) {
+        self.replacements.fetch_add(1, Ordering::Relaxed);
+        self.lock().since = Instant::now();
+    }
+
     /// Returns the phase and how long the stage has been in it.
     pub fn phase_age(&self) -> (Phase, Duration) {
         let state = self.lock();
@@ -90,6 +101,15 @@ impl RuntimeStatus {
     /// condition once the stateful stage restores state.
     pub fn is_ready(&self) -> bool {
         !self.stages.is_empty() && self.stages.iter().all(|stage| stage.is_ready())
+    }
+
+    /// Returns how many consumers were replaced, in all stages, because
+    /// their group join stalled (`kafka.rejoin_after`).
+    pub fn consumer_replacements(&self) -> u64 {
+        self.stages
+            .iter()
+            .map(|stage| stage.replacements.load(Ordering::Relaxed))
+            .sum()
     }
 
     /// Returns each stage with its phase, e.g. `[("decode", Running)]`.

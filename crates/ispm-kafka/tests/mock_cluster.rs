@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use common::*;
 use ispm_kafka::{HEADER_REASON, HEADER_ROUTE, Pipeline, RuntimeError};
-use rdkafka::mocking::MockCluster;
+use rdkafka::mocking::{MockCluster, MockCoordinator};
 
 const TEST_TIMEOUT: Duration = Duration::from_secs(120);
 
@@ -202,4 +202,66 @@ async fn full_producer_queue_is_retried_not_dropped() {
     tokio::time::timeout(TEST_TIMEOUT, run)
         .await
         .expect("test finished within its timeout");
+}
+
+/// The stateful stage's group coordinator is a broker that is down, so its
+/// consumer cannot join: after `rejoin_after` the stage replaces it, and once
+/// the broker is back the pipeline processes everything.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stalled_group_join_is_replaced() {
+    init_logging();
+    let cluster = MockCluster::new(2).expect("mock cluster");
+    let bootstrap = cluster.bootstrap_servers();
+    let suffix = unique_suffix();
+    let raw_topic = format!("cloudtrail.raw.{suffix}");
+    cluster.create_topic(&raw_topic, 1, 1).expect("raw topic");
+
+    let mut settings = test_settings(&bootstrap, &suffix, &raw_topic);
+    settings.kafka.create_topics = false;
+    // The mock cluster delays a new group's first join by about 3 s, so
+    // the limit leaves a replacement time to join.
+    settings.kafka.rejoin_after = Duration::from_secs(8);
+    for (_, topic) in settings.kafka.topics.all() {
+        let partitions = if topic == settings.kafka.topics.events {
+            settings.kafka.events_partitions
+        } else {
+            1
+        };
+        cluster
+            .create_topic(topic, partitions, 1)
+            .expect("output topic");
+    }
+    let stateful_group = format!("{}-stateful", settings.kafka.group_id);
+    cluster
+        .coordinator(MockCoordinator::Group(stateful_group), 2)
+        .expect("coordinator set");
+
+    tokio::time::timeout(TEST_TIMEOUT, async {
+        let messages: Vec<Vec<u8>> =
+            load_raw_records(&cloudtrail_data_dir().join("stratus-red-team-detonations"))
+                .into_iter()
+                .take(50)
+                .map(|record| record.bytes)
+                .collect();
+        produce_all(&test_producer(&bootstrap), &raw_topic, &messages).await;
+
+        cluster.broker_down(2).expect("broker 2 down");
+        let running = RunningPipeline::start(settings).await;
+        wait_until(
+            "a stalled consumer replaced",
+            Duration::from_secs(30),
+            || running.consumer_replacements() > 0,
+        )
+        .await;
+        cluster.broker_up(2).expect("broker 2 up");
+
+        wait_until("50 events processed", Duration::from_secs(60), || {
+            running.counts().events_processed >= 50
+        })
+        .await;
+        let report = running.stop().await.expect("pipeline stops cleanly");
+        assert_eq!(report.counts.events_processed, 50);
+    })
+    .await
+    .expect("test finished within its timeout");
 }

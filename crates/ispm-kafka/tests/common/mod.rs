@@ -134,6 +134,9 @@ pub fn test_settings(bootstrap: &str, suffix: &str, raw_topic: &str) -> RunSetti
         max_message_bytes: TEST_MAX_MESSAGE_BYTES,
         commit_interval: Duration::from_millis(500),
         drain_deadline: Duration::from_secs(20),
+        // Short enough that a consumer stuck joining after a broker restart
+        // is replaced within the tests' waits.
+        rejoin_after: Duration::from_secs(60),
         statistics_interval: Duration::from_secs(1),
         ..KafkaConfig::default()
     };
@@ -373,6 +376,11 @@ impl RunningPipeline {
             .await
             .expect("pipeline stops within 90 s")
             .expect("pipeline task")
+    }
+
+    /// Returns how many stage consumers were replaced after a stalled join.
+    pub fn consumer_replacements(&self) -> u64 {
+        self.monitor.status().consumer_replacements()
     }
 
     /// Waits until the pipeline is ready (both stages have partitions).
