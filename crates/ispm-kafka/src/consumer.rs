@@ -176,12 +176,12 @@ struct LoopSettings {
     drain_deadline: Duration,
     /// See `KafkaConfig::rejoin_after`; zero turns the replacement off.
     rejoin_after: Duration,
-    /// What a replacement consumer is created from.
+    /// The group, topics and settings a replacement consumer is created with.
     spec: ConsumerSpec,
     config: KafkaConfig,
 }
 
-/// Why [`poll_until_stopped`] returned.
+/// The reason [`poll_until_stopped`] returned.
 enum PollEnd {
     /// A shutdown was requested, or an error stops the stage.
     Stopped(Option<RuntimeError>),
@@ -319,7 +319,7 @@ fn poll_until_stopped(
 /// Closes a replaced consumer on a thread of its own. Closing leaves the
 /// group, and a consumer that lost its coordinator may take long to do so;
 /// the stage goes on with its replacement meanwhile. The stalled consumer
-/// holds no partitions, so it neither fetches nor commits.
+/// has no partitions, so it neither fetches nor commits.
 fn close_in_background(consumer: BaseConsumer<StageContext>, stage: &'static str) {
     let spawned = thread::Builder::new()
         .name(format!("ispm-{stage}-close"))
