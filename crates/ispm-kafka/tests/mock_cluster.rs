@@ -7,7 +7,9 @@ mod common;
 use std::time::Duration;
 
 use common::*;
+use ispm_kafka::RunSettings;
 use ispm_kafka::{HEADER_REASON, HEADER_ROUTE, Pipeline, RuntimeError};
+use rdkafka::ClientContext;
 use rdkafka::mocking::{MockCluster, MockCoordinator};
 
 const TEST_TIMEOUT: Duration = Duration::from_secs(120);
@@ -17,13 +19,22 @@ async fn pipeline_runs_on_mock_cluster() {
     init_logging();
     let cluster = MockCluster::new(1).expect("mock cluster");
     let bootstrap = cluster.bootstrap_servers();
+    let (settings, raw_topic) = settings_with_topics(&cluster);
+
+    tokio::time::timeout(TEST_TIMEOUT, run_on_mock(&bootstrap, settings, &raw_topic))
+        .await
+        .expect("test finished within its timeout");
+}
+
+/// Returns test settings for the mock cluster with a new raw topic, and
+/// creates every topic they name. The mock cluster does not implement the
+/// CreateTopics request, so the topics are made here and the runtime only
+/// checks them.
+fn settings_with_topics(cluster: &MockCluster<'_, impl ClientContext>) -> (RunSettings, String) {
     let suffix = unique_suffix();
     let raw_topic = format!("cloudtrail.raw.{suffix}");
     cluster.create_topic(&raw_topic, 1, 1).expect("raw topic");
-
-    // The mock cluster does not implement the CreateTopics request, so the
-    // output topics are made here and the runtime only checks them.
-    let mut settings = test_settings(&bootstrap, &suffix, &raw_topic);
+    let mut settings = test_settings(&cluster.bootstrap_servers(), &suffix, &raw_topic);
     settings.kafka.create_topics = false;
     for (_, topic) in settings.kafka.topics.all() {
         let partitions = if topic == settings.kafka.topics.events {
@@ -35,10 +46,7 @@ async fn pipeline_runs_on_mock_cluster() {
             .create_topic(topic, partitions, 1)
             .expect("output topic");
     }
-
-    tokio::time::timeout(TEST_TIMEOUT, run_on_mock(&bootstrap, settings, &raw_topic))
-        .await
-        .expect("test finished within its timeout");
+    (settings, raw_topic)
 }
 
 async fn run_on_mock(bootstrap: &str, settings: ispm_kafka::RunSettings, raw_topic: &str) {
@@ -212,25 +220,10 @@ async fn stalled_group_join_is_replaced() {
     init_logging();
     let cluster = MockCluster::new(2).expect("mock cluster");
     let bootstrap = cluster.bootstrap_servers();
-    let suffix = unique_suffix();
-    let raw_topic = format!("cloudtrail.raw.{suffix}");
-    cluster.create_topic(&raw_topic, 1, 1).expect("raw topic");
-
-    let mut settings = test_settings(&bootstrap, &suffix, &raw_topic);
-    settings.kafka.create_topics = false;
+    let (mut settings, raw_topic) = settings_with_topics(&cluster);
     // The mock cluster delays a new group's first join by about 3 s, so
     // the limit leaves a replacement time to join.
     settings.kafka.rejoin_after = Duration::from_secs(8);
-    for (_, topic) in settings.kafka.topics.all() {
-        let partitions = if topic == settings.kafka.topics.events {
-            settings.kafka.events_partitions
-        } else {
-            1
-        };
-        cluster
-            .create_topic(topic, partitions, 1)
-            .expect("output topic");
-    }
     let stateful_group = format!("{}-stateful", settings.kafka.group_id);
     cluster
         .coordinator(MockCoordinator::Group(stateful_group), 2)
