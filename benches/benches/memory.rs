@@ -1,10 +1,11 @@
 //! Resident memory per identity with many identities in state, in full
 //! ("hot") form and in compact ("cold") form.
 //!
-//! Feeds one event each for N identities (default 1,000,000; first numeric
-//! argument overrides) built from a real CloudTrail record with the user
-//! name, its ARN and the account rewritten, and reports the growth of the process's resident set
-//! size divided by N. Linux only: it reads `/proc/self/statm`.
+//! Feeds one event each for N identities (default 1,000,000; the first
+//! numeric argument overrides it). Each event is a real CloudTrail record
+//! with the user name, its ARN and the account rewritten. The benchmark
+//! reports the growth of the process's resident set size divided by N.
+//! Linux only: it reads `/proc/self/statm`.
 //!
 //! Each figure is measured in a fresh process, which the benchmark starts
 //! by running itself with the argument `hot`, `cold` or `codec`:

@@ -17,8 +17,8 @@ use ispm_model::IdentityEvent;
 pub fn preload(event: &IdentityEvent) {
     let first = |text: &str| text.as_bytes().first().copied();
     let first_of = |text: &Option<String>| text.as_deref().and_then(first);
-    // `black_box` asks the compiler to keep these reads, whose values are
-    // not used. Its documentation calls that a hint, not a guarantee.
+    // `black_box` keeps the compiler from removing these reads, whose values
+    // are not used. Its documentation calls that a hint, not a guarantee.
     std::hint::black_box((
         event.time,
         event.actor.kind,

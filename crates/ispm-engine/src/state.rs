@@ -175,7 +175,7 @@ impl SeenValues {
         self.high_variance & (1 << attribute) != 0
     }
 
-    /// The day of last use of each value the attribute keeps.
+    /// Returns the day of last use of each value the attribute keeps.
     pub fn last_use_days(&self, attribute: usize) -> impl Iterator<Item = u16> + '_ {
         let group = self.group(attribute);
         self.values

@@ -963,11 +963,12 @@ fn volume_spike_above_usual_rate() {
 }
 
 #[test]
-fn volume_spike_over_a_day_at_a_steady_hourly_pace() {
+fn daily_volume_spike_at_steady_pace() {
     let mut config = EngineConfig::default();
     config.learning.min_events = 5;
     let (hour, day) = (3_600, 86_400);
     let mut events = Vec::new();
+
     // Twenty days of ten active hours with ten calls each: 100 a day.
     for active_day in 0..20 {
         for active_hour in 8..18 {
@@ -981,6 +982,7 @@ fn volume_spike_over_a_day_at_a_steady_hourly_pace() {
             }
         }
     }
+
     // Then a day of 50 calls in every hour: five times the usual hour,
     // below the hourly factor, and 1,200 calls, twelve times the usual day.
     for active_hour in 0..24 {
@@ -993,6 +995,7 @@ fn volume_spike_over_a_day_at_a_steady_hourly_pace() {
             ));
         }
     }
+
     let findings = run(config, &events);
     let spikes: Vec<&Finding> = findings
         .iter()

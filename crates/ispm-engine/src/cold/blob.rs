@@ -19,8 +19,9 @@ pub(crate) struct ColdState(ThinVec<u8>);
 /// A cold form that failed to encode or decode. Encoding fails only when a
 /// field's serde impl fails, and decoding only when the bytes are not what
 /// [`CodecScope::encode`] wrote for this engine's shared texts. Either would
-/// be a bug of this module, not of the input, and the round-trip tests of
-/// real identity states check for both.
+/// be a bug of this module, not of the input. The round-trip tests of real
+/// identity states cover both directions, and the engine counts failures in
+/// its stats.
 pub(crate) type CodecError = postcard::Error;
 
 impl CodecScope<'_> {

@@ -1,7 +1,7 @@
 //! A credential or console password made for another identity: the classic
 //! persistence step after a takeover (a backdoor key for a second user).
 
-use ispm_model::{Confidence, FindingCategory, Severity};
+use ispm_model::{Actor, Confidence, FindingCategory, Severity};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -44,6 +44,11 @@ pub(super) fn calls() -> impl Iterator<Item = (&'static str, &'static str)> {
     CALLS.iter().map(|(action, _, _)| (IAM, *action))
 }
 
+/// True when the IAM user `user_name` is the caller itself.
+pub(super) fn is_own_user(actor: &Actor, user_name: &str) -> bool {
+    actor.principal_type == "IAMUser" && actor.name == user_name
+}
+
 pub(crate) fn check(ctx: &mut Context<'_>, state: &mut IdentityState) {
     let event = ctx.event;
     if event.service != IAM {
@@ -58,8 +63,7 @@ pub(crate) fn check(ctx: &mut Context<'_>, state: &mut IdentityState) {
         // Without userName the call acts on the caller's own user.
         return;
     };
-    let is_self = event.actor.principal_type == "IAMUser" && event.actor.name == target;
-    if is_self {
+    if is_own_user(&event.actor, &target) {
         return;
     }
 

@@ -261,16 +261,19 @@ fn own_access_key_created(event: &IdentityEvent) -> Option<Value> {
         #[serde(rename = "userName")]
         user_name: Option<String>,
     }
+
     #[derive(Deserialize)]
     struct Response {
         #[serde(rename = "accessKey")]
         access_key: Option<AccessKey>,
     }
+
     #[derive(Deserialize)]
     struct AccessKey {
         #[serde(rename = "accessKeyId")]
         access_key_id: Option<String>,
     }
+
     let request: Request = match event.request.as_deref() {
         Some(raw) => payload::parse(Some(raw))?,
         None => Request::default(),
@@ -278,11 +281,12 @@ fn own_access_key_created(event: &IdentityEvent) -> Option<Value> {
     let actor = &event.actor;
     let own = match request.user_name.as_deref() {
         None => true,
-        Some(name) => actor.principal_type == "IAMUser" && actor.name == name,
+        Some(name) => super::credentials::is_own_user(actor, name),
     };
     if !own {
         return None;
     }
+
     let access_key_id = payload::parse::<Response>(event.response.as_deref())
         .and_then(|response| response.access_key)
         .and_then(|key| key.access_key_id);

@@ -35,7 +35,7 @@ impl LastLocation {
         self.location
     }
 
-    /// The two-letter country code, when the database gave one.
+    /// Returns the two-letter country code, when the database gave one.
     pub fn country_code(&self) -> Option<&str> {
         self.country
             .as_ref()
