@@ -75,12 +75,12 @@ fn per_identity(elapsed: Duration, identities: usize) -> String {
 fn rename(event: &mut IdentityEvent, index: usize) {
     let name = format!("user-{index:08}");
     event.actor.id = IdentityId::new(format!("aws:111122223333:user/{name}"));
-    event.actor.arn = Some(format!("arn:aws:iam::111122223333:user/{name}"));
-    event.actor.account = Some("111122223333".to_owned());
-    event.account = Some("111122223333".to_owned());
-    event.actor.name = name;
-    event.actor.access_key_id = Some(format!("AKIA{index:016}"));
-    event.event_id = format!("event-{index}");
+    event.actor.arn = Some(format!("arn:aws:iam::111122223333:user/{name}").into());
+    event.actor.account = Some("111122223333".into());
+    event.account = Some("111122223333".into());
+    event.actor.name = name.into();
+    event.actor.access_key_id = Some(format!("AKIA{index:016}").into());
+    event.event_id = format!("event-{index}").into();
 }
 
 fn main() {

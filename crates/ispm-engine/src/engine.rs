@@ -123,7 +123,7 @@ impl Engine {
         let state = entry.or_insert_with(interner, |interner| {
             let mut state = IdentityState::new(
                 actor.id.clone(),
-                actor.name.clone(),
+                actor.name.as_str().to_owned(),
                 actor.kind,
                 interner.intern(&actor.kind_reason),
             );
@@ -209,7 +209,7 @@ impl Engine {
                 let history = state.history_mut();
                 history.created_by = Some(actor);
                 history.created_at = Some(event.time);
-                history.created_event = Some(event.event_id.clone());
+                history.created_event = Some(event.event_id.as_str().to_owned());
             }
             TargetFactKind::AccessKeyCreated { access_key_id } => {
                 let id = access_key_id
@@ -405,10 +405,10 @@ fn refresh_identity(state: &mut IdentityState, event: &IdentityEvent, interner: 
         .history()
         .map_or(&[][..], |history| &history.via_roles);
     if let Some(role) = &actor.via_role
-        && !via_roles.contains(role)
+        && !via_roles.iter().any(|known| known == role)
         && via_roles.len() < MAX_VIA_ROLES
     {
-        state.history_mut().via_roles.push(role.clone());
+        state.history_mut().via_roles.push(role.as_str().to_owned());
         state.inventory_dirty = true;
     }
 }

@@ -1,6 +1,6 @@
 //! Loading an event into the CPU's caches before the engine needs it.
 
-use ispm_model::IdentityEvent;
+use ispm_model::{CompactString, IdentityEvent};
 
 /// Reads the parts of `event` that [`crate::Engine::process`] reads for
 /// every event: a few fields of the event itself and the first byte of each
@@ -16,7 +16,7 @@ use ispm_model::IdentityEvent;
 /// changes no result.
 pub fn preload(event: &IdentityEvent) {
     let first = |text: &str| text.as_bytes().first().copied();
-    let first_of = |text: &Option<String>| text.as_deref().and_then(first);
+    let first_of = |text: &Option<CompactString>| text.as_deref().and_then(first);
     // `black_box` keeps the compiler from removing these reads, whose values
     // are not used. Its documentation calls that a hint, not a guarantee.
     std::hint::black_box((

@@ -250,7 +250,7 @@ fn consumer_text(event: &IdentityEvent, attribute: ConsumerAttribute) -> String 
         ConsumerAttribute::UserAgent => {
             kept_user_agent(origin.user_agent.as_deref().unwrap_or_default()).to_owned()
         }
-        ConsumerAttribute::Region => origin.region.clone().unwrap_or_default(),
+        ConsumerAttribute::Region => origin.region.as_deref().unwrap_or_default().to_owned(),
         ConsumerAttribute::Network => network_index(event)
             .and_then(|index| NETWORKS.get(index).copied())
             .unwrap_or_default()
@@ -263,8 +263,13 @@ fn consumer_text(event: &IdentityEvent, attribute: ConsumerAttribute) -> String 
             },
             None => String::new(),
         },
-        ConsumerAttribute::Service => event.service.clone(),
-        ConsumerAttribute::Workload => event.actor.session_name.clone().unwrap_or_default(),
+        ConsumerAttribute::Service => event.service.as_str().to_owned(),
+        ConsumerAttribute::Workload => event
+            .actor
+            .session_name
+            .as_deref()
+            .unwrap_or_default()
+            .to_owned(),
     }
 }
 

@@ -13,7 +13,7 @@ use support::*;
 fn root_api_call_is_a_policy_finding() {
     let mut event = user_event("root", "s3.amazonaws.com", "ListBuckets", 0);
     event.actor.kind = IdentityKind::Root;
-    event.actor.principal_type = "Root".to_owned();
+    event.actor.principal_type = "Root".into();
     let findings = run(EngineConfig::default(), &[event]);
     assert_eq!(rules(&findings), ["root_account_used/root_activity"]);
     assert_eq!(findings[0].category, FindingCategory::Policy);
@@ -24,7 +24,7 @@ fn root_api_call_is_a_policy_finding() {
 fn root_call_by_aws_support_ignored() {
     let mut event = user_event("root", "support.amazonaws.com", "DescribeCases", 0);
     event.actor.kind = IdentityKind::Root;
-    event.actor.invoked_by = Some("support.amazonaws.com".to_owned());
+    event.actor.invoked_by = Some("support.amazonaws.com".into());
     assert!(run(EngineConfig::default(), &[event]).is_empty());
 }
 
@@ -48,7 +48,7 @@ fn failed_console_login_without_mfa_is_not_reported() {
     let mut event = user_event("alice", "signin.amazonaws.com", "ConsoleLogin", 0);
     event.response = raw(r#"{"ConsoleLogin":"Failure"}"#);
     event.additional = raw(r#"{"MFAUsed":"No"}"#);
-    event.error_code = Some("Failed authentication".to_owned());
+    event.error_code = Some("Failed authentication".into());
     assert!(run(EngineConfig::default(), &[event]).is_empty());
 }
 
@@ -58,7 +58,7 @@ fn service_account_console_login_is_reported() {
     event.actor.kind = IdentityKind::NonHuman;
     event.response = raw(r#"{"ConsoleLogin":"Success"}"#);
     event.additional = raw(r#"{"MFAUsed":"Yes"}"#);
-    event.origin.user_agent = Some("Mozilla/5.0 (X11; Linux x86_64)".to_owned());
+    event.origin.user_agent = Some("Mozilla/5.0 (X11; Linux x86_64)".into());
     let findings = run(EngineConfig::default(), &[event]);
     assert_eq!(rules(&findings), ["non_human_console_login/console_login"]);
 }
@@ -356,7 +356,7 @@ fn first_seen_values_stay_quiet_during_learning() {
         .map(|index| user_event("bob", "s3.amazonaws.com", "ListBuckets", index))
         .collect();
     let mut novel = user_event("bob", "s3.amazonaws.com", "ListBuckets", 20);
-    novel.origin.region = Some("ap-southeast-2".to_owned());
+    novel.origin.region = Some("ap-southeast-2".into());
     events.push(novel);
     assert!(run(EngineConfig::default(), &events).is_empty());
 }
@@ -370,7 +370,7 @@ fn new_region_after_learning_is_reported_once() {
         .collect();
     for second in [7200, 7300] {
         let mut novel = user_event("bob", "s3.amazonaws.com", "ListBuckets", second);
-        novel.origin.region = Some("ap-southeast-2".to_owned());
+        novel.origin.region = Some("ap-southeast-2".into());
         events.push(novel);
     }
     let findings = run(config, &events);
@@ -391,7 +391,7 @@ fn second_region_used_again_on(return_day: i64) -> Vec<ispm_model::IdentityEvent
         .collect();
     for day in [1, return_day] {
         let mut other = user_event("bob", "s3.amazonaws.com", "ListBuckets", day * DAY);
-        other.origin.region = Some("eu-west-1".to_owned());
+        other.origin.region = Some("eu-west-1".into());
         events.push(other);
     }
     events.sort_by_key(|event| event.time);
@@ -442,7 +442,7 @@ fn new_service_is_reported_when_watched() {
 fn new_resource_type_is_reported_when_watched() {
     let on = |kind: &str, second: i64| {
         let mut event = user_event("bob", "kms.amazonaws.com", "Decrypt", second);
-        event.resource_type = Some(kind.to_owned());
+        event.resource_type = Some(kind.into());
         event
     };
     let mut events: Vec<_> = (0..5).map(|index| on("AWS::KMS::Key", index)).collect();
@@ -470,7 +470,7 @@ fn learning_ends_after_min_events() {
         .map(|index| user_event("bob", "s3.amazonaws.com", "ListBuckets", index))
         .collect();
     let mut novel = user_event("bob", "s3.amazonaws.com", "ListBuckets", 10);
-    novel.origin.user_agent = Some("curl/8.0".to_owned());
+    novel.origin.user_agent = Some("curl/8.0".into());
     events.push(novel);
     assert_eq!(rules(&run(config, &events)), ["first_seen/new_user_agent"]);
 }
@@ -483,7 +483,7 @@ fn high_variance_attribute_is_not_reported() {
     let events: Vec<_> = (0..10)
         .map(|index| {
             let mut event = user_event("bob", "s3.amazonaws.com", "ListBuckets", index);
-            event.origin.region = Some(format!("region-{index}"));
+            event.origin.region = Some(format!("region-{index}").into());
             event
         })
         .collect();
@@ -541,7 +541,7 @@ fn with_network(
 fn instance_credentials_used_outside_aws_are_reported() {
     let mut inside = role_event("web", "s3.amazonaws.com", "ListBuckets", 0);
     inside.actor.nhi_type = Some(ispm_model::NhiType::Workload);
-    inside.actor.session_name = Some("i-0123456789abcdef0".to_owned());
+    inside.actor.session_name = Some("i-0123456789abcdef0".into());
     let outside = with_network(inside.clone(), "NL", 14061, false);
     let inside = with_network(inside, "US", 16509, true);
     assert!(run(EngineConfig::default(), &[inside]).is_empty());
@@ -718,20 +718,20 @@ fn service_user_driven_from_a_browser_is_reported() {
     let mut event = user_event("svc-backup", "s3.amazonaws.com", "ListBuckets", 0);
     event.actor.kind = IdentityKind::NonHuman;
     event.actor.nhi_type = Some(ispm_model::NhiType::ServiceUser);
-    event.origin.user_agent = Some("Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5)".to_owned());
+    event.origin.user_agent = Some("Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5)".into());
     assert_eq!(
         rules(&run(EngineConfig::default(), &[event.clone()])),
         ["non_human_interactive_use/browser_user_agent"]
     );
 
-    event.origin.user_agent = Some("aws-sdk-go/1.44".to_owned());
+    event.origin.user_agent = Some("aws-sdk-go/1.44".into());
     assert!(run(EngineConfig::default(), &[event]).is_empty());
 }
 
 #[test]
 fn console_role_session_not_misuse() {
     let mut event = role_event("Admin", "s3.amazonaws.com", "ListBuckets", 0);
-    event.origin.user_agent = Some("Mozilla/5.0 (X11; Linux x86_64)".to_owned());
+    event.origin.user_agent = Some("Mozilla/5.0 (X11; Linux x86_64)".into());
     assert!(run(EngineConfig::default(), &[event]).is_empty());
 }
 
@@ -845,7 +845,7 @@ fn ai_agent_services_during_learning_are_not_drift() {
 fn severity_override_replaces_detector_severity() {
     let mut event = user_event("root", "s3.amazonaws.com", "ListBuckets", 0);
     event.actor.kind = IdentityKind::Root;
-    event.actor.principal_type = "Root".to_owned();
+    event.actor.principal_type = "Root".into();
     let mut config = EngineConfig::default();
     config
         .severity_overrides
@@ -1206,7 +1206,7 @@ fn five_calls_then_new_region() -> Vec<ispm_model::IdentityEvent> {
         .map(|index| user_event("bob", "s3.amazonaws.com", "ListBuckets", index))
         .collect();
     let mut novel = user_event("bob", "s3.amazonaws.com", "ListBuckets", 10);
-    novel.origin.region = Some("ap-southeast-2".to_owned());
+    novel.origin.region = Some("ap-southeast-2".into());
     events.push(novel);
     events
 }
@@ -1374,10 +1374,9 @@ fn owner_peers_make_an_action_routine() {
 fn service_account_namespace_peers_make_an_action_routine() {
     let in_namespace = |namespace: &'static str| {
         move |mut event: ispm_model::IdentityEvent| {
-            event.actor.session_name = Some(format!(
-                "system:serviceaccount:{namespace}:{}",
-                event.actor.name
-            ));
+            event.actor.session_name = Some(
+                format!("system:serviceaccount:{namespace}:{}", event.actor.name).into(),
+            );
             event
         }
     };
@@ -1392,7 +1391,7 @@ fn service_account_namespace_peers_make_an_action_routine() {
         decrypt_by_peers_then_newcomer(&PEERS, "pay-foxtrot", in_namespace("payments"));
     for event in &mut events {
         if event.actor.name == "pay-foxtrot" {
-            event.actor.session_name = Some("system:serviceaccount:batch:pay-foxtrot".to_owned());
+            event.actor.session_name = Some("system:serviceaccount:batch:pay-foxtrot".into());
         }
     }
     assert_eq!(
@@ -1452,7 +1451,7 @@ fn travel_between_city_database_locations_is_reported() {
             } else {
                 "2a02:d300::1"
             };
-            event.origin.source_raw = Some(address.to_owned());
+            event.origin.source_raw = Some(address.into());
             event.origin.ip = address.parse().ok();
             event
         })
@@ -1593,7 +1592,7 @@ fn web_identity_assumes(role: &str, provider: &str, second: i64) -> ispm_model::
         "aws:{ACCOUNT}:web-identity/{provider}/repo:acme/deploy"
     ));
     event.actor.kind = IdentityKind::NonHuman;
-    event.actor.principal_type = "WebIdentityUser".to_owned();
+    event.actor.principal_type = "WebIdentityUser".into();
     event.actor.access_key_id = None;
     event.targets = vec![ispm_model::TargetFact {
         identity: ispm_model::IdentityId::new(format!("aws:{ACCOUNT}:role/{role}")),

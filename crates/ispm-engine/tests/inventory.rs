@@ -84,7 +84,7 @@ fn later_event_binds_the_report_slot_and_moves_last_used() {
     let user = "alice";
     engine.apply_snapshot(&report_row(user, at(0)));
     let mut event = user_event(user, "s3.amazonaws.com", "ListBuckets", 3600);
-    event.actor.access_key_id = Some("AKIAALICE".to_owned());
+    event.actor.access_key_id = Some("AKIAALICE".into());
     process(&mut engine, &[event]);
 
     let alice = record(&engine, user);
@@ -101,7 +101,7 @@ fn later_event_binds_the_report_slot_and_moves_last_used() {
 fn older_snapshot_keeps_the_later_last_used() {
     let mut engine = Engine::new(EngineConfig::default());
     let mut event = user_event("bob", "s3.amazonaws.com", "ListBuckets", 0);
-    event.actor.access_key_id = Some("AKIABOB".to_owned());
+    event.actor.access_key_id = Some("AKIABOB".into());
     process(&mut engine, &[event]);
     let mut row = report_row("bob", at(-DAY_MS / 1000));
     row.credentials[0].last_rotated = None;
@@ -254,18 +254,18 @@ fn deleted_identity_is_disabled() {
 fn rotation_impact_lists_recent_key_consumers() {
     let mut engine = Engine::new(EngineConfig::default());
     let mut old = user_event("erin", "s3.amazonaws.com", "ListBuckets", 0);
-    old.actor.access_key_id = Some("AKIAERIN".to_owned());
-    old.origin.user_agent = Some("legacy-batch/1.0".to_owned());
+    old.actor.access_key_id = Some("AKIAERIN".into());
+    old.origin.user_agent = Some("legacy-batch/1.0".into());
     let mut recent = user_event("erin", "dynamodb.amazonaws.com", "GetItem", 40 * 86_400);
-    recent.actor.access_key_id = Some("AKIAERIN".to_owned());
-    recent.origin.user_agent = Some("payments-api/3.2".to_owned());
+    recent.actor.access_key_id = Some("AKIAERIN".into());
+    recent.origin.user_agent = Some("payments-api/3.2".into());
     let mut session = user_event(
         "erin",
         "sts.amazonaws.com",
         "GetCallerIdentity",
         40 * 86_400,
     );
-    session.actor.access_key_id = Some("ASIASESSION".to_owned());
+    session.actor.access_key_id = Some("ASIASESSION".into());
     process(&mut engine, &[old, recent, session]);
 
     let erin = record(&engine, "erin");
@@ -383,8 +383,8 @@ fn key_consumers(record: &InventoryRecord, id: &str) -> Vec<ispm_model::Consumer
 fn key_consumers_follow_only_its_events() {
     let call = |second: i64, key: Option<&str>, agent: &str, service: &str| {
         let mut event = user_event("frank", service, "Call", second);
-        event.actor.access_key_id = key.map(str::to_owned);
-        event.origin.user_agent = Some(agent.to_owned());
+        event.actor.access_key_id = key.map(Into::into);
+        event.origin.user_agent = Some(agent.into());
         event
     };
     let events = [
@@ -423,7 +423,7 @@ fn key_consumers_follow_only_its_events() {
 fn key_consumers_leave_out_workload_sessions() {
     let mut first = user_event("grace", "s3.amazonaws.com", "GetObject", 0);
     first.actor.nhi_type = Some(ispm_model::NhiType::Workload);
-    first.actor.session_name = Some("i-0123456789".to_owned());
+    first.actor.session_name = Some("i-0123456789".into());
     let mut engine = Engine::new(EngineConfig::default());
     process(&mut engine, &[first]);
     let grace = record(&engine, "grace");

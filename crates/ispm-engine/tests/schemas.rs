@@ -384,19 +384,19 @@ fn full_event() -> IdentityEvent {
 
     event.response = support::raw(r#"{"accessKey":{"accessKeyId":"AKIABOB","status":"Active"}}"#);
     event.additional = support::raw(r#""a JSON string is kept as it is""#);
-    event.error_code = Some("AccessDenied".to_owned());
+    event.error_code = Some("AccessDenied".into());
     event.read_only = Some(false);
 
     event.actor.nhi_type = Some(NhiType::ServiceUser);
-    event.actor.via_role = Some("arn:aws:iam::111122223333:role/admin".to_owned());
-    event.actor.session_name = Some("alice@example.com".to_owned());
-    event.actor.source_identity = Some("alice".to_owned());
+    event.actor.via_role = Some("arn:aws:iam::111122223333:role/admin".into());
+    event.actor.session_name = Some("alice@example.com".into());
+    event.actor.source_identity = Some("alice".into());
     event.actor.mfa_authenticated = Some(true);
-    event.actor.invoked_by = Some("cloudformation.amazonaws.com".to_owned());
+    event.actor.invoked_by = Some("cloudformation.amazonaws.com".into());
 
-    event.origin.source_raw = Some("2001:db8::7".to_owned());
+    event.origin.source_raw = Some("2001:db8::7".into());
     event.origin.ip = "2001:db8::7".parse().ok();
-    event.origin.service = Some("ssm.amazonaws.com".to_owned());
+    event.origin.service = Some("ssm.amazonaws.com".into());
 
     event.warnings = vec!["awsRegion mars-north-1 is not a known region".to_owned()];
 

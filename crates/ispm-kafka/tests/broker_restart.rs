@@ -117,12 +117,12 @@ async fn restart_mid_stream(bootstrap: String, script: std::path::PathBuf) {
     let expected_ids: BTreeSet<String> = replay
         .events
         .iter()
-        .map(|event| event.event_id.clone())
+        .map(|event| event.event_id.to_string())
         .collect();
     let expected_facts: BTreeSet<(String, usize)> = replay
         .events
         .iter()
-        .flat_map(|event| (0..event.targets.len()).map(|index| (event.event_id.clone(), index)))
+        .flat_map(|event| (0..event.targets.len()).map(|index| (event.event_id.to_string(), index)))
         .collect();
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
@@ -182,9 +182,9 @@ async fn events_topic_contents(
                 .header(HEADER_FACT_INDEX)
                 .and_then(|text| text.parse().ok())
                 .expect("fact index");
-            facts.insert((event.event_id, index));
+            facts.insert((event.event_id.to_string(), index));
         } else {
-            events.insert(event.event_id);
+            events.insert(event.event_id.to_string());
         }
     }
     (events, facts)

@@ -121,12 +121,12 @@ async fn run_files_through_pipeline(bootstrap: String) {
             event.actor.id.as_str(),
             "event keyed by its actor"
         );
-        event_ids.insert(event.event_id);
+        event_ids.insert(event.event_id.to_string());
     }
     let replay_ids: BTreeSet<String> = replay
         .events
         .iter()
-        .map(|event| event.event_id.clone())
+        .map(|event| event.event_id.to_string())
         .collect();
     assert_eq!(event_ids, replay_ids);
     for message in &facts {

@@ -11,7 +11,7 @@ use ispm_kafka::{
     HEADER_ACTION, HEADER_REASON, HEADER_ROUTE, HEADER_SOURCE_OFFSET, HEADER_SOURCE_PARTITION,
     HEADER_SOURCE_TOPIC, HEADER_VALUE_FORMAT,
 };
-use ispm_model::{DeadLetter, IdentityEvent};
+use ispm_model::{CompactString, DeadLetter, IdentityEvent};
 
 const TEST_TIMEOUT: Duration = Duration::from_secs(180);
 
@@ -130,8 +130,9 @@ async fn run_poison_messages(bootstrap: String) {
         .filter(|message| message.header(HEADER_ROUTE).is_none())
         .map(|message| serde_json::from_slice(&message.payload).expect("event JSON"))
         .collect();
-    let event_ids: BTreeSet<String> = events.into_iter().map(|event| event.event_id).collect();
-    let expected_ids: BTreeSet<String> = replay
+    let event_ids: BTreeSet<CompactString> =
+        events.into_iter().map(|event| event.event_id).collect();
+    let expected_ids: BTreeSet<CompactString> = replay
         .events
         .iter()
         .map(|event| event.event_id.clone())

@@ -80,13 +80,13 @@ async fn move_partitions(bootstrap: String) {
         if message.header(HEADER_ROUTE).is_none() {
             let event: IdentityEvent =
                 serde_json::from_slice(&message.payload).expect("event JSON");
-            *seen.entry(event.event_id).or_default() += 1;
+            *seen.entry(event.event_id.to_string()).or_default() += 1;
         }
     }
     let missing = replay
         .events
         .iter()
-        .filter(|event| !seen.contains_key(&event.event_id))
+        .filter(|event| !seen.contains_key(event.event_id.as_str()))
         .count();
     let duplicated: Vec<(&String, &usize)> = seen.iter().filter(|(_, count)| **count > 1).collect();
     assert_eq!(missing, 0, "events lost while partitions moved");

@@ -1,5 +1,6 @@
 use std::net::IpAddr;
 
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
@@ -22,28 +23,28 @@ pub enum SourceKind {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct IdentityEvent {
     /// Provider event id (CloudTrail `eventID`).
-    pub event_id: String,
+    pub event_id: CompactString,
     pub time: EventTime,
     pub source: SourceKind,
     /// The API's service, e.g. `iam.amazonaws.com`.
-    pub service: String,
+    pub service: CompactString,
     /// The API call or sign-in, e.g. `CreateAccessKey`, `ConsoleLogin`.
-    pub action: String,
+    pub action: CompactString,
     /// CloudTrail `eventType`, e.g. `AwsApiCall`, `AwsConsoleSignIn`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event_type: Option<String>,
+    pub event_type: Option<CompactString>,
     /// The account the event was recorded in (`recipientAccountId`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub account: Option<String>,
+    pub account: Option<CompactString>,
     pub actor: Actor,
     pub origin: Origin,
     /// Error code of a failed call; `None` when the call succeeded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error_code: Option<String>,
+    pub error_code: Option<CompactString>,
     /// Type of the first resource the record lists, e.g. `AWS::KMS::Key`
     /// (CloudTrail `resources`); `None` when it lists none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub resource_type: Option<String>,
+    pub resource_type: Option<CompactString>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub read_only: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -88,33 +89,33 @@ fn is_access_denied_code(code: &str) -> bool {
 pub struct Actor {
     pub id: IdentityId,
     /// Short display name: user name, role name, person name.
-    pub name: String,
+    pub name: CompactString,
     pub kind: IdentityKind,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nhi_type: Option<NhiType>,
     /// The reason the identity was classified as `kind`, in one sentence.
-    pub kind_reason: String,
+    pub kind_reason: CompactString,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub account: Option<String>,
+    pub account: Option<CompactString>,
     /// The provider's principal type, e.g. CloudTrail `userIdentity.type`.
-    pub principal_type: String,
+    pub principal_type: CompactString,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub arn: Option<String>,
+    pub arn: Option<CompactString>,
     /// The role a person acted through, when the call was attributed to the
     /// person rather than to the role.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub via_role: Option<String>,
+    pub via_role: Option<CompactString>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_name: Option<String>,
+    pub session_name: Option<CompactString>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub source_identity: Option<String>,
+    pub source_identity: Option<CompactString>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub access_key_id: Option<String>,
+    pub access_key_id: Option<CompactString>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mfa_authenticated: Option<bool>,
     /// The AWS service that made the call for the identity (`invokedBy`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub invoked_by: Option<String>,
+    pub invoked_by: Option<CompactString>,
 }
 
 /// The source of a call: address, user agent and region.
@@ -122,18 +123,18 @@ pub struct Actor {
 pub struct Origin {
     /// The source address exactly as the provider wrote it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub source_raw: Option<String>,
+    pub source_raw: Option<CompactString>,
     /// The source address when it is a valid IP address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ip: Option<IpAddr>,
     /// The AWS service name when the source is a service
     /// (`sourceIPAddress: ssm.amazonaws.com`, `AWS Internal`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub service: Option<String>,
+    pub service: Option<CompactString>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user_agent: Option<String>,
+    pub user_agent: Option<CompactString>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub region: Option<String>,
+    pub region: Option<CompactString>,
     /// The IP enrichment result for the source address; `None` when no
     /// database is configured or the source is not a public IP address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -167,7 +168,7 @@ impl Origin {
     pub fn source_key(&self) -> Option<String> {
         match (&self.ip, &self.source_raw) {
             (Some(ip), _) => Some(ip.to_string()),
-            (None, Some(raw)) if self.service.is_none() => Some(raw.clone()),
+            (None, Some(raw)) if self.service.is_none() => Some(raw.to_string()),
             _ => None,
         }
     }

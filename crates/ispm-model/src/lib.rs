@@ -16,6 +16,9 @@ mod rotation;
 mod snapshot;
 mod time;
 
+/// The string type of an event's texts, re-exported so that every crate
+/// that builds or reads events uses the same one.
+pub use compact_str::CompactString;
 pub use deadletter::{DeadLetter, DeadLetterAction};
 pub use event::{
     Actor, IdentityEvent, NetworkInfo, Origin, SourceKind, TargetFact, TargetFactKind,

@@ -61,7 +61,7 @@ pub(crate) fn accepted_with_warnings(
         index: Some(index),
         excerpt: Some(excerpt(record)),
         size: Some(record.len() as u64),
-        event_id: Some(event.event_id.clone()),
+        event_id: Some(event.event_id.to_string()),
     }
 }
 

@@ -251,9 +251,9 @@ fn event_of(name: &str, minutes: i64) -> IdentityEvent {
         .find(|event| event.origin.user_agent.is_some())
         .expect("the log has an event with a user agent");
     event.actor.id = IdentityId::new(format!("aws:111122223333:user/{name}"));
-    event.actor.name = name.to_owned();
+    event.actor.name = name.into();
     event.time = EventTime::from_millis(1_700_000_000_000 + minutes * 60_000);
-    event.event_id = format!("{name}-{minutes}");
+    event.event_id = format!("{name}-{minutes}").into();
     event.targets.clear();
     event
 }
@@ -367,12 +367,12 @@ fn cold_form_of_benchmark_identity() {
         })
         .expect("the Invictus data has an IAM user event with an access key");
     event.actor.id = IdentityId::new("aws:111122223333:user/user-00000001");
-    event.actor.arn = Some("arn:aws:iam::111122223333:user/user-00000001".to_owned());
-    event.actor.account = Some("111122223333".to_owned());
-    event.account = Some("111122223333".to_owned());
-    event.actor.name = "user-00000001".to_owned();
-    event.actor.access_key_id = Some("AKIA0000000000000001".to_owned());
-    event.event_id = "event-1".to_owned();
+    event.actor.arn = Some("arn:aws:iam::111122223333:user/user-00000001".into());
+    event.actor.account = Some("111122223333".into());
+    event.account = Some("111122223333".into());
+    event.actor.name = "user-00000001".into();
+    event.actor.access_key_id = Some("AKIA0000000000000001".into());
+    event.event_id = "event-1".into();
 
     let mut engine = engine_compacting_after(Duration::ZERO);
     engine.process(&event, &mut Vec::new());

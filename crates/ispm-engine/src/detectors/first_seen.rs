@@ -155,7 +155,12 @@ fn observed_text(ctx: &Context<'_>, attribute: Attribute) -> String {
     match attribute {
         Attribute::SourceNetwork => match event.origin.ip {
             Some(ip) => network_of(ip, config.ipv4_prefix, config.ipv6_prefix),
-            None => event.origin.source_raw.clone().unwrap_or_default(),
+            None => event
+                .origin
+                .source_raw
+                .as_deref()
+                .unwrap_or_default()
+                .to_owned(),
         },
         Attribute::UserAgent => event
             .origin
@@ -171,14 +176,14 @@ fn observed_text(ctx: &Context<'_>, attribute: Attribute) -> String {
                 None => format!("AS{asn}"),
             })
         }),
-        Attribute::Region => event.origin.region.clone().unwrap_or_default(),
+        Attribute::Region => event.origin.region.as_deref().unwrap_or_default().to_owned(),
         Attribute::Action => format!(
             "{}:{}",
             event.service.trim_end_matches(".amazonaws.com"),
             event.action
         ),
-        Attribute::Service => event.service.clone(),
-        Attribute::ResourceType => event.resource_type.clone().unwrap_or_default(),
+        Attribute::Service => event.service.as_str().to_owned(),
+        Attribute::ResourceType => event.resource_type.as_deref().unwrap_or_default().to_owned(),
     }
 }
 

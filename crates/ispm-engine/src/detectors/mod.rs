@@ -245,8 +245,8 @@ impl Context<'_> {
         }
 
         let mut related = hit.related;
-        if related.last() != Some(&self.event.event_id) {
-            related.push(self.event.event_id.clone());
+        if related.last().map(String::as_str) != Some(self.event.event_id.as_str()) {
+            related.push(self.event.event_id.as_str().to_owned());
         }
         let first_event = related.first().cloned().unwrap_or_default();
         let mut description = hit.description;
@@ -257,14 +257,14 @@ impl Context<'_> {
         }
         let event = self.event;
         let evidence = Evidence {
-            event_id: event.event_id.clone(),
+            event_id: event.event_id.as_str().to_owned(),
             time: event.time,
-            action: event.action.clone(),
-            service: event.service.clone(),
-            source: event.origin.source_raw.clone(),
-            user_agent: event.origin.user_agent.clone(),
-            region: event.origin.region.clone(),
-            error_code: event.error_code.clone(),
+            action: event.action.as_str().to_owned(),
+            service: event.service.as_str().to_owned(),
+            source: event.origin.source_raw.as_deref().map(str::to_owned),
+            user_agent: event.origin.user_agent.as_deref().map(str::to_owned),
+            region: event.origin.region.as_deref().map(str::to_owned),
+            error_code: event.error_code.as_deref().map(str::to_owned),
             data: hit.data,
         };
         let suppressed_by = self
@@ -296,10 +296,10 @@ impl Context<'_> {
             account: state
                 .account
                 .as_deref()
-                .map(str::to_owned)
-                .or_else(|| event.account.clone()),
-            credential: event.actor.access_key_id.clone(),
-            region: event.origin.region.clone(),
+                .or(event.account.as_deref())
+                .map(str::to_owned),
+            credential: event.actor.access_key_id.as_deref().map(str::to_owned),
+            region: event.origin.region.as_deref().map(str::to_owned),
             first_seen: hit.first_seen.unwrap_or(now).min(now),
             last_seen: now,
             related_events: related,

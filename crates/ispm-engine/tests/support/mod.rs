@@ -26,35 +26,35 @@ pub const ACCOUNT: &str = "111122223333";
 /// Builds an event by IAM user `name` at `second` seconds after a fixed epoch.
 pub fn user_event(name: &str, service: &str, action: &str, second: i64) -> IdentityEvent {
     IdentityEvent {
-        event_id: format!("{name}-{action}-{second}"),
+        event_id: format!("{name}-{action}-{second}").into(),
         time: EventTime::from_millis(1_700_000_000_000 + second * 1000),
         source: SourceKind::Cloudtrail,
-        service: service.to_owned(),
-        action: action.to_owned(),
-        event_type: Some("AwsApiCall".to_owned()),
-        account: Some(ACCOUNT.to_owned()),
+        service: service.into(),
+        action: action.into(),
+        event_type: Some("AwsApiCall".into()),
+        account: Some(ACCOUNT.into()),
         actor: Actor {
             id: IdentityId::new(format!("aws:{ACCOUNT}:user/{name}")),
-            name: name.to_owned(),
+            name: name.into(),
             kind: IdentityKind::Human,
             nhi_type: None,
-            kind_reason: "IAM user".to_owned(),
-            account: Some(ACCOUNT.to_owned()),
-            principal_type: "IAMUser".to_owned(),
-            arn: Some(format!("arn:aws:iam::{ACCOUNT}:user/{name}")),
+            kind_reason: "IAM user".into(),
+            account: Some(ACCOUNT.into()),
+            principal_type: "IAMUser".into(),
+            arn: Some(format!("arn:aws:iam::{ACCOUNT}:user/{name}").into()),
             via_role: None,
             session_name: None,
             source_identity: None,
-            access_key_id: Some("AKIAEXAMPLE".to_owned()),
+            access_key_id: Some("AKIAEXAMPLE".into()),
             mfa_authenticated: None,
             invoked_by: None,
         },
         origin: Origin {
-            source_raw: Some("198.51.100.7".to_owned()),
+            source_raw: Some("198.51.100.7".into()),
             ip: "198.51.100.7".parse().ok(),
             service: None,
-            user_agent: Some("aws-cli/2.13.0 Python/3.11".to_owned()),
-            region: Some("us-east-1".to_owned()),
+            user_agent: Some("aws-cli/2.13.0 Python/3.11".into()),
+            region: Some("us-east-1".into()),
             network: None,
         },
         error_code: None,
@@ -74,8 +74,8 @@ pub fn role_event(role: &str, service: &str, action: &str, second: i64) -> Ident
     event.actor.id = IdentityId::new(format!("aws:{ACCOUNT}:role/{role}"));
     event.actor.kind = IdentityKind::NonHuman;
     event.actor.nhi_type = Some(NhiType::Role);
-    event.actor.principal_type = "AssumedRole".to_owned();
-    event.actor.access_key_id = Some("ASIAEXAMPLE".to_owned());
+    event.actor.principal_type = "AssumedRole".into();
+    event.actor.access_key_id = Some("ASIAEXAMPLE".into());
     event
 }
 
@@ -89,7 +89,7 @@ pub fn with_request(mut event: IdentityEvent, json: &str) -> IdentityEvent {
 }
 
 pub fn denied(mut event: IdentityEvent) -> IdentityEvent {
-    event.error_code = Some("AccessDenied".to_owned());
+    event.error_code = Some("AccessDenied".into());
     event
 }
 

@@ -1,6 +1,6 @@
 //! A parsed record to [`IdentityEvent`].
 
-use ispm_model::{EventTime, IdentityEvent, SourceKind};
+use ispm_model::{CompactString, EventTime, IdentityEvent, SourceKind};
 
 use super::identity::{self, IdentityPatterns, RecordContext};
 use super::origin::build_origin;
@@ -36,11 +36,14 @@ pub(super) fn build_event<E: From<RecordError>>(
     raw: &[u8],
     patterns: &IdentityPatterns,
 ) -> Result<IdentityEvent, E> {
-    let event_id = present(&record.event_id).map_or_else(|| derived_event_id(raw), str::to_owned);
+    let event_id = present(&record.event_id).map_or_else(
+        || CompactString::from(derived_event_id(raw)),
+        CompactString::from,
+    );
     let reject = |reason: &'static str, detail: String| {
         E::from(RecordError {
             error: DecodeError::new(reason, detail),
-            event_id: Some(event_id.clone()),
+            event_id: Some(event_id.to_string()),
         })
     };
 
@@ -75,7 +78,7 @@ pub(super) fn build_event<E: From<RecordError>>(
     };
     let actor = identity::attribute(record.user_identity.as_ref(), &context, patterns);
     let account = recipient_account
-        .map(str::to_owned)
+        .map(CompactString::from)
         .or_else(|| actor.account.clone());
 
     let mut warnings = Vec::new();
@@ -87,7 +90,7 @@ pub(super) fn build_event<E: From<RecordError>>(
     );
 
     let resource_type = first_resource_type(record.resources, &mut warnings);
-    let error_code = present(&record.error_code).map(str::to_owned);
+    let error_code = present(&record.error_code).map(CompactString::from);
     let targets = if error_code.is_none() {
         derive_targets(&TargetCall {
             event_name,
@@ -108,9 +111,9 @@ pub(super) fn build_event<E: From<RecordError>>(
         event_id,
         time,
         source: SourceKind::Cloudtrail,
-        service: context.event_source.unwrap_or_default().to_owned(),
-        action: event_name.to_owned(),
-        event_type: present(&record.event_type).map(str::to_owned),
+        service: CompactString::from(context.event_source.unwrap_or_default()),
+        action: CompactString::from(event_name),
+        event_type: present(&record.event_type).map(CompactString::from),
         account,
         actor,
         origin,

@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use ispm_model::{Actor, IdentityId, IdentityKind, NhiType};
+use ispm_model::{Actor, CompactString, IdentityId, IdentityKind, NhiType};
 
 use self::id_cache::{UserClass, identity_id, user_id_and_class};
 use super::origin::is_aws_service;
@@ -77,7 +77,7 @@ pub(super) fn attribute(
             "unattributed",
             IdentityKind::NonHuman,
             Some(NhiType::AwsService),
-            "record has no userIdentity (AWS service event)".to_owned(),
+            CompactString::const_new("record has no userIdentity (AWS service event)"),
             context.recipient_account,
         );
     };
@@ -101,11 +101,11 @@ pub(super) fn attribute(
         _ => unknown_principal(&facts),
     };
 
-    actor.principal_type = principal_type.to_owned();
+    actor.principal_type = CompactString::from(principal_type);
     if actor.arn.is_none() {
-        actor.arn = facts.arn.map(str::to_owned);
+        actor.arn = facts.arn.map(CompactString::from);
     }
-    actor.access_key_id = present(&identity.access_key_id).map(str::to_owned);
+    actor.access_key_id = present(&identity.access_key_id).map(CompactString::from);
     actor.mfa_authenticated = identity
         .session_context
         .as_ref()
@@ -113,7 +113,7 @@ pub(super) fn attribute(
         .and_then(|attributes| attributes.mfa_authenticated)
         .map(|flag| flag.0);
     if actor.invoked_by.is_none() {
-        actor.invoked_by = facts.invoked_by.map(str::to_owned);
+        actor.invoked_by = facts.invoked_by.map(CompactString::from);
     }
     actor
 }
@@ -225,7 +225,7 @@ fn classify_user(name: &str, patterns: &IdentityPatterns) -> UserClass {
         (
             IdentityKind::Human,
             None,
-            "IAM user with no service-account naming pattern".to_owned(),
+            CompactString::const_new("IAM user with no service-account naming pattern"),
         )
     };
     UserClass {
@@ -251,10 +251,10 @@ fn root(facts: &IdentityFacts<'_>, context: &RecordContext<'_>) -> Actor {
             Part::Plain("account root user, call made on its behalf by AWS service "),
             Part::Plain(service),
         ]),
-        None => "account root user".to_owned(),
+        None => CompactString::const_new("account root user"),
     };
     let mut actor = new_actor(id, "root", IdentityKind::Root, None, reason, facts.account);
-    actor.invoked_by = service.map(str::to_owned);
+    actor.invoked_by = service.map(CompactString::from);
     actor
 }
 
@@ -277,14 +277,14 @@ fn assumed_role(
     let account = facts.account_or_unknown();
     let role_arn = facts.session_issuer_arn().map_or_else(
         || {
-            Cow::Owned(concat(&[
+            Cow::Owned(String::from(concat(&[
                 Part::Plain("arn:"),
                 Part::Plain(arn_partition(facts.arn)),
                 Part::Plain(":iam::"),
                 Part::Plain(account),
                 Part::Plain(":role/"),
                 Part::Plain(role_name),
-            ]))
+            ])))
         },
         Cow::Borrowed,
     );
@@ -300,9 +300,9 @@ fn assumed_role(
         source_identity,
         patterns,
     ) {
-        actor.account = facts.account.map(str::to_owned);
-        actor.session_name = session_name.map(str::to_owned);
-        actor.source_identity = source_identity.map(str::to_owned);
+        actor.account = facts.account.map(CompactString::from);
+        actor.session_name = session_name.map(CompactString::from);
+        actor.source_identity = source_identity.map(CompactString::from);
         return actor;
     }
 
@@ -349,8 +349,8 @@ fn assumed_role(
         Part::Plain(role_name),
     ]);
     let mut actor = new_actor(id, role_name, kind, Some(nhi_type), reason, facts.account);
-    actor.session_name = session_name.map(str::to_owned);
-    actor.source_identity = source_identity.map(str::to_owned);
+    actor.session_name = session_name.map(CompactString::from);
+    actor.source_identity = source_identity.map(CompactString::from);
     actor
 }
 
@@ -409,7 +409,7 @@ fn person_session(
 
     let id = identity_id(&[Part::Plain("aws:person/"), Part::Lowercase(person)]);
     let mut actor = new_actor(id, person, IdentityKind::Human, None, reason, None);
-    actor.via_role = Some(role_arn.to_owned());
+    actor.via_role = Some(CompactString::from(role_arn));
     Some(actor)
 }
 
@@ -418,7 +418,7 @@ fn workload_reason(
     facts: &IdentityFacts<'_>,
     context: &RecordContext<'_>,
     session: &str,
-) -> Option<String> {
+) -> Option<CompactString> {
     if is_ec2_instance_id(session) {
         return Some(concat(&[
             Part::Plain("EC2 instance role session "),
@@ -488,12 +488,12 @@ fn federated_user(facts: &IdentityFacts<'_>) -> Actor {
         name,
         IdentityKind::NonHuman,
         Some(NhiType::FederatedUser),
-        "federated user session from GetFederationToken".to_owned(),
+        CompactString::const_new("federated user session from GetFederationToken"),
         facts.account,
     );
     // The session issuer of a federated user is the IAM user that called
     // GetFederationToken.
-    actor.via_role = facts.session_issuer_arn().map(str::to_owned);
+    actor.via_role = facts.session_issuer_arn().map(CompactString::from);
     actor
 }
 
@@ -507,7 +507,7 @@ fn aws_service(facts: &IdentityFacts<'_>, context: &RecordContext<'_>) -> Actor 
         service,
         IdentityKind::NonHuman,
         Some(NhiType::AwsService),
-        "AWS service acting on its own".to_owned(),
+        CompactString::const_new("AWS service acting on its own"),
         facts.account,
     )
 }
@@ -521,7 +521,7 @@ fn aws_account(facts: &IdentityFacts<'_>) -> Actor {
             "anonymous",
             IdentityKind::NonHuman,
             Some(NhiType::Account),
-            "anonymous principal (unauthenticated request)".to_owned(),
+            CompactString::const_new("anonymous principal (unauthenticated request)"),
             None,
         );
     }
@@ -569,7 +569,7 @@ fn identity_center_user(facts: &IdentityFacts<'_>) -> Actor {
         name,
         IdentityKind::Human,
         None,
-        "IAM Identity Center user".to_owned(),
+        CompactString::const_new("IAM Identity Center user"),
         facts.account,
     )
 }
@@ -589,7 +589,7 @@ fn saml_user(facts: &IdentityFacts<'_>) -> Actor {
         name,
         IdentityKind::Human,
         None,
-        "SAML-federated user".to_owned(),
+        CompactString::const_new("SAML-federated user"),
         facts.account,
     )
 }
@@ -624,7 +624,7 @@ fn unknown_principal(facts: &IdentityFacts<'_>) -> Actor {
             Part::Plain("unrecognised userIdentity.type "),
             Part::Quoted(principal_type),
         ]),
-        None => "userIdentity has no type".to_owned(),
+        None => CompactString::const_new("userIdentity has no type"),
     };
     new_actor(
         identity_id(&[
@@ -646,17 +646,17 @@ fn new_actor(
     name: &str,
     kind: IdentityKind,
     nhi_type: Option<NhiType>,
-    kind_reason: String,
+    kind_reason: CompactString,
     account: Option<&str>,
 ) -> Actor {
     Actor {
         id,
-        name: name.to_owned(),
+        name: CompactString::from(name),
         kind,
         nhi_type,
         kind_reason,
-        account: account.map(str::to_owned),
-        principal_type: String::new(),
+        account: account.map(CompactString::from),
+        principal_type: CompactString::default(),
         arn: None,
         via_role: None,
         session_name: None,

@@ -7,7 +7,7 @@
 
 use std::net::IpAddr;
 
-use ispm_model::Origin;
+use ispm_model::{CompactString, Origin};
 
 /// The value CloudTrail writes when AWS made the call from its own network.
 const AWS_INTERNAL: &str = "AWS Internal";
@@ -36,15 +36,15 @@ pub(super) fn build_origin(
     warnings: &mut Vec<String>,
 ) -> Origin {
     let mut origin = Origin {
-        user_agent: user_agent.map(str::to_owned),
+        user_agent: user_agent.map(CompactString::from),
         ..Origin::default()
     };
 
     if let Some(source) = source_ip_address {
-        origin.source_raw = Some(source.to_owned());
+        origin.source_raw = Some(CompactString::from(source));
         match classify_source(source) {
             Source::Ip(ip) => origin.ip = Some(ip),
-            Source::AwsService => origin.service = Some(source.to_owned()),
+            Source::AwsService => origin.service = Some(CompactString::from(source)),
             Source::Invalid(problem) => warnings.push(format!(
                 "sourceIPAddress {source:?} is not a valid IP address ({problem}); kept as text"
             )),
@@ -60,7 +60,7 @@ pub(super) fn build_origin(
                 "awsRegion {region:?} is not a valid AWS region name such as us-east-1; kept as text"
             ));
         }
-        origin.region = Some(region.to_owned());
+        origin.region = Some(CompactString::from(region));
     }
 
     origin

@@ -7,6 +7,7 @@
 //! bucket), which is the one a baseline of resource types is about.
 
 use serde::Deserialize;
+use ispm_model::CompactString;
 use serde_json::value::RawValue;
 
 use super::record::{Text, present};
@@ -24,13 +25,13 @@ struct Resource<'a> {
 pub(super) fn first_resource_type(
     resources: Option<&RawValue>,
     warnings: &mut Vec<String>,
-) -> Option<String> {
+) -> Option<CompactString> {
     let resources = resources?;
     match serde_json::from_str::<Option<Vec<Resource<'_>>>>(resources.get()) {
         Ok(list) => list?
             .iter()
             .find_map(|resource| present(&resource.kind))
-            .map(str::to_owned),
+            .map(CompactString::from),
         Err(error) => {
             warnings.push(format!(
                 "resources is not a list of objects with a string type ({error}); ignored"
@@ -44,7 +45,7 @@ pub(super) fn first_resource_type(
 mod tests {
     use super::*;
 
-    fn type_of(json: &str) -> (Option<String>, Vec<String>) {
+    fn type_of(json: &str) -> (Option<CompactString>, Vec<String>) {
         let raw: Box<RawValue> = serde_json::from_str(json).expect("valid JSON");
         let mut warnings = Vec::new();
         let kind = first_resource_type(Some(&raw), &mut warnings);

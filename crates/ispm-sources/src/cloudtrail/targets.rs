@@ -244,7 +244,7 @@ fn user_or_self(call: &TargetCall<'_>, user_name: Option<String>) -> Option<(Ide
     match user_name {
         Some(name) => Some((user_id(call, &name), name)),
         None if matches!(call.actor.principal_type.as_str(), "IAMUser" | "Root") => {
-            Some((call.actor.id.clone(), call.actor.name.clone()))
+            Some((call.actor.id.clone(), call.actor.name.to_string()))
         }
         None => None,
     }

@@ -8,6 +8,8 @@
 
 use std::fmt::Write;
 
+use ispm_model::CompactString;
+
 /// One part of a string built by [`concat`].
 #[derive(Clone, Copy)]
 pub(super) enum Part<'a> {
@@ -47,10 +49,12 @@ impl Part<'_> {
 
 /// Concatenates `parts` into a string allocated once at its final size,
 /// unless an escaped or lowercased part turns out longer than estimated.
-pub(super) fn concat(parts: &[Part<'_>]) -> String {
+/// A result longer than a [`CompactString`] holds inline keeps that
+/// allocation.
+pub(super) fn concat(parts: &[Part<'_>]) -> CompactString {
     let mut out = String::with_capacity(parts.iter().map(|part| part.estimated_len()).sum());
     write_parts(&mut out, parts);
-    out
+    CompactString::from(out)
 }
 
 /// Appends `parts` to `out`.

@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 
 use foldhash::fast::RandomState;
-use ispm_model::{IdentityId, IdentityKind, NhiType};
+use ispm_model::{CompactString, IdentityId, IdentityKind, NhiType};
 
 use crate::cloudtrail::text::{Part, write_parts};
 
@@ -53,7 +53,7 @@ impl Eq for CachedId {}
 pub(in crate::cloudtrail) struct UserClass {
     pub kind: IdentityKind,
     pub nhi_type: Option<NhiType>,
-    pub reason: String,
+    pub reason: CompactString,
 }
 
 /// A user's classification with the generation of the name patterns that
