@@ -388,7 +388,7 @@ fn refresh_identity(state: &mut IdentityState, event: &IdentityEvent, interner: 
         state.inventory_dirty = true;
     }
     state.nhi_type = actor.nhi_type;
-    if state.name() != actor.name {
+    if !state.has_name(&actor.name) {
         state.set_name(&actor.name);
     }
     if state.account.is_none() {

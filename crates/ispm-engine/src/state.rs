@@ -1066,6 +1066,25 @@ impl IdentityState {
         self.name.as_deref().unwrap_or_else(|| name_in_id(&self.id))
     }
 
+    /// True when `name` is the identity's name. Called for every event, so
+    /// the name implied by the id is compared as the id's ending instead of
+    /// being searched for.
+    pub fn has_name(&self, name: &str) -> bool {
+        match &self.name {
+            Some(own) => **own == *name,
+            // `name_in_id` gives the text after the id's last `/`, or the
+            // whole id when it has none.
+            None => {
+                let id = self.id.as_str().as_bytes();
+                let name = name.as_bytes();
+                let Some(rest) = id.strip_suffix(name) else {
+                    return false;
+                };
+                matches!(rest.last(), None | Some(b'/')) && !name.contains(&b'/')
+            }
+        }
+    }
+
     pub fn set_name(&mut self, name: &str) {
         self.name = (name != name_in_id(&self.id)).then(|| name.into());
     }
@@ -1406,6 +1425,40 @@ mod tests {
         let state = IdentityState::new(root, "root".into(), IdentityKind::Root, reason);
         assert_eq!(state.name(), "root");
         assert!(state.name.is_some());
+    }
+
+    #[test]
+    fn has_name_agrees_with_name() {
+        let ids = [
+            "aws:123456789012:user/alice",
+            "aws:123456789012:user/path/alice",
+            "aws:123456789012:root",
+            "root",
+            "aws:person/jane@example.com",
+        ];
+        let names = [
+            "alice", "path/alice", "Alice", "lice", "root", "", "jane@example.com", "/alice",
+            "aws:123456789012:root",
+        ];
+        for id in ids {
+            for kept in names {
+                let reason = ArcStr::from("test");
+                let mut state = IdentityState::new(
+                    IdentityId::new(id),
+                    kept.into(),
+                    IdentityKind::Human,
+                    reason,
+                );
+                state.set_name(kept);
+                for name in names.iter().chain(&ids) {
+                    assert_eq!(
+                        state.has_name(name),
+                        state.name() == *name,
+                        "id {id:?}, kept {kept:?}, name {name:?}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

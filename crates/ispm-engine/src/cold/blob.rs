@@ -14,7 +14,15 @@ use crate::state::IdentityState;
 /// A [`ThinVec`], whose length and capacity live on the heap before the
 /// bytes, so the table slot that contains it takes 16 bytes with its enum
 /// tag, where a `Box<[u8]>` would take 24.
-pub(crate) struct ColdState(ThinVec<u8>);
+///
+/// The bytes are kept in 8-byte words, the last one padded with zeros.
+/// `ThinVec` copies element by element, and its length lives on the heap,
+/// so filling it byte by byte took about 40 instructions a byte, more than
+/// a third of an encode; word by word it is an eighth of that.
+pub(crate) struct ColdState(ThinVec<[u8; WORD]>);
+
+/// Bytes per element of a [`ColdState`].
+const WORD: usize = 8;
 
 /// A cold form that failed to encode or decode. Encoding fails only when a
 /// field's serde impl fails, and decoding only when the bytes are not what
@@ -37,17 +45,22 @@ impl CodecScope<'_> {
         scratch.clear();
         let mut bytes = postcard::to_extend(&base.millis(), std::mem::take(scratch))?;
         bytes = postcard::to_extend(state, bytes)?;
-        let mut blob = ThinVec::with_capacity(bytes.len());
-        blob.extend_from_slice(&bytes);
+        let mut blob = ThinVec::with_capacity(bytes.len().div_ceil(WORD));
+        blob.extend(bytes.chunks(WORD).map(|chunk| {
+            let mut word = [0; WORD];
+            word[..chunk.len()].copy_from_slice(chunk);
+            word
+        }));
         *scratch = bytes;
         Ok(ColdState(blob))
     }
 
     pub fn decode(&self, cold: &ColdState) -> Result<IdentityState, CodecError> {
-        let (base, rest) = postcard::take_from_bytes::<i64>(&cold.0)?;
+        let (base, rest) = postcard::take_from_bytes::<i64>(cold.bytes())?;
         self.set_base(EventTime::from_millis(base));
         let (state, rest) = postcard::take_from_bytes::<IdentityState>(rest)?;
-        if rest.is_empty() {
+        // Only the padding of the last word may follow the state.
+        if rest.len() < WORD && rest.iter().all(|byte| *byte == 0) {
             Ok(state)
         } else {
             Err(postcard::Error::DeserializeBadEncoding)
@@ -59,14 +72,18 @@ impl ColdState {
     /// Returns the identity id, or `None` for bytes that
     /// [`CodecScope::encode`] did not write.
     pub fn id(&self) -> Option<&str> {
-        let (_, rest) = postcard::take_from_bytes::<i64>(&self.0).ok()?;
+        let (_, rest) = postcard::take_from_bytes::<i64>(self.bytes()).ok()?;
         let (id, _) = postcard::take_from_bytes::<&str>(rest).ok()?;
         Some(id)
     }
 
-    /// Returns the size of the encoded state in bytes, without the 16-byte
-    /// header of its allocation.
+    /// Returns the size of the encoded state in bytes, with the padding of
+    /// its last word and without the 16-byte header of its allocation.
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.bytes().len()
+    }
+
+    fn bytes(&self) -> &[u8] {
+        self.0.as_flattened()
     }
 }
