@@ -1374,9 +1374,8 @@ fn owner_peers_make_an_action_routine() {
 fn service_account_namespace_peers_make_an_action_routine() {
     let in_namespace = |namespace: &'static str| {
         move |mut event: ispm_model::IdentityEvent| {
-            event.actor.session_name = Some(
-                format!("system:serviceaccount:{namespace}:{}", event.actor.name).into(),
-            );
+            event.actor.session_name =
+                Some(format!("system:serviceaccount:{namespace}:{}", event.actor.name).into());
             event
         }
     };

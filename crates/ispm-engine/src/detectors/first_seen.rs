@@ -176,14 +176,23 @@ fn observed_text(ctx: &Context<'_>, attribute: Attribute) -> String {
                 None => format!("AS{asn}"),
             })
         }),
-        Attribute::Region => event.origin.region.as_deref().unwrap_or_default().to_owned(),
+        Attribute::Region => event
+            .origin
+            .region
+            .as_deref()
+            .unwrap_or_default()
+            .to_owned(),
         Attribute::Action => format!(
             "{}:{}",
             event.service.trim_end_matches(".amazonaws.com"),
             event.action
         ),
         Attribute::Service => event.service.as_str().to_owned(),
-        Attribute::ResourceType => event.resource_type.as_deref().unwrap_or_default().to_owned(),
+        Attribute::ResourceType => event
+            .resource_type
+            .as_deref()
+            .unwrap_or_default()
+            .to_owned(),
     }
 }
 
