@@ -6,6 +6,7 @@
 //! tests below keep that file and [`Settings::default`] equal.
 
 mod load;
+mod origin;
 mod redact;
 
 use ispm_engine::EngineConfig;

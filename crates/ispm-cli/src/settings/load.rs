@@ -15,6 +15,7 @@ use config::{Config, ConfigError, Environment, File, FileFormat, Value, ValueKin
 use serde_path_to_error::Segment;
 
 use super::Settings;
+use super::origin::{ENVIRONMENT_ORIGIN, comes_from_environment, env_var_name};
 
 /// Prefix of the environment variables that override settings, e.g.
 /// `ISPM__ENGINE__LEARNING__MIN_EVENTS=50` sets `engine.learning.min_events`.
@@ -24,9 +25,6 @@ pub const ENV_SEPARATOR: &str = "__";
 /// Separator of the items of a list value given in an environment variable,
 /// e.g. `ISPM__ENGINE__DISABLED_DETECTORS=first_seen,bursts`.
 pub const ENV_LIST_SEPARATOR: &str = ",";
-
-/// Origin that the `config` crate gives to values read from the environment.
-const ENVIRONMENT_ORIGIN: &str = "the environment";
 
 /// Upper bound on deserialize-and-remove rounds. Each round removes one key,
 /// so a configuration would need this many invalid keys to reach it.
@@ -181,58 +179,6 @@ fn describe(error: ConfigError) -> String {
         ConfigError::At { error, .. } => describe(*error),
         other => other.to_string(),
     }
-}
-
-/// Tells whether the value at `segments` was set by an environment variable
-/// rather than the file.
-fn comes_from_environment(tree: &Value, segments: &[String]) -> bool {
-    let mut value = tree;
-    let mut deepest_origin = value.origin();
-    for segment in segments {
-        let next = match &value.kind {
-            ValueKind::Table(table) => table.get(segment),
-            ValueKind::Array(items) => segment
-                .parse::<usize>()
-                .ok()
-                .and_then(|index| items.get(index)),
-            _ => None,
-        };
-        match next {
-            Some(child) => {
-                value = child;
-                deepest_origin = child.origin().or(deepest_origin);
-            }
-            None => break,
-        }
-    }
-    // The `config` crate gives origins to leaves only, so a table that is
-    // unknown as a whole takes the origin of its first leaf.
-    let origin = value
-        .origin()
-        .or_else(|| first_leaf_origin(value))
-        .or(deepest_origin);
-    origin == Some(ENVIRONMENT_ORIGIN)
-}
-
-fn first_leaf_origin(value: &Value) -> Option<&str> {
-    match &value.kind {
-        ValueKind::Table(table) => table
-            .values()
-            .find_map(|child| child.origin().or_else(|| first_leaf_origin(child))),
-        ValueKind::Array(items) => items
-            .iter()
-            .find_map(|child| child.origin().or_else(|| first_leaf_origin(child))),
-        _ => value.origin(),
-    }
-}
-
-fn env_var_name(segments: &[String]) -> String {
-    let mut name = ENV_PREFIX.to_owned();
-    for segment in segments {
-        name.push_str(ENV_SEPARATOR);
-        name.push_str(&segment.to_uppercase());
-    }
-    name
 }
 
 /// Removes the value at `segments`; returns false when there is none.
