@@ -30,6 +30,40 @@ pub(super) fn comes_from_environment(tree: &Value, segments: &[String]) -> bool 
     origin == Some(ENVIRONMENT_ORIGIN)
 }
 
+/// Returns the name of the environment variable that set the value at
+/// `segments`, or `None` when the file set it or the value is a default.
+///
+/// For a table, the variable of its first value in key order is returned.
+/// An environment variable sets a whole list, so for a list item the
+/// variable of the list is returned.
+pub(super) fn environment_variable(tree: &Value, segments: &[String]) -> Option<String> {
+    let mut value = tree;
+    let mut variable_keys = Vec::new();
+    let mut inside_list = false;
+    for segment in segments {
+        inside_list |= matches!(value.kind, ValueKind::Array(_));
+        value = child(value, segment)?;
+        if !inside_list {
+            variable_keys.push(segment.clone());
+        }
+    }
+    let (origin, keys_below) = first_origin(value)?;
+    if origin != ENVIRONMENT_ORIGIN {
+        return None;
+    }
+    if !inside_list {
+        variable_keys.extend(keys_below);
+    }
+    Some(env_var_name(&variable_keys))
+}
+
+/// Returns the value at `segments`, or `None` when the tree has none there.
+pub(super) fn value_at<'a>(tree: &'a Value, segments: &[String]) -> Option<&'a Value> {
+    segments
+        .iter()
+        .try_fold(tree, |value, segment| child(value, segment))
+}
+
 fn child<'a>(value: &'a Value, segment: &str) -> Option<&'a Value> {
     match &value.kind {
         ValueKind::Table(table) => table.get(segment),
