@@ -115,9 +115,7 @@ pub fn backtest(args: &BacktestArgs) -> ExitCode {
 /// Loads one settings file the way `--config` is loaded, with the
 /// `ISPM__*` environment on top, and validates it.
 fn load_validated(path: &Path) -> Result<Settings, SettingErrors> {
-    let settings = settings::load(Some(path))?;
-    settings.validate(&path.display().to_string())?;
-    Ok(settings)
+    settings::load(Some(path), settings::Checks::Common)
 }
 
 fn compare(

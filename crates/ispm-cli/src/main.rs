@@ -50,7 +50,15 @@ fn main() -> ExitCode {
     // clap prints usage errors and exits with code 2 itself.
     let cli = Cli::parse();
 
-    let settings = match settings::load(cli.config.as_deref()) {
+    // Only the Kafka runtime needs the Kafka settings to be consistent across
+    // fields, so such problems do not stop a replay. Unknown keys, wrong
+    // types and invalid values do, in every section.
+    let checks = if matches!(cli.command, Command::CheckConfig(_) | Command::Run) {
+        settings::Checks::Run
+    } else {
+        settings::Checks::Common
+    };
+    let settings = match settings::load(cli.config.as_deref(), checks) {
         Ok(settings) => settings,
         Err(errors) => {
             for error in &errors.0 {
@@ -60,29 +68,6 @@ fn main() -> ExitCode {
         }
     };
     logging::init(&settings.log);
-
-    let source = cli
-        .config
-        .as_deref()
-        .map_or_else(|| "settings".to_owned(), |path| path.display().to_string());
-    if let Err(errors) = settings.validate(&source) {
-        for error in &errors.0 {
-            eprintln!("{error}");
-        }
-        return ExitCode::from(EXIT_USAGE);
-    }
-
-    // Only the Kafka runtime needs the Kafka settings to be consistent across
-    // fields, so such problems do not stop a replay. Unknown keys and wrong
-    // types do, in every section.
-    if matches!(cli.command, Command::CheckConfig(_) | Command::Run)
-        && let Err(errors) = settings.validate_for_run(&source)
-    {
-        for error in &errors.0 {
-            eprintln!("{error}");
-        }
-        return ExitCode::from(EXIT_USAGE);
-    }
 
     match &cli.command {
         Command::CheckConfig(args) => match check_config::print_effective(&settings, args.format) {

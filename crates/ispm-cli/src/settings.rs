@@ -6,7 +6,9 @@
 //! tests below keep that file and [`Settings::default`] equal.
 
 mod load;
+mod origin;
 mod redact;
+mod semantic;
 
 use ispm_engine::EngineConfig;
 use ispm_enrich::EnrichConfig;
@@ -14,7 +16,7 @@ use ispm_kafka::{HttpConfig, KafkaConfig, RunSettings};
 use ispm_sources::DecoderConfig;
 use serde::{Deserialize, Serialize};
 
-pub use load::{SettingError, SettingErrors, load};
+pub use load::{Checks, SettingErrors, load};
 pub use redact::redacted_json;
 
 /// The smallest `decoder.max_record_bytes` accepted: a CloudTrail record with
@@ -54,48 +56,28 @@ pub struct LogSettings {
 
 impl Settings {
     /// Checks values that parse but make no sense, in every section that
-    /// all commands use, and returns every problem at once.
-    pub fn validate(&self, source: &str) -> Result<(), SettingErrors> {
-        let mut messages = self.engine.validate().err().unwrap_or_default();
+    /// all commands use, and returns every problem at once as
+    /// `key: message`.
+    pub fn validate(&self) -> Result<(), Vec<String>> {
+        let mut problems = self.engine.validate().err().unwrap_or_default();
         if self.decoder.max_record_bytes < MIN_RECORD_BYTES {
-            messages.push(format!(
+            problems.push(format!(
                 "decoder.max_record_bytes: {} is below {MIN_RECORD_BYTES}; no real CloudTrail record fits",
                 self.decoder.max_record_bytes
             ));
         }
-        if messages.is_empty() {
-            return Ok(());
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems)
         }
-        Err(SettingErrors(
-            messages
-                .into_iter()
-                .map(|message| SettingError {
-                    source: source.to_owned(),
-                    key: String::new(),
-                    message,
-                })
-                .collect(),
-        ))
     }
 
     /// Checks the Kafka settings across fields, which `ispm run` and
-    /// `ispm check-config` need but `ispm replay` does not. `source` names
-    /// the settings file in the messages.
-    pub fn validate_for_run(&self, source: &str) -> Result<(), SettingErrors> {
-        match self.kafka.validate() {
-            Ok(()) => Ok(()),
-            Err(error) => Err(SettingErrors(
-                error
-                    .problems
-                    .into_iter()
-                    .map(|message| SettingError {
-                        source: source.to_owned(),
-                        key: String::new(),
-                        message,
-                    })
-                    .collect(),
-            )),
-        }
+    /// `ispm check-config` need but `ispm replay` does not. Returns every
+    /// problem at once, most of them starting with the key they are about.
+    pub fn validate_for_run(&self) -> Result<(), Vec<String>> {
+        self.kafka.validate().map_err(|error| error.problems)
     }
 
     /// Returns the part of the settings that the Kafka runtime takes.
@@ -208,8 +190,8 @@ mod tests {
 
     #[test]
     fn documented_config_loads_through_layers() {
-        let loaded =
-            load(Some(&documented_config_path())).expect("config/ispm.toml loads without errors");
+        let loaded = load(Some(&documented_config_path()), Checks::Run)
+            .expect("config/ispm.toml loads without errors");
         assert_eq!(loaded, Settings::default());
     }
 }

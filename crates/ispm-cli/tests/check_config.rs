@@ -1,4 +1,5 @@
-//! `ispm check-config`: every invalid key at once, env overrides, redaction.
+//! `ispm check-config`: every invalid key and value at once, env overrides,
+//! redaction.
 
 mod common;
 
@@ -117,4 +118,87 @@ fn unknown_detector_and_out_of_range_values_are_rejected() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("logging_tamperng"), "{stderr}");
     assert!(stderr.contains("ipv4_prefix"), "{stderr}");
+}
+
+#[test]
+fn load_and_value_errors_are_listed_together() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = write_config(
+        &dir,
+        "[decoder]\nmax_record_bytes = 10\n\n[engine]\nno_such_key = 1\ndisabled_detectors = [\"first_sen\"]\n\n[engine.learning]\nmin_events = \"x\"\n\n[kafka]\nevents_partitions = 0\n",
+    );
+    let path = config.display().to_string();
+    let common_prefixes = [
+        format!("{path}: decoder.max_record_bytes: 10 is below 1024;"),
+        format!("{path}: engine.disabled_detectors: unknown detector \"first_sen\""),
+        format!("{path}: engine.learning.min_events: invalid type: string \"x\""),
+        format!("{path}: engine.no_such_key: unknown field"),
+    ];
+    let kafka_line = format!("{path}: kafka.events_partitions = 0 must be at least 1");
+
+    let output = run(ispm().arg("check-config").arg("--config").arg(&config));
+    let check_stderr = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{check_stderr}");
+    assert!(output.stdout.is_empty());
+    let lines: Vec<&str> = check_stderr.lines().collect();
+    assert_eq!(lines.len(), 5, "{check_stderr}");
+    for (line, prefix) in lines.iter().zip(&common_prefixes) {
+        assert!(line.starts_with(prefix.as_str()), "{check_stderr}");
+    }
+    assert_eq!(lines[4], kafka_line, "{check_stderr}");
+
+    // Commands that do not use Kafka report the same problems except the
+    // Kafka one.
+    let output = run(ispm()
+        .arg("replay")
+        .arg("--config")
+        .arg(&config)
+        .arg(samples().join("stratus-red-team")));
+    let replay_stderr = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{replay_stderr}");
+    let lines: Vec<&str> = replay_stderr.lines().collect();
+    assert_eq!(lines.len(), 4, "{replay_stderr}");
+    for (line, prefix) in lines.iter().zip(&common_prefixes) {
+        assert!(line.starts_with(prefix.as_str()), "{replay_stderr}");
+    }
+}
+
+#[test]
+fn value_error_from_env_names_the_variable() {
+    let config = repo_root().join("config/ispm.toml");
+    let output = run(ispm()
+        .arg("check-config")
+        .arg("--config")
+        .arg(&config)
+        .env("ISPM__DECODER__MAX_RECORD_BYTES", "10"));
+    let stderr = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with(
+            "ISPM__DECODER__MAX_RECORD_BYTES: decoder.max_record_bytes: 10 is below 1024;"
+        ),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn value_error_from_file_names_the_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = write_config(&dir, "[decoder]\nmax_record_bytes = 10\n");
+    let output = run(ispm()
+        .arg("check-config")
+        .arg("--config")
+        .arg(&config)
+        .env("ISPM__ENGINE__LEARNING__MIN_EVENTS", "50"));
+    let stderr = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with(&format!(
+            "{}: decoder.max_record_bytes: 10 is below 1024;",
+            config.display()
+        )),
+        "{stderr}"
+    );
 }

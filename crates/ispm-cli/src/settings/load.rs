@@ -6,6 +6,10 @@
 //! merged tree so its default applies, and deserializes again until nothing
 //! fails. Unknown keys and type errors are both found this way, also under
 //! `deny_unknown_fields`, which the section structs use.
+//!
+//! The settings left after those removals then go through the checks of
+//! values that parse ([`Settings::validate`]), so that one run reports load
+//! errors and out-of-range values together.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -15,6 +19,8 @@ use config::{Config, ConfigError, Environment, File, FileFormat, Value, ValueKin
 use serde_path_to_error::Segment;
 
 use super::Settings;
+use super::origin::{ENVIRONMENT_ORIGIN, comes_from_environment, env_var_name};
+use super::semantic;
 
 /// Prefix of the environment variables that override settings, e.g.
 /// `ISPM__ENGINE__LEARNING__MIN_EVENTS=50` sets `engine.learning.min_events`.
@@ -24,9 +30,6 @@ pub const ENV_SEPARATOR: &str = "__";
 /// Separator of the items of a list value given in an environment variable,
 /// e.g. `ISPM__ENGINE__DISABLED_DETECTORS=first_seen,bursts`.
 pub const ENV_LIST_SEPARATOR: &str = ",";
-
-/// Origin that the `config` crate gives to values read from the environment.
-const ENVIRONMENT_ORIGIN: &str = "the environment";
 
 /// Upper bound on deserialize-and-remove rounds. Each round removes one key,
 /// so a configuration would need this many invalid keys to reach it.
@@ -72,10 +75,34 @@ impl fmt::Display for SettingErrors {
 
 impl std::error::Error for SettingErrors {}
 
+/// The checks that run on the loaded settings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Checks {
+    /// The checks of the sections that every command uses
+    /// ([`Settings::validate`]).
+    Common,
+    /// The common checks and the Kafka checks across fields
+    /// ([`Settings::validate_for_run`]), which `ispm run` and
+    /// `ispm check-config` need.
+    Run,
+}
+
+/// Keys that failed to load and were removed from the merged tree, so that
+/// their defaults apply.
+#[derive(Debug, Default)]
+pub(super) struct RemovedKeys {
+    /// Segments of each removed key, e.g. `engine`, `learning`, `min_events`.
+    pub keys: Vec<Vec<String>>,
+    /// Lists that lost an item, so that their later items moved down by one
+    /// index.
+    pub shortened_lists: Vec<Vec<String>>,
+}
+
 /// Loads settings from the built-in defaults, then `file` (TOML) when given,
-/// then the process's `ISPM__*` environment variables.
-pub fn load(file: Option<&Path>) -> Result<Settings, SettingErrors> {
-    load_with_env(file, None)
+/// then the process's `ISPM__*` environment variables, and runs `checks` on
+/// them. Returns every load error and every failed check at once.
+pub fn load(file: Option<&Path>, checks: Checks) -> Result<Settings, SettingErrors> {
+    load_with_env(file, None, checks)
 }
 
 /// [`load`] with the environment given as a map instead of read from the
@@ -83,6 +110,7 @@ pub fn load(file: Option<&Path>) -> Result<Settings, SettingErrors> {
 pub fn load_with_env(
     file: Option<&Path>,
     env: Option<HashMap<String, String>>,
+    checks: Checks,
 ) -> Result<Settings, SettingErrors> {
     let list_keys = list_keys();
     let mut environment = Environment::with_prefix(ENV_PREFIX)
@@ -109,7 +137,54 @@ pub fn load_with_env(
         normalise_env_list(&mut tree, key);
     }
     let file_label = file.map_or_else(|| "settings".to_owned(), |path| path.display().to_string());
-    deserialize_reporting_all(tree, &file_label)
+    let Deserialized {
+        settings,
+        mut errors,
+        tree,
+        removed,
+    } = deserialize_reporting_all(tree, &file_label);
+
+    // After a failure that could not be removed there are no settings to
+    // check, so only the load errors are returned.
+    if let Some(settings) = &settings {
+        let mut messages = settings.validate().err().unwrap_or_default();
+        if checks == Checks::Run {
+            messages.extend(settings.validate_for_run().err().unwrap_or_default());
+        }
+        errors.extend(semantic::setting_errors(
+            messages,
+            &tree,
+            &removed,
+            &file_label,
+        ));
+    }
+
+    match settings {
+        Some(settings) if errors.is_empty() => Ok(settings),
+        _ => {
+            sort_and_dedup(&mut errors);
+            Err(SettingErrors(errors))
+        }
+    }
+}
+
+/// Sorts errors by the key they are about, so that the problems of one key
+/// stand together, and drops repeated ones.
+fn sort_and_dedup(errors: &mut Vec<SettingError>) {
+    errors.sort_by(|a, b| (a.sort_key(), &a.source).cmp(&(b.sort_key(), &b.source)));
+    errors.dedup();
+}
+
+impl SettingError {
+    /// Returns the key, or for a message written as a sentence the key it
+    /// starts with (empty for an error about a whole file).
+    fn sort_key(&self) -> &str {
+        if self.key.is_empty() {
+            semantic::subject_key(&self.message).unwrap_or_default()
+        } else {
+            &self.key
+        }
+    }
 }
 
 fn whole_source_error(file: Option<&Path>, error: ConfigError) -> SettingError {
@@ -126,14 +201,31 @@ fn whole_source_error(file: Option<&Path>, error: ConfigError) -> SettingError {
     }
 }
 
+/// The outcome of [`deserialize_reporting_all`].
+struct Deserialized {
+    /// The settings with the defaults of the removed keys, or `None` when a
+    /// failure could not be removed.
+    settings: Option<Settings>,
+    /// One error per key that failed, unsorted.
+    errors: Vec<SettingError>,
+    /// The merged tree without the removed keys, which the settings were
+    /// deserialized from.
+    tree: Value,
+    removed: RemovedKeys,
+}
+
 /// `file_label` names the source of every value that did not come from the
 /// environment: the `--config` path as the user wrote it.
-fn deserialize_reporting_all(mut tree: Value, file_label: &str) -> Result<Settings, SettingErrors> {
+fn deserialize_reporting_all(mut tree: Value, file_label: &str) -> Deserialized {
     let mut errors = Vec::new();
+    let mut removed = RemovedKeys::default();
+    let mut settings = None;
     for _ in 0..MAX_ROUNDS {
         match serde_path_to_error::deserialize::<_, Settings>(tree.clone()) {
-            Ok(settings) if errors.is_empty() => return Ok(settings),
-            Ok(_) => break,
+            Ok(value) => {
+                settings = Some(value);
+                break;
+            }
             Err(error) => {
                 let segments: Vec<String> = error.path().iter().filter_map(segment_key).collect();
                 let key = segments.join(".");
@@ -148,15 +240,27 @@ fn deserialize_reporting_all(mut tree: Value, file_label: &str) -> Result<Settin
                     message: describe(error.into_inner()),
                 });
                 // A failure with no removable key would repeat forever.
-                if segments.is_empty() || !remove(&mut tree, &segments) {
-                    break;
+                // NOTE: removing an item of a list moves the later items
+                // down, so a second failing item of the same list is
+                // reported with its index minus one.
+                match remove(&mut tree, &segments) {
+                    Some(Removed::FromTable) => removed.keys.push(segments),
+                    Some(Removed::FromList) => {
+                        let list = segments[..segments.len() - 1].to_vec();
+                        removed.keys.push(segments);
+                        removed.shortened_lists.push(list);
+                    }
+                    None => break,
                 }
             }
         }
     }
-    errors.sort_by(|a, b| (&a.key, &a.source).cmp(&(&b.key, &b.source)));
-    errors.dedup();
-    Err(SettingErrors(errors))
+    Deserialized {
+        settings,
+        errors,
+        tree,
+        removed,
+    }
 }
 
 fn segment_key(segment: &Segment) -> Option<String> {
@@ -183,63 +287,15 @@ fn describe(error: ConfigError) -> String {
     }
 }
 
-/// Tells whether the value at `segments` was set by an environment variable
-/// rather than the file.
-fn comes_from_environment(tree: &Value, segments: &[String]) -> bool {
-    let mut value = tree;
-    let mut deepest_origin = value.origin();
-    for segment in segments {
-        let next = match &value.kind {
-            ValueKind::Table(table) => table.get(segment),
-            ValueKind::Array(items) => segment
-                .parse::<usize>()
-                .ok()
-                .and_then(|index| items.get(index)),
-            _ => None,
-        };
-        match next {
-            Some(child) => {
-                value = child;
-                deepest_origin = child.origin().or(deepest_origin);
-            }
-            None => break,
-        }
-    }
-    // The `config` crate gives origins to leaves only, so a table that is
-    // unknown as a whole takes the origin of its first leaf.
-    let origin = value
-        .origin()
-        .or_else(|| first_leaf_origin(value))
-        .or(deepest_origin);
-    origin == Some(ENVIRONMENT_ORIGIN)
+/// The kind of container that [`remove`] took a value out of.
+enum Removed {
+    FromTable,
+    FromList,
 }
 
-fn first_leaf_origin(value: &Value) -> Option<&str> {
-    match &value.kind {
-        ValueKind::Table(table) => table
-            .values()
-            .find_map(|child| child.origin().or_else(|| first_leaf_origin(child))),
-        ValueKind::Array(items) => items
-            .iter()
-            .find_map(|child| child.origin().or_else(|| first_leaf_origin(child))),
-        _ => value.origin(),
-    }
-}
-
-fn env_var_name(segments: &[String]) -> String {
-    let mut name = ENV_PREFIX.to_owned();
-    for segment in segments {
-        name.push_str(ENV_SEPARATOR);
-        name.push_str(&segment.to_uppercase());
-    }
-    name
-}
-
-/// Removes the value at `segments`; returns false when there is none.
-fn remove(tree: &mut Value, segments: &[String]) -> bool {
-    let Some((last, parents)) = segments.split_last() else {
-        return false;
-    };
+/// Removes the value at `segments`; returns `None` when there is none.
+fn remove(tree: &mut Value, segments: &[String]) -> Option<Removed> {
+    let (last, parents) = segments.split_last()?;
     let mut value = tree;
     for segment in parents {
         let next = match &mut value.kind {
@@ -250,21 +306,18 @@ fn remove(tree: &mut Value, segments: &[String]) -> bool {
                 .and_then(|index| items.get_mut(index)),
             _ => None,
         };
-        match next {
-            Some(child) => value = child,
-            None => return false,
-        }
+        value = next?;
     }
     match &mut value.kind {
-        ValueKind::Table(table) => table.remove(last).is_some(),
+        ValueKind::Table(table) => table.remove(last).map(|_| Removed::FromTable),
         ValueKind::Array(items) => match last.parse::<usize>() {
             Ok(index) if index < items.len() => {
                 items.remove(index);
-                true
+                Some(Removed::FromList)
             }
-            _ => false,
+            _ => None,
         },
-        _ => false,
+        _ => None,
     }
 }
 
@@ -358,14 +411,18 @@ mod tests {
 
     #[test]
     fn no_file_and_no_env_gives_defaults() {
-        let settings = load_with_env(None, env(&[])).expect("defaults load");
+        let settings = load_with_env(None, env(&[]), Checks::Common).expect("defaults load");
         assert_eq!(settings, Settings::default());
     }
 
     #[test]
     fn env_overrides_nested_number() {
-        let settings = load_with_env(None, env(&[("ISPM__ENGINE__LEARNING__MIN_EVENTS", "50")]))
-            .expect("valid override");
+        let settings = load_with_env(
+            None,
+            env(&[("ISPM__ENGINE__LEARNING__MIN_EVENTS", "50")]),
+            Checks::Common,
+        )
+        .expect("valid override");
         assert_eq!(settings.engine.learning.min_events, 50);
     }
 
@@ -375,6 +432,7 @@ mod tests {
         let settings = load_with_env(
             Some(file.path()),
             env(&[("ISPM__ENGINE__LEARNING__MIN_EVENTS", "9")]),
+            Checks::Common,
         )
         .expect("valid settings");
         assert_eq!(settings.engine.learning.min_events, 9);
@@ -384,17 +442,28 @@ mod tests {
     fn env_list_is_split_at_commas() {
         let settings = load_with_env(
             None,
-            env(&[("ISPM__ENGINE__DISABLED_DETECTORS", "first_seen,bursts")]),
+            env(&[(
+                "ISPM__ENGINE__DISABLED_DETECTORS",
+                "first_seen,enumeration_burst",
+            )]),
+            Checks::Common,
         )
         .expect("valid list");
-        assert_eq!(settings.engine.disabled_detectors, ["first_seen", "bursts"]);
+        assert_eq!(
+            settings.engine.disabled_detectors,
+            ["first_seen", "enumeration_burst"]
+        );
     }
 
     #[test]
     fn env_list_of_one_number_stays_a_list() {
-        let settings = load_with_env(None, env(&[("ISPM__ENGINE__DISABLED_DETECTORS", "443")]))
-            .expect("valid list");
-        assert_eq!(settings.engine.disabled_detectors, ["443"]);
+        let settings = load_with_env(
+            None,
+            env(&[("ISPM__ENGINE__PRIVILEGE__ADMIN_POLICIES", "443")]),
+            Checks::Common,
+        )
+        .expect("valid list");
+        assert_eq!(settings.engine.privilege.admin_policies, ["443"]);
     }
 
     #[test]
@@ -402,6 +471,7 @@ mod tests {
         let settings = load_with_env(
             None,
             env(&[("ISPM__ENGINE__PRIVILEGE__ADMIN_POLICIES", "")]),
+            Checks::Common,
         )
         .expect("valid");
         assert!(settings.engine.privilege.admin_policies.is_empty());
@@ -412,7 +482,8 @@ mod tests {
         let file = toml_file(
             "[engine]\nno_such_key = 1\n[engine.learning]\nmin_events = \"many\"\n[log]\nformat = \"xml\"\n[bogus]\nx = 1\n",
         );
-        let errors = load_with_env(Some(file.path()), env(&[])).expect_err("invalid settings");
+        let errors = load_with_env(Some(file.path()), env(&[]), Checks::Common)
+            .expect_err("invalid settings");
         let keys: Vec<&str> = errors.0.iter().map(|error| error.key.as_str()).collect();
         assert_eq!(
             keys,
@@ -431,7 +502,8 @@ mod tests {
     #[test]
     fn type_error_names_value_and_expected_type() {
         let file = toml_file("[engine.learning]\nmin_events = \"x\"\n");
-        let errors = load_with_env(Some(file.path()), env(&[])).expect_err("invalid settings");
+        let errors = load_with_env(Some(file.path()), env(&[]), Checks::Common)
+            .expect_err("invalid settings");
         assert_eq!(errors.0.len(), 1);
         let line = errors.0[0].to_string();
         assert!(
@@ -442,8 +514,12 @@ mod tests {
 
     #[test]
     fn env_error_names_the_variable() {
-        let errors = load_with_env(None, env(&[("ISPM__ENGINE__LEARNING__MIN_EVENTS", "lots")]))
-            .expect_err("invalid settings");
+        let errors = load_with_env(
+            None,
+            env(&[("ISPM__ENGINE__LEARNING__MIN_EVENTS", "lots")]),
+            Checks::Common,
+        )
+        .expect_err("invalid settings");
         assert_eq!(errors.0.len(), 1);
         assert_eq!(errors.0[0].source, "ISPM__ENGINE__LEARNING__MIN_EVENTS");
         assert_eq!(errors.0[0].key, "engine.learning.min_events");
@@ -452,15 +528,224 @@ mod tests {
     #[test]
     fn unparsable_file_is_one_error() {
         let file = toml_file("[engine\n");
-        let errors = load_with_env(Some(file.path()), env(&[])).expect_err("invalid TOML");
+        let errors =
+            load_with_env(Some(file.path()), env(&[]), Checks::Common).expect_err("invalid TOML");
         assert_eq!(errors.0.len(), 1);
         assert!(errors.0[0].key.is_empty());
     }
 
     #[test]
     fn missing_file_is_an_error() {
-        let errors = load_with_env(Some(Path::new("/nonexistent/ispm.toml")), env(&[]))
-            .expect_err("missing file");
+        let errors = load_with_env(
+            Some(Path::new("/nonexistent/ispm.toml")),
+            env(&[]),
+            Checks::Common,
+        )
+        .expect_err("missing file");
         assert_eq!(errors.0.len(), 1);
+    }
+
+    #[test]
+    fn load_and_check_errors_come_in_one_run() {
+        let file = toml_file(
+            "[decoder]\nmax_record_bytes = 10\n[engine]\nno_such_key = 1\ndisabled_detectors = [\"first_sen\"]\n[engine.learning]\nmin_events = \"many\"\n",
+        );
+        let errors = load_with_env(Some(file.path()), env(&[]), Checks::Common)
+            .expect_err("invalid settings");
+        let keys: Vec<&str> = errors.0.iter().map(|error| error.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "decoder.max_record_bytes",
+                "engine.disabled_detectors",
+                "engine.learning.min_events",
+                "engine.no_such_key",
+            ]
+        );
+        for error in &errors.0 {
+            assert_eq!(error.source, file.path().display().to_string());
+        }
+        assert!(
+            errors.0[0].message.starts_with("10 is below 1024"),
+            "{}",
+            errors.0[0]
+        );
+        assert!(
+            errors.0[1]
+                .message
+                .starts_with("unknown detector \"first_sen\""),
+            "{}",
+            errors.0[1]
+        );
+    }
+
+    #[test]
+    fn check_error_from_env_names_the_variable() {
+        let file = toml_file("[engine.learning]\nmin_events = 7\n");
+        let errors = load_with_env(
+            Some(file.path()),
+            env(&[("ISPM__DECODER__MAX_RECORD_BYTES", "10")]),
+            Checks::Common,
+        )
+        .expect_err("invalid settings");
+        assert_eq!(errors.0.len(), 1, "{errors}");
+        assert_eq!(errors.0[0].source, "ISPM__DECODER__MAX_RECORD_BYTES");
+        assert_eq!(errors.0[0].key, "decoder.max_record_bytes");
+        assert!(
+            errors.0[0].to_string().starts_with(
+                "ISPM__DECODER__MAX_RECORD_BYTES: decoder.max_record_bytes: 10 is below 1024;"
+            ),
+            "{errors}"
+        );
+    }
+
+    #[test]
+    fn check_error_from_file_names_the_file() {
+        let file = toml_file("[decoder]\nmax_record_bytes = 10\n");
+        let errors = load_with_env(
+            Some(file.path()),
+            env(&[("ISPM__ENGINE__LEARNING__MIN_EVENTS", "7")]),
+            Checks::Common,
+        )
+        .expect_err("invalid settings");
+        assert_eq!(errors.0.len(), 1, "{errors}");
+        assert_eq!(errors.0[0].source, file.path().display().to_string());
+        assert_eq!(errors.0[0].key, "decoder.max_record_bytes");
+    }
+
+    #[test]
+    fn empty_env_list_error_names_the_variable() {
+        let errors = load_with_env(None, env(&[("ISPM__KAFKA__INPUTS", "")]), Checks::Run)
+            .expect_err("invalid settings");
+        assert_eq!(errors.0.len(), 1, "{errors}");
+        assert_eq!(
+            errors.0[0].to_string(),
+            "ISPM__KAFKA__INPUTS: kafka.inputs is empty: configure at least one raw topic"
+        );
+    }
+
+    #[test]
+    fn table_entry_error_names_its_variable() {
+        let file = toml_file("[engine.severity_overrides]\nfirst_seen = \"high\"\n");
+        let errors = load_with_env(
+            Some(file.path()),
+            env(&[("ISPM__ENGINE__SEVERITY_OVERRIDES__FIRST_SEN", "high")]),
+            Checks::Common,
+        )
+        .expect_err("invalid settings");
+        assert_eq!(errors.0.len(), 1, "{errors}");
+        assert_eq!(
+            errors.0[0].source,
+            "ISPM__ENGINE__SEVERITY_OVERRIDES__FIRST_SEN"
+        );
+        assert_eq!(errors.0[0].key, "engine.severity_overrides");
+    }
+
+    #[test]
+    fn table_entry_error_from_file_names_the_file() {
+        let file = toml_file("[engine.severity_overrides]\nfirst_sen = \"high\"\n");
+        let errors = load_with_env(
+            Some(file.path()),
+            env(&[("ISPM__ENGINE__SEVERITY_OVERRIDES__FIRST_SEEN", "high")]),
+            Checks::Common,
+        )
+        .expect_err("invalid settings");
+        assert_eq!(errors.0.len(), 1, "{errors}");
+        assert_eq!(errors.0[0].source, file.path().display().to_string());
+    }
+
+    #[test]
+    fn policy_error_names_the_inner_variable() {
+        let errors = load_with_env(
+            None,
+            env(&[("ISPM__ENGINE__POLICIES__KEY_ROTATION_DAYS", "0")]),
+            Checks::Common,
+        )
+        .expect_err("invalid settings");
+        assert_eq!(errors.0.len(), 1, "{errors}");
+        assert_eq!(
+            errors.0[0].source,
+            "ISPM__ENGINE__POLICIES__KEY_ROTATION_DAYS"
+        );
+        assert_eq!(errors.0[0].key, "engine.policies");
+        assert!(
+            errors.0[0].message.starts_with("key_rotation_days = 0"),
+            "{errors}"
+        );
+    }
+
+    #[test]
+    fn kafka_checks_run_only_when_asked() {
+        let file = toml_file("[kafka]\nevents_partitions = 0\n");
+        load_with_env(Some(file.path()), env(&[]), Checks::Common)
+            .expect("the common checks skip Kafka");
+        let errors = load_with_env(
+            Some(file.path()),
+            env(&[("ISPM__KAFKA__GROUP_ID", "")]),
+            Checks::Run,
+        )
+        .expect_err("invalid Kafka settings");
+        let lines: Vec<String> = errors.0.iter().map(ToString::to_string).collect();
+        let path = file.path().display().to_string();
+        assert_eq!(
+            lines,
+            [
+                format!("{path}: kafka.events_partitions = 0 must be at least 1"),
+                "ISPM__KAFKA__GROUP_ID: kafka.group_id is empty".to_owned(),
+            ]
+        );
+    }
+
+    #[test]
+    fn failed_key_check_is_left_out() {
+        // The invalid backoff falls back to its default of 5ms, which is
+        // longer than the maximum of 1ms. The value the user meant may well
+        // be shorter.
+        let file =
+            toml_file("[kafka]\nqueue_full_backoff = \"soon\"\nqueue_full_backoff_max = \"1ms\"\n");
+        let errors =
+            load_with_env(Some(file.path()), env(&[]), Checks::Run).expect_err("invalid settings");
+        assert_eq!(errors.0.len(), 1, "{errors}");
+        assert_eq!(errors.0[0].key, "kafka.queue_full_backoff");
+    }
+
+    #[test]
+    fn shortened_list_check_is_left_out() {
+        // The input without a topic is removed, which leaves no input.
+        let file = toml_file("[[kafka.inputs]]\ndecoder = \"cloudtrail\"\n");
+        let errors =
+            load_with_env(Some(file.path()), env(&[]), Checks::Run).expect_err("invalid settings");
+        assert_eq!(errors.0.len(), 1, "{errors}");
+        assert_eq!(errors.0[0].key, "kafka.inputs.0");
+    }
+
+    #[test]
+    fn shifted_list_item_check_is_left_out() {
+        // Removing the first owner rule moves the second to index 0, so a
+        // message about it would name the wrong rule.
+        let file = toml_file(
+            "[[engine.inventory.owners]]\nidentity = \"a\"\n[[engine.inventory.owners]]\nidentity = \"\"\nowner = \"team\"\n",
+        );
+        let errors = load_with_env(Some(file.path()), env(&[]), Checks::Common)
+            .expect_err("invalid settings");
+        assert_eq!(errors.0.len(), 1, "{errors}");
+        assert_eq!(errors.0[0].key, "engine.inventory.owners.0");
+    }
+
+    #[test]
+    fn other_entry_of_a_failed_table_is_reported() {
+        let file =
+            toml_file("[engine.severity_overrides]\nfirst_seen = \"hgh\"\nfirst_sen = \"high\"\n");
+        let errors = load_with_env(Some(file.path()), env(&[]), Checks::Common)
+            .expect_err("invalid settings");
+        let keys: Vec<&str> = errors.0.iter().map(|error| error.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "engine.severity_overrides",
+                "engine.severity_overrides.first_seen"
+            ]
+        );
+        assert!(errors.0[0].message.contains("\"first_sen\""), "{errors}");
     }
 }
