@@ -52,9 +52,14 @@ impl Part<'_> {
 /// A result longer than a [`CompactString`] holds inline keeps that
 /// allocation.
 pub(super) fn concat(parts: &[Part<'_>]) -> CompactString {
+    CompactString::from(concat_string(parts))
+}
+
+/// Concatenates `parts` as [`concat`] does, into a `String`.
+pub(super) fn concat_string(parts: &[Part<'_>]) -> String {
     let mut out = String::with_capacity(parts.iter().map(|part| part.estimated_len()).sum());
     write_parts(&mut out, parts);
-    CompactString::from(out)
+    out
 }
 
 /// Appends `parts` to `out`.
