@@ -69,6 +69,33 @@ pub(super) fn write_parts(out: &mut String, parts: &[Part<'_>]) {
     }
 }
 
+/// Returns true when `text` is what [`write_parts`] writes for `parts`,
+/// without writing it. Returns false for a quoted part or a non-ASCII
+/// lowercased part, whose written length can differ from its own.
+pub(super) fn equals_parts(text: &str, parts: &[Part<'_>]) -> bool {
+    let mut rest = text.as_bytes();
+    for part in parts {
+        let after = match *part {
+            Part::Plain(plain) => rest.strip_prefix(plain.as_bytes()),
+            Part::Lowercase(mixed) if mixed.is_ascii() => rest
+                .split_at_checked(mixed.len())
+                .filter(|(segment, _)| {
+                    segment
+                        .iter()
+                        .zip(mixed.bytes())
+                        .all(|(&written, byte)| written == byte.to_ascii_lowercase())
+                })
+                .map(|(_, after)| after),
+            Part::Lowercase(_) | Part::Quoted(_) => None,
+        };
+        match after {
+            Some(after) => rest = after,
+            None => return false,
+        }
+    }
+    rest.is_empty()
+}
+
 /// Appends `text` exactly as `format!("{text:?}")` writes it.
 fn push_quoted(out: &mut String, text: &str) {
     // `{:?}` leaves printable ASCII other than `"` and `\` unescaped.
@@ -125,6 +152,34 @@ mod tests {
                 sample.to_lowercase(),
                 "{sample}"
             );
+        }
+    }
+
+    #[test]
+    fn equals_parts_matches_written_text() {
+        for first in SAMPLES {
+            for second in SAMPLES {
+                for parts in [
+                    [Part::Plain(first), Part::Plain(second)],
+                    [Part::Plain(first), Part::Lowercase(second)],
+                    [Part::Lowercase(first), Part::Quoted(second)],
+                ] {
+                    let mut written = String::new();
+                    write_parts(&mut written, &parts);
+                    let has_quote = matches!(parts[1], Part::Quoted(_));
+                    let non_ascii_lowercase = parts
+                        .iter()
+                        .any(|part| matches!(part, Part::Lowercase(text) if !text.is_ascii()));
+                    let expected = !has_quote && !non_ascii_lowercase;
+                    assert_eq!(equals_parts(&written, &parts), expected, "{written:?}");
+                    for other in SAMPLES {
+                        if *other != written {
+                            assert!(!equals_parts(other, &parts), "{other:?} for {written:?}");
+                        }
+                    }
+                    assert!(!equals_parts(&format!("{written}x"), &parts), "{written:?}");
+                }
+            }
         }
     }
 
