@@ -67,24 +67,14 @@ pub(super) fn attribute(
     patterns: &IdentityPatterns,
 ) -> Actor {
     let Some(identity) = identity else {
-        let account = context.recipient_account.unwrap_or("unknown");
-        return new_actor(
-            identity_id(&[
-                Part::Plain("aws:"),
-                Part::Plain(account),
-                Part::Plain(":unattributed"),
-            ]),
-            "unattributed",
-            IdentityKind::NonHuman,
-            Some(NhiType::AwsService),
-            CompactString::const_new("record has no userIdentity (AWS service event)"),
-            context.recipient_account,
-        );
+        return unattributed(context);
     };
 
-    let principal_type = present(&identity.principal_type).unwrap_or("");
     let facts = IdentityFacts::new(identity, context);
-    let mut actor = match principal_type {
+    // Each rule returns the finished actor, so it is written once, into
+    // the caller's memory. Setting fields here afterwards cost a copy of the
+    // whole actor, 264 bytes, per record.
+    match facts.principal_type {
         "IAMUser" => iam_user(&facts, patterns),
         "Root" => root(&facts, context),
         "AssumedRole" => assumed_role(&facts, context, patterns),
@@ -99,29 +89,40 @@ pub(super) fn attribute(
         "WebIdentityUser" => web_identity_user(&facts),
         "" if facts.invoked_by.is_some() => aws_service(&facts, context),
         _ => unknown_principal(&facts),
-    };
+    }
+}
 
-    actor.principal_type = CompactString::from(principal_type);
-    if actor.arn.is_none() {
-        actor.arn = facts.arn.map(CompactString::from);
+/// Returns the actor of a record without `userIdentity`.
+fn unattributed(context: &RecordContext<'_>) -> Actor {
+    let account = context.recipient_account.unwrap_or("unknown");
+    Actor {
+        id: identity_id(&[
+            Part::Plain("aws:"),
+            Part::Plain(account),
+            Part::Plain(":unattributed"),
+        ]),
+        name: CompactString::const_new("unattributed"),
+        kind: IdentityKind::NonHuman,
+        nhi_type: Some(NhiType::AwsService),
+        kind_reason: CompactString::const_new("record has no userIdentity (AWS service event)"),
+        account: context.recipient_account.map(CompactString::from),
+        principal_type: CompactString::default(),
+        arn: None,
+        via_role: None,
+        session_name: None,
+        source_identity: None,
+        access_key_id: None,
+        mfa_authenticated: None,
+        invoked_by: None,
     }
-    actor.access_key_id = present(&identity.access_key_id).map(CompactString::from);
-    actor.mfa_authenticated = identity
-        .session_context
-        .as_ref()
-        .and_then(|session| session.attributes.as_ref())
-        .and_then(|attributes| attributes.mfa_authenticated)
-        .map(|flag| flag.0);
-    if actor.invoked_by.is_none() {
-        actor.invoked_by = facts.invoked_by.map(CompactString::from);
-    }
-    actor
 }
 
 /// The `userIdentity` values every attribution rule reads, with fallbacks
 /// applied and empty strings dropped.
 struct IdentityFacts<'i> {
     identity: &'i UserIdentity<'i>,
+    /// `type`, or `""` when missing.
+    principal_type: &'i str,
     arn: Option<&'i str>,
     /// `accountId`, else the session issuer's account, else the account in
     /// the ARN, else `recipientAccountId`.
@@ -129,6 +130,8 @@ struct IdentityFacts<'i> {
     user_name: Option<&'i str>,
     principal_id: Option<&'i str>,
     invoked_by: Option<&'i str>,
+    access_key_id: Option<&'i str>,
+    mfa_authenticated: Option<bool>,
 }
 
 impl<'i> IdentityFacts<'i> {
@@ -144,13 +147,22 @@ impl<'i> IdentityFacts<'i> {
             .or(issuer_account)
             .or_else(|| arn.and_then(arn_account))
             .or(context.recipient_account);
+        let mfa_authenticated = identity
+            .session_context
+            .as_ref()
+            .and_then(|session| session.attributes.as_ref())
+            .and_then(|attributes| attributes.mfa_authenticated)
+            .map(|flag| flag.0);
         IdentityFacts {
             identity,
+            principal_type: present(&identity.principal_type).unwrap_or(""),
             arn,
             account,
             user_name: present(&identity.user_name),
             principal_id: present(&identity.principal_id),
             invoked_by: present(&identity.invoked_by),
+            access_key_id: present(&identity.access_key_id),
+            mfa_authenticated,
         }
     }
 
@@ -192,12 +204,13 @@ fn iam_user(facts: &IdentityFacts<'_>, patterns: &IdentityPatterns) -> Actor {
         || classify_user(name, patterns),
     );
     new_actor(
+        facts,
         id,
         name,
         class.kind,
         class.nhi_type,
         class.reason,
-        facts.account,
+        ActorExtras::in_account(facts.account),
     )
 }
 
@@ -253,9 +266,11 @@ fn root(facts: &IdentityFacts<'_>, context: &RecordContext<'_>) -> Actor {
         ]),
         None => CompactString::const_new("account root user"),
     };
-    let mut actor = new_actor(id, "root", IdentityKind::Root, None, reason, facts.account);
-    actor.invoked_by = service.map(CompactString::from);
-    actor
+    let extras = ActorExtras {
+        invoked_by: service,
+        ..ActorExtras::in_account(facts.account)
+    };
+    new_actor(facts, id, "root", IdentityKind::Root, None, reason, extras)
 }
 
 fn assumed_role(
@@ -293,17 +308,20 @@ fn assumed_role(
         .and_then(|session| present(&session.source_identity))
         .or(context.source_identity);
 
-    if let Some(mut actor) = person_session(
-        role_name,
-        &role_arn,
+    let extras = ActorExtras {
         session_name,
         source_identity,
-        patterns,
-    ) {
-        actor.account = facts.account.map(CompactString::from);
-        actor.session_name = session_name.map(CompactString::from);
-        actor.source_identity = source_identity.map(CompactString::from);
-        return actor;
+        ..ActorExtras::in_account(facts.account)
+    };
+    if let Some((person, reason)) =
+        person_session(role_name, session_name, source_identity, patterns)
+    {
+        let id = identity_id(&[Part::Plain("aws:person/"), Part::Lowercase(person)]);
+        let extras = ActorExtras {
+            via_role: Some(&role_arn),
+            ..extras
+        };
+        return new_actor(facts, id, person, IdentityKind::Human, None, reason, extras);
     }
 
     let session_label = session_name.unwrap_or("");
@@ -348,22 +366,18 @@ fn assumed_role(
         Part::Plain(":role/"),
         Part::Plain(role_name),
     ]);
-    let mut actor = new_actor(id, role_name, kind, Some(nhi_type), reason, facts.account);
-    actor.session_name = session_name.map(CompactString::from);
-    actor.source_identity = source_identity.map(CompactString::from);
-    actor
+    new_actor(facts, id, role_name, kind, Some(nhi_type), reason, extras)
 }
 
-/// Returns the person behind a role session when the record names one: by a
-/// person-role (SSO permission set), a `sourceIdentity`, or a session named
-/// with an email address.
-fn person_session(
+/// Returns the person behind a role session, with the reason, when the
+/// record names one: by a person-role (SSO permission set), a
+/// `sourceIdentity`, or a session named with an email address.
+fn person_session<'s>(
     role_name: &str,
-    role_arn: &str,
-    session_name: Option<&str>,
-    source_identity: Option<&str>,
+    session_name: Option<&'s str>,
+    source_identity: Option<&'s str>,
     patterns: &IdentityPatterns,
-) -> Option<Actor> {
+) -> Option<(&'s str, CompactString)> {
     let (person, reason) = if let Some(pattern) = patterns.person_role.find_prefix(role_name) {
         let person = source_identity.or(session_name)?;
         let reason = if pattern.eq_ignore_ascii_case(SSO_ROLE_PREFIX) {
@@ -407,10 +421,7 @@ fn person_session(
         )
     };
 
-    let id = identity_id(&[Part::Plain("aws:person/"), Part::Lowercase(person)]);
-    let mut actor = new_actor(id, person, IdentityKind::Human, None, reason, None);
-    actor.via_role = Some(CompactString::from(role_arn));
-    Some(actor)
+    Some((person, reason))
 }
 
 /// Says why a role session is a compute workload, or returns `None`.
@@ -483,18 +494,21 @@ fn federated_user(facts: &IdentityFacts<'_>) -> Actor {
         Part::Plain(":federated-user/"),
         Part::Plain(name),
     ]);
-    let mut actor = new_actor(
+    // The session issuer of a federated user is the IAM user that called
+    // GetFederationToken.
+    let extras = ActorExtras {
+        via_role: facts.session_issuer_arn(),
+        ..ActorExtras::in_account(facts.account)
+    };
+    new_actor(
+        facts,
         id,
         name,
         IdentityKind::NonHuman,
         Some(NhiType::FederatedUser),
         CompactString::const_new("federated user session from GetFederationToken"),
-        facts.account,
-    );
-    // The session issuer of a federated user is the IAM user that called
-    // GetFederationToken.
-    actor.via_role = facts.session_issuer_arn().map(CompactString::from);
-    actor
+        extras,
+    )
 }
 
 fn aws_service(facts: &IdentityFacts<'_>, context: &RecordContext<'_>) -> Actor {
@@ -503,12 +517,13 @@ fn aws_service(facts: &IdentityFacts<'_>, context: &RecordContext<'_>) -> Actor 
         .or(context.event_source)
         .unwrap_or("unknown");
     new_actor(
+        facts,
         identity_id(&[Part::Plain("aws:service/"), Part::Plain(service)]),
         service,
         IdentityKind::NonHuman,
         Some(NhiType::AwsService),
         CompactString::const_new("AWS service acting on its own"),
-        facts.account,
+        ActorExtras::in_account(facts.account),
     )
 }
 
@@ -517,16 +532,18 @@ fn aws_account(facts: &IdentityFacts<'_>) -> Actor {
         || present(&facts.identity.account_id) == Some(ANONYMOUS_PRINCIPAL);
     if anonymous {
         return new_actor(
+            facts,
             identity_id(&[Part::Plain("aws:anonymous")]),
             "anonymous",
             IdentityKind::NonHuman,
             Some(NhiType::Account),
             CompactString::const_new("anonymous principal (unauthenticated request)"),
-            None,
+            ActorExtras::in_account(None),
         );
     }
     let account = facts.account_or_unknown();
     new_actor(
+        facts,
         identity_id(&[
             Part::Plain("aws:"),
             Part::Plain(account),
@@ -540,7 +557,7 @@ fn aws_account(facts: &IdentityFacts<'_>) -> Actor {
             Part::Plain(account),
             Part::Plain(" acting as a principal"),
         ]),
-        facts.account,
+        ActorExtras::in_account(facts.account),
     )
 }
 
@@ -565,12 +582,13 @@ fn identity_center_user(facts: &IdentityFacts<'_>) -> Actor {
         (None, None) => return unknown_principal(facts),
     };
     new_actor(
+        facts,
         id,
         name,
         IdentityKind::Human,
         None,
         CompactString::const_new("IAM Identity Center user"),
-        facts.account,
+        ActorExtras::in_account(facts.account),
     )
 }
 
@@ -585,12 +603,13 @@ fn saml_user(facts: &IdentityFacts<'_>) -> Actor {
         return unknown_principal(facts);
     };
     new_actor(
+        facts,
         identity_id(&[Part::Plain("aws:person/"), Part::Lowercase(name)]),
         name,
         IdentityKind::Human,
         None,
         CompactString::const_new("SAML-federated user"),
-        facts.account,
+        ActorExtras::in_account(facts.account),
     )
 }
 
@@ -598,6 +617,7 @@ fn web_identity_user(facts: &IdentityFacts<'_>) -> Actor {
     let provider = present(&facts.identity.identity_provider).unwrap_or("unknown");
     let name = facts.user_name.or(facts.principal_id).unwrap_or("unknown");
     new_actor(
+        facts,
         identity_id(&[
             Part::Plain("aws:"),
             Part::Plain(facts.account_or_unknown()),
@@ -613,7 +633,7 @@ fn web_identity_user(facts: &IdentityFacts<'_>) -> Actor {
             Part::Plain("web identity federation user of provider "),
             Part::Plain(provider),
         ]),
-        facts.account,
+        ActorExtras::in_account(facts.account),
     )
 }
 
@@ -627,6 +647,7 @@ fn unknown_principal(facts: &IdentityFacts<'_>) -> Actor {
         None => CompactString::const_new("userIdentity has no type"),
     };
     new_actor(
+        facts,
         identity_id(&[
             Part::Plain("aws:"),
             Part::Plain(facts.account_or_unknown()),
@@ -637,17 +658,41 @@ fn unknown_principal(facts: &IdentityFacts<'_>) -> Actor {
         IdentityKind::NonHuman,
         None,
         reason,
-        facts.account,
+        ActorExtras::in_account(facts.account),
     )
 }
 
+/// Fields of an actor that only some rules set, and its account.
+#[derive(Clone, Copy, Default)]
+struct ActorExtras<'a> {
+    account: Option<&'a str>,
+    via_role: Option<&'a str>,
+    session_name: Option<&'a str>,
+    source_identity: Option<&'a str>,
+    /// The service that made the call, when the rule determined it. `None`
+    /// leaves the record's `invokedBy`.
+    invoked_by: Option<&'a str>,
+}
+
+impl<'a> ActorExtras<'a> {
+    fn in_account(account: Option<&'a str>) -> Self {
+        ActorExtras {
+            account,
+            ..ActorExtras::default()
+        }
+    }
+}
+
+/// Builds the actor a rule decided on, with the `userIdentity` fields that
+/// every actor of a record with one carries.
 fn new_actor(
+    facts: &IdentityFacts<'_>,
     id: IdentityId,
     name: &str,
     kind: IdentityKind,
     nhi_type: Option<NhiType>,
     kind_reason: CompactString,
-    account: Option<&str>,
+    extras: ActorExtras<'_>,
 ) -> Actor {
     Actor {
         id,
@@ -655,15 +700,18 @@ fn new_actor(
         kind,
         nhi_type,
         kind_reason,
-        account: account.map(CompactString::from),
-        principal_type: CompactString::default(),
-        arn: None,
-        via_role: None,
-        session_name: None,
-        source_identity: None,
-        access_key_id: None,
-        mfa_authenticated: None,
-        invoked_by: None,
+        account: extras.account.map(CompactString::from),
+        principal_type: CompactString::from(facts.principal_type),
+        arn: facts.arn.map(CompactString::from),
+        via_role: extras.via_role.map(CompactString::from),
+        session_name: extras.session_name.map(CompactString::from),
+        source_identity: extras.source_identity.map(CompactString::from),
+        access_key_id: facts.access_key_id.map(CompactString::from),
+        mfa_authenticated: facts.mfa_authenticated,
+        invoked_by: extras
+            .invoked_by
+            .or(facts.invoked_by)
+            .map(CompactString::from),
     }
 }
 

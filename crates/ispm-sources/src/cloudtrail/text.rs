@@ -52,15 +52,75 @@ impl Part<'_> {
 /// A result longer than a [`CompactString`] holds inline keeps that
 /// allocation.
 pub(super) fn concat(parts: &[Part<'_>]) -> CompactString {
+    CompactString::from(concat_string(parts))
+}
+
+/// Concatenates `parts` as [`concat`] does, into a `String`.
+pub(super) fn concat_string(parts: &[Part<'_>]) -> String {
     let mut out = String::with_capacity(parts.iter().map(|part| part.estimated_len()).sum());
     write_parts(&mut out, parts);
-    CompactString::from(out)
+    out
 }
 
 /// Appends `parts` to `out`.
 pub(super) fn write_parts(out: &mut String, parts: &[Part<'_>]) {
     for part in parts {
         part.write_to(out);
+    }
+}
+
+/// Returns true when `text` is what [`write_parts`] writes for `parts`,
+/// without writing it. Returns false for a quoted part or a non-ASCII
+/// lowercased part, whose written length can differ from its own.
+pub(super) fn equals_parts(text: &str, parts: &[Part<'_>]) -> bool {
+    let mut rest = text.as_bytes();
+    for part in parts {
+        let after = match *part {
+            Part::Plain(plain) => rest
+                .split_at_checked(plain.len())
+                .filter(|(segment, _)| short_eq(segment, plain.as_bytes()))
+                .map(|(_, after)| after),
+            Part::Lowercase(mixed) if mixed.is_ascii() => rest
+                .split_at_checked(mixed.len())
+                .filter(|(segment, _)| {
+                    segment
+                        .iter()
+                        .zip(mixed.bytes())
+                        .all(|(&written, byte)| written == byte.to_ascii_lowercase())
+                })
+                .map(|(_, after)| after),
+            Part::Lowercase(_) | Part::Quoted(_) => None,
+        };
+        match after {
+            Some(after) => rest = after,
+            None => return false,
+        }
+    }
+    rest.is_empty()
+}
+
+/// Compares two byte strings as `==` does. Ids are made of short parts, and
+/// for up to 16 bytes two overlapping loads per side cost a fraction of the
+/// call to `memcmp` that `==` on slices makes.
+fn short_eq(left: &[u8], right: &[u8]) -> bool {
+    fn word<const N: usize>(bytes: &[u8], start: usize) -> Option<[u8; N]> {
+        bytes.get(start..start + N)?.try_into().ok()
+    }
+    let length = left.len();
+    if length != right.len() {
+        return false;
+    }
+    match length {
+        0..4 => left == right,
+        4..=8 => {
+            word::<4>(left, 0) == word::<4>(right, 0)
+                && word::<4>(left, length - 4) == word::<4>(right, length - 4)
+        }
+        9..=16 => {
+            word::<8>(left, 0) == word::<8>(right, 0)
+                && word::<8>(left, length - 8) == word::<8>(right, length - 8)
+        }
+        _ => left == right,
     }
 }
 
@@ -120,6 +180,54 @@ mod tests {
                 sample.to_lowercase(),
                 "{sample}"
             );
+        }
+    }
+
+    #[test]
+    fn equals_parts_matches_written_text() {
+        for first in SAMPLES {
+            for second in SAMPLES {
+                for parts in [
+                    [Part::Plain(first), Part::Plain(second)],
+                    [Part::Plain(first), Part::Lowercase(second)],
+                    [Part::Lowercase(first), Part::Quoted(second)],
+                ] {
+                    let mut written = String::new();
+                    write_parts(&mut written, &parts);
+                    let has_quote = matches!(parts[1], Part::Quoted(_));
+                    let non_ascii_lowercase = parts
+                        .iter()
+                        .any(|part| matches!(part, Part::Lowercase(text) if !text.is_ascii()));
+                    let expected = !has_quote && !non_ascii_lowercase;
+                    assert_eq!(equals_parts(&written, &parts), expected, "{written:?}");
+                    for other in SAMPLES {
+                        if *other != written {
+                            assert!(!equals_parts(other, &parts), "{other:?} for {written:?}");
+                        }
+                    }
+                    assert!(!equals_parts(&format!("{written}x"), &parts), "{written:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn short_eq_matches_slice_eq() {
+        let base: Vec<u8> = (0..40).map(|index| b'a' + index % 26).collect();
+        for length in 0..=base.len() {
+            let left = &base[..length];
+            assert!(short_eq(left, left), "length {length}");
+            for position in 0..length {
+                let mut right = left.to_vec();
+                right[position] ^= 0x20;
+                assert!(
+                    !short_eq(left, &right),
+                    "length {length}, position {position}"
+                );
+            }
+            if length > 0 {
+                assert!(!short_eq(left, &left[1..]), "length {length}");
+            }
         }
     }
 

@@ -17,7 +17,7 @@ use std::hash::{Hash, Hasher};
 use foldhash::fast::RandomState;
 use ispm_model::{CompactString, IdentityId, IdentityKind, NhiType};
 
-use crate::cloudtrail::text::{Part, write_parts};
+use crate::cloudtrail::text::{Part, equals_parts, write_parts};
 
 /// Ids kept per thread. The cache is emptied when it is full, so a log with
 /// more identities than this only loses the saving, and the cache never
@@ -72,6 +72,11 @@ struct IdCache {
     /// weaker guarantees than SipHash, and the map never contains more than
     /// `MAX_CACHED_IDS` ids.
     ids: HashMap<CachedId, (IdentityId, Memo), RandomState>,
+    /// The id and memo of the previous lookup. Consecutive records of a log
+    /// often come from one identity, and comparing the parts with this id
+    /// costs less than writing them out and hashing them. A memo updated
+    /// here is not copied to `ids`, which at worst repeats a classification.
+    last: Option<(IdentityId, Memo)>,
 }
 
 thread_local! {
@@ -109,18 +114,27 @@ pub(in crate::cloudtrail) fn user_id_and_class(
 /// Calls `use_entry` with the cached id of `parts` and its memo, adding the
 /// id when it is new.
 fn with_cached<T>(parts: &[Part<'_>], use_entry: impl FnOnce(&IdentityId, &mut Memo) -> T) -> T {
-    ID_CACHE.with_borrow_mut(|IdCache { text, ids }| {
+    ID_CACHE.with_borrow_mut(|IdCache { text, ids, last }| {
+        if let Some((id, memo)) = last
+            && equals_parts(id.as_str(), parts)
+        {
+            return use_entry(id, memo);
+        }
         text.clear();
         write_parts(text, parts);
         if let Some((id, memo)) = ids.get_mut(text.as_str()) {
-            return use_entry(id, memo);
+            let result = use_entry(id, memo);
+            *last = Some((id.clone(), memo.clone()));
+            return result;
         }
         if ids.len() >= MAX_CACHED_IDS {
             ids.clear();
         }
         let id = IdentityId::new(text.as_str());
         let (id, memo) = ids.entry(CachedId(id.clone())).or_insert((id, None));
-        use_entry(id, memo)
+        let result = use_entry(id, memo);
+        *last = Some((id.clone(), memo.clone()));
+        result
     })
 }
 
@@ -134,6 +148,47 @@ mod tests {
         let second = identity_id(&[Part::Plain("aws:1:user/alice")]);
         assert_eq!(first.as_str(), "aws:1:user/alice");
         assert_eq!(first, second);
+    }
+
+    #[test]
+    fn repeated_user_is_classified_once_per_generation() {
+        let parts = [Part::Plain("aws:1:user/"), Part::Plain("repeat-test")];
+        let other = [Part::Plain("aws:1:user/"), Part::Plain("other-test")];
+        let mut classified = 0;
+        for generation in [7, 7, 8, 8, 7] {
+            let (id, class) = user_id_and_class(&parts, generation, || {
+                classified += 1;
+                UserClass {
+                    kind: IdentityKind::Human,
+                    nhi_type: None,
+                    reason: CompactString::const_new("test"),
+                }
+            });
+            assert_eq!(id.as_str(), "aws:1:user/repeat-test");
+            assert_eq!(class.reason, "test");
+            let other_id = identity_id(&other);
+            assert_eq!(other_id.as_str(), "aws:1:user/other-test");
+        }
+        assert_eq!(classified, 3);
+    }
+
+    #[test]
+    fn lowercase_parts_match_previous_id() {
+        let first = identity_id(&[
+            Part::Plain("aws:person/"),
+            Part::Lowercase("Jane@Example.COM"),
+        ]);
+        let second = identity_id(&[
+            Part::Plain("aws:person/"),
+            Part::Lowercase("jane@example.com"),
+        ]);
+        let third = identity_id(&[
+            Part::Plain("aws:person/"),
+            Part::Lowercase("jane@example.co"),
+        ]);
+        assert_eq!(first.as_str(), "aws:person/jane@example.com");
+        assert_eq!(second, first);
+        assert_eq!(third.as_str(), "aws:person/jane@example.co");
     }
 
     #[test]
