@@ -61,11 +61,19 @@ impl CloudTrailDecoder {
     /// Decodes `records` in order and calls `finish` with each record's
     /// bytes and outcome, parsing [`CHUNK`] records before building their
     /// events.
-    pub(super) fn decode_chunked<'r, R: RecordText<'r>>(
+    ///
+    /// Generic over the error for the reason given at `decode_object`: the
+    /// event is built in the result `finish` takes. The parsed records stay
+    /// in the chunk's vector while their events are built, because moving
+    /// one out copies its 720 bytes.
+    pub(super) fn decode_chunked<'r, R, E>(
         &self,
         records: &[R],
-        mut finish: impl FnMut(&'r [u8], Result<IdentityEvent, Failure>),
-    ) {
+        mut finish: impl FnMut(&'r [u8], Result<IdentityEvent, E>),
+    ) where
+        R: RecordText<'r>,
+        E: From<Failure> + From<RecordError>,
+    {
         let mut parsed: Vec<Result<RawRecord<'r>, RecordError>> =
             Vec::with_capacity(CHUNK.min(records.len()));
         for chunk in records.chunks(CHUNK) {
@@ -73,14 +81,15 @@ impl CloudTrailDecoder {
                 self.check_record_bytes(record.bytes())
                     .and_then(|()| record.parse())
             }));
-            for (record, parsed) in chunk.iter().zip(parsed.drain(..)) {
+            for (record, parsed) in chunk.iter().zip(&mut parsed) {
                 let bytes = record.bytes();
                 let result = match parsed {
-                    Ok(parsed) => self.decode_object(bytes, &parsed, Nesting::TopLevel),
-                    Err(rejection) => Err(Failure::Reject(rejection)),
+                    Ok(parsed) => self.decode_object(bytes, parsed, Nesting::TopLevel),
+                    Err(rejection) => Err(E::from(rejection.take())),
                 };
                 finish(bytes, result);
             }
+            parsed.clear();
         }
     }
 }

@@ -23,6 +23,14 @@ impl RecordError {
             event_id: None,
         }
     }
+
+    /// Takes the error out, leaving an empty one with the same reason.
+    pub fn take(&mut self) -> Self {
+        RecordError {
+            error: DecodeError::new(self.error.reason, std::mem::take(&mut self.error.detail)),
+            event_id: self.event_id.take(),
+        }
+    }
 }
 
 /// Prefix of event ids derived from the record bytes.

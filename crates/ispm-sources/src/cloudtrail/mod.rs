@@ -137,9 +137,7 @@ impl CloudTrailDecoder {
         mut emit: impl FnMut(Result<IdentityEvent, DecodeError>),
     ) {
         let records: Vec<batch::Bytes<'_>> = records.iter().map(|r| batch::Bytes(r)).collect();
-        self.decode_chunked(&records, |_, result| {
-            emit(result.map_err(DecodeError::from))
-        });
+        self.decode_chunked(&records, |_, result| emit(result));
     }
 
     /// Parses one record into the typed record struct and stops there,
