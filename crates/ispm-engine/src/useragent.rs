@@ -22,13 +22,14 @@ pub(crate) fn family_token(user_agent: &str) -> &str {
     if token.is_empty() { "unknown" } else { token }
 }
 
-/// Returns how many leading bytes of a user agent decide its family: every
+/// Returns how many leading bytes of a user agent decide its family. Every
 /// agent that starts with those bytes has the same [`family_token`].
 /// Returns `None` when the family can depend on the agent's last byte,
 /// because its token runs to the end.
 pub(crate) fn family_prefix_len(user_agent: &str) -> Option<usize> {
     // `family_token` trims the end too, but that never cuts into the part
-    // measured here: each case below ends at a byte that is not whitespace.
+    // measured here, because each case below ends at a byte that is not
+    // whitespace.
     let trimmed = user_agent.trim_start().trim_start_matches('[');
     let start = user_agent.len() - trimmed.len();
     for browser in ["Mozilla/", "Opera/"] {
@@ -90,8 +91,8 @@ mod tests {
         }
     }
 
-    /// Every agent that shares the bytes `family_prefix_len` names has the
-    /// family of the first, whatever follows them.
+    /// Checks that any agent starting with the prefix `family_prefix_len`
+    /// returns has the family of the original agent, whatever follows.
     #[test]
     fn family_prefix_decides_family() {
         let agents = [

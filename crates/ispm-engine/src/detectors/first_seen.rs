@@ -287,8 +287,8 @@ pub(crate) fn check(ctx: &mut Context<'_>, state: &mut IdentityState) {
     // one unused for `days`, past the expiry.
     let mut new_values: [Option<Option<u16>>; SEEN_ATTRIBUTES] = [None; SEEN_ATTRIBUTES];
     let mut tenant_users = [0u32; SEEN_ATTRIBUTES];
-    // Iterated by reference: zipping the arrays by value copies each
-    // 16-byte hash through the iterator on every event.
+    // Iterated by reference, because zipping the arrays by value copies
+    // each 16-byte hash through the iterator on every event.
     for (index, (&attribute, &hash)) in Attribute::ALL.iter().zip(&hashes).enumerate() {
         let Some(hash) = hash else {
             continue;
