@@ -22,6 +22,34 @@ pub(crate) fn family_token(user_agent: &str) -> &str {
     if token.is_empty() { "unknown" } else { token }
 }
 
+/// Returns how many leading bytes of a user agent decide its family. Every
+/// agent that starts with those bytes has the same [`family_token`].
+/// Returns `None` when the family can depend on the agent's last byte,
+/// because its token runs to the end.
+pub(crate) fn family_prefix_len(user_agent: &str) -> Option<usize> {
+    // `family_token` trims the end too, but that never cuts into the part
+    // measured here, because each case below ends at a byte that is not
+    // whitespace.
+    let trimmed = user_agent.trim_start().trim_start_matches('[');
+    let start = user_agent.len() - trimmed.len();
+    for browser in ["Mozilla/", "Opera/"] {
+        if trimmed.starts_with(browser) {
+            return Some(start + browser.len());
+        }
+    }
+    let delimiter = start
+        + trimmed
+            .bytes()
+            .position(|byte| matches!(byte, b'/' | b' ' | b'_' | b'[' | b']' | b'('))?;
+    // A space ends the token only when something other than whitespace
+    // follows it. Otherwise `trim` removes it, and with it any whitespace
+    // the token ends with.
+    let rest = user_agent.get(delimiter..)?;
+    let after = rest.trim_start();
+    let next = after.chars().next()?;
+    Some(user_agent.len() - after.len() + next.len_utf8())
+}
+
 /// True for user agents of a web browser, the sign of an interactive session.
 pub(crate) fn is_browser(user_agent: &str) -> bool {
     user_agent.trim_start().starts_with("Mozilla/")
@@ -43,5 +71,53 @@ mod tests {
         );
         assert_eq!(family("[S3Console/0.4]"), "s3console");
         assert_eq!(family(""), "unknown");
+    }
+
+    #[test]
+    fn family_prefix_len_cases() {
+        let cases = [
+            ("aws-cli/2.13.0 Python/3.11.4", Some(8)),
+            ("  [S3Console/0.4]", Some(13)),
+            ("Mozilla/5.0 (X11)", Some(8)),
+            ("  Opera/9.80", Some(8)),
+            ("terraform", None),
+            ("tool \tx", Some(7)),
+            ("tool   ", None),
+            ("tool\t \t", None),
+            ("/x", Some(1)),
+        ];
+        for (agent, expected) in cases {
+            assert_eq!(family_prefix_len(agent), expected, "{agent:?}");
+        }
+    }
+
+    /// Checks that any agent starting with the prefix `family_prefix_len`
+    /// returns has the family of the original agent, whatever follows.
+    #[test]
+    fn family_prefix_decides_family() {
+        let agents = [
+            "APN/1.0 HashiCorp/1.0 Terraform/1.1.2",
+            "[APN/1.0 HashiCorp/1.0",
+            "Mozilla/5.0 (Windows NT 10.0)",
+            "tool\t \tnext",
+            "tool \u{3000}x",
+            " [ (x",
+            "Boto3_1.28",
+        ];
+        let tails = ["", " ", "\t", "  \t ", "x", "/y", " z", "\u{3000}"];
+        for agent in agents {
+            let Some(len) = family_prefix_len(agent) else {
+                panic!("no prefix length for {agent:?}");
+            };
+            let prefix = &agent[..len];
+            for tail in tails {
+                let other = format!("{prefix}{tail}");
+                assert_eq!(
+                    family_token(&other),
+                    family_token(agent),
+                    "{agent:?} and {other:?}"
+                );
+            }
+        }
     }
 }

@@ -13,7 +13,7 @@ use crate::attack;
 use crate::state::{
     IdentityState, OptionalHash, SEEN_ATTRIBUTES, Seen, StableHasher, day_of, hash_ip,
 };
-use crate::usage::is_kept_whole;
+use crate::usage::{is_kept_whole, kept_user_agent};
 use crate::useragent;
 
 pub const ID: &str = "first_seen";
@@ -128,24 +128,44 @@ fn observed_hashes(ctx: &Context<'_>, state: &mut IdentityState) -> [Option<u64>
     ]
 }
 
+/// Marks the cache key of an agent longer than its kept length, so that a
+/// cut agent never matches a whole agent equal to its kept part.
+const CUT_AGENT_KEY: u64 = 0x6375_745f_6167_656e;
+
 /// Hashes the family of the event's user agent, reusing the identity's
 /// last result when the agent is the same.
 fn user_agent_family_hash(ctx: &Context<'_>, state: &mut IdentityState, agent: &str) -> u64 {
+    let Some(agent_hash) = ctx.hashes.user_agent else {
+        return family_hash(agent);
+    };
     // The agent's hash covers the whole agent only when it was not cut.
-    let agent_hash = ctx.hashes.user_agent.filter(|_| is_kept_whole(agent));
-    if let Some(agent_hash) = agent_hash
-        && state.last_user_agent.is(agent_hash)
-    {
+    // Some SDKs send agents longer than the kept length on every call
+    // (Terraform's run to about 300 bytes), so a cut agent is cached too,
+    // under a key of its own, when its kept part alone decides the family.
+    let whole = is_kept_whole(agent);
+    let key = if whole {
+        agent_hash
+    } else {
+        agent_hash ^ CUT_AGENT_KEY
+    };
+    if state.last_user_agent.is(key) {
         return state.user_agent_family;
     }
-    let family = StableHasher::new()
-        .part_lowercase(useragent::family_token(agent))
-        .finish();
-    if let Some(agent_hash) = agent_hash {
-        state.last_user_agent = OptionalHash::new(agent_hash);
+    let family = family_hash(agent);
+    if whole
+        || useragent::family_prefix_len(agent)
+            .is_some_and(|len| len <= kept_user_agent(agent).len())
+    {
+        state.last_user_agent = OptionalHash::new(key);
         state.user_agent_family = family;
     }
     family
+}
+
+fn family_hash(agent: &str) -> u64 {
+    StableHasher::new()
+        .part_lowercase(useragent::family_token(agent))
+        .finish()
 }
 
 /// Returns the text of the value an attribute takes, for a finding.
@@ -267,7 +287,9 @@ pub(crate) fn check(ctx: &mut Context<'_>, state: &mut IdentityState) {
     // one unused for `days`, past the expiry.
     let mut new_values: [Option<Option<u16>>; SEEN_ATTRIBUTES] = [None; SEEN_ATTRIBUTES];
     let mut tenant_users = [0u32; SEEN_ATTRIBUTES];
-    for (index, (attribute, hash)) in Attribute::ALL.into_iter().zip(hashes).enumerate() {
+    // Iterated by reference, because zipping the arrays by value copies
+    // each 16-byte hash through the iterator on every event.
+    for (index, (&attribute, &hash)) in Attribute::ALL.iter().zip(&hashes).enumerate() {
         let Some(hash) = hash else {
             continue;
         };
