@@ -38,9 +38,9 @@ use crate::output::OutputError;
 use crate::replay::ReplayOutcome;
 
 // mimalloc rather than glibc's malloc, because decoding and the engine take
-// and free small heap blocks for every event (the event id, long texts such
-// as the user agent, request payloads): replay ran about 11 % faster with it
-// when that was measured (BENCHMARKS.md).
+// and free small heap blocks for every event: the event id, long texts such
+// as the user agent, and request payloads. Replay ran about 11 % faster with
+// it when that was measured (BENCHMARKS.md).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

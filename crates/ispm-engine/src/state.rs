@@ -275,7 +275,7 @@ fn decode_hex_word(word: u64) -> Option<u32> {
     // `0`-`9` are 0x30-0x39 and `a`-`f` 0x61-0x66: the low four bits give
     // the value, plus 9 for a letter.
     let nibbles = (word & (BYTE_ONES * 0x0f)) + (letter >> 7) * 9;
-    // Byte k of `pairs` is nibble k, shifted up, with nibble k + 1; the even
+    // Byte k of `pairs` is nibble k, shifted up, with nibble k + 1. Its even
     // bytes are the four results, which the masks then pack together.
     let pairs = (nibbles << 4) | (nibbles >> 8);
     let even = pairs & 0x00ff_00ff_00ff_00ff;
@@ -1366,7 +1366,7 @@ impl EventHashes {
 mod tests {
     use super::*;
 
-    /// Parses a UUID digit pair by pair, the plain way, for comparison.
+    /// Parses a UUID one digit pair at a time, as a reference.
     fn reference_uuid(id: &str) -> Option<[u8; 16]> {
         let text = id.as_bytes();
         if text.len() != UUID_TEXT_LEN || UUID_HYPHENS.iter().any(|&at| text[at] != b'-') {
@@ -1388,7 +1388,7 @@ mod tests {
     }
 
     #[test]
-    fn uuid_parse_agrees_with_digit_by_digit_parse() {
+    fn uuid_parse_matches_reference() {
         let valid = [
             "083dc4ad-e264-46bc-a407-d0dd31b58bdc",
             "00000000-0000-0000-0000-000000000000",
@@ -1496,7 +1496,7 @@ mod tests {
     }
 
     #[test]
-    fn has_name_agrees_with_name() {
+    fn has_name_matches_name() {
         let ids = [
             "aws:123456789012:user/alice",
             "aws:123456789012:user/path/alice",

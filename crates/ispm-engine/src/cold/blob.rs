@@ -16,9 +16,9 @@ use crate::state::IdentityState;
 /// tag, where a `Box<[u8]>` would take 24.
 ///
 /// The bytes are kept in 8-byte words, the last one padded with zeros.
-/// `ThinVec` copies element by element, and its length lives on the heap,
-/// so filling it byte by byte took about 40 instructions a byte, more than
-/// a third of an encode; word by word it is an eighth of that.
+/// `ThinVec` copies element by element with its length on the heap, so
+/// filling it byte by byte took about 40 instructions a byte, more than a
+/// third of an encode. Word by word it takes an eighth of that.
 pub(crate) struct ColdState(ThinVec<[u8; WORD]>);
 
 /// Bytes per element of a [`ColdState`].

@@ -62,10 +62,10 @@ impl CloudTrailDecoder {
     /// bytes and outcome, parsing [`CHUNK`] records before building their
     /// events.
     ///
-    /// Generic over the error for the reason given at `decode_object`: the
-    /// event is built in the result `finish` takes. The parsed records stay
-    /// in the chunk's vector while their events are built, because moving
-    /// one out copies its 720 bytes.
+    /// Generic over the error, so that each event is built in the result
+    /// that `finish` takes (see `decode_object`). The parsed records stay in
+    /// the chunk's vector while their events are built, because moving one
+    /// out copies its 720 bytes.
     pub(super) fn decode_chunked<'r, R, E>(
         &self,
         records: &[R],
