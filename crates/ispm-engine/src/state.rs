@@ -231,6 +231,24 @@ impl CompactId {
     }
 }
 
+/// True when `bytes` contain a `/`. Tests eight bytes at a time, because
+/// [`IdentityState::has_name`] runs for every event, and on names this
+/// takes fewer instructions than `<[u8]>::contains` (measured with
+/// callgrind on the replay benchmark).
+fn contains_slash(bytes: &[u8]) -> bool {
+    const SLASHES: u64 = 0x2f2f_2f2f_2f2f_2f2f;
+    let (chunks, tail) = bytes.as_chunks::<8>();
+    for chunk in chunks {
+        // A byte equal to `/` is zero after the XOR, and a word has a zero
+        // byte exactly when this expression sets a high bit.
+        let word = u64::from_le_bytes(*chunk) ^ SLASHES;
+        if word.wrapping_sub(BYTE_ONES) & !word & BYTE_HIGH_BITS != 0 {
+            return true;
+        }
+    }
+    tail.contains(&b'/')
+}
+
 /// Returns the bytes of a UUID written in lowercase hexadecimal with
 /// hyphens, or `None` for any other text, which could not be written back
 /// the same from its bytes.
@@ -1097,7 +1115,7 @@ impl IdentityState {
                 let Some(rest) = id.strip_suffix(name) else {
                     return false;
                 };
-                matches!(rest.last(), None | Some(b'/')) && !name.contains(&b'/')
+                matches!(rest.last(), None | Some(b'/')) && !contains_slash(name)
             }
         }
     }
@@ -1493,6 +1511,26 @@ mod tests {
         let state = IdentityState::new(root, "root".into(), IdentityKind::Root, reason);
         assert_eq!(state.name(), "root");
         assert!(state.name.is_some());
+    }
+
+    #[test]
+    fn contains_slash_finds_every_position() {
+        for len in 0..40 {
+            let plain = vec![b'a'; len];
+            assert!(!contains_slash(&plain), "{len}");
+            for at in 0..len {
+                let mut text = plain.clone();
+                text[at] = b'/';
+                assert!(contains_slash(&text), "{len} {at}");
+                // Bytes next to `/` in value must not count as one.
+                text[at] = b'/' + 1;
+                assert!(!contains_slash(&text), "{len} {at}");
+                text[at] = b'/' - 1;
+                assert!(!contains_slash(&text), "{len} {at}");
+                text[at] = b'/' | 0x80;
+                assert!(!contains_slash(&text), "{len} {at}");
+            }
+        }
     }
 
     #[test]

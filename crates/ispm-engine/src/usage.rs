@@ -1,6 +1,8 @@
 //! Usage bookkeeping: the last seen time, credentials in use and consumers
 //! that each event adds to its actor's inventory.
 
+use std::borrow::Cow;
+
 use arcstr::ArcStr;
 
 use ispm_model::{CredentialRecord, EventTime, IdentityEvent, NhiType};
@@ -234,42 +236,42 @@ fn consumer_value(
     interner.intern(&consumer_text(event, attribute))
 }
 
-/// Returns the text of a consumer's value.
-fn consumer_text(event: &IdentityEvent, attribute: ConsumerAttribute) -> String {
+/// Returns the text of a consumer's value. The text is borrowed from the
+/// event where possible, because the interner copies only new texts.
+fn consumer_text(event: &IdentityEvent, attribute: ConsumerAttribute) -> Cow<'_, str> {
     let origin = &event.origin;
     match attribute {
         ConsumerAttribute::Source => match origin.ip {
-            Some(ip) => ip.to_string(),
-            None => origin
-                .service
-                .as_deref()
-                .or(origin.source_raw.as_deref())
-                .unwrap_or_default()
-                .to_owned(),
+            Some(ip) => Cow::Owned(ip.to_string()),
+            None => Cow::Borrowed(
+                origin
+                    .service
+                    .as_deref()
+                    .or(origin.source_raw.as_deref())
+                    .unwrap_or_default(),
+            ),
         },
-        ConsumerAttribute::UserAgent => {
-            kept_user_agent(origin.user_agent.as_deref().unwrap_or_default()).to_owned()
-        }
-        ConsumerAttribute::Region => origin.region.as_deref().unwrap_or_default().to_owned(),
-        ConsumerAttribute::Network => network_index(event)
-            .and_then(|index| NETWORKS.get(index).copied())
-            .unwrap_or_default()
-            .to_owned(),
+        ConsumerAttribute::UserAgent => Cow::Borrowed(kept_user_agent(
+            origin.user_agent.as_deref().unwrap_or_default(),
+        )),
+        ConsumerAttribute::Region => Cow::Borrowed(origin.region.as_deref().unwrap_or_default()),
+        ConsumerAttribute::Network => Cow::Borrowed(
+            network_index(event)
+                .and_then(|index| NETWORKS.get(index).copied())
+                .unwrap_or_default(),
+        ),
         ConsumerAttribute::Asn => match &origin.network {
             Some(info) => match (info.asn, &info.as_org) {
-                (Some(asn), Some(org)) => format!("AS{asn} {org}"),
-                (Some(asn), None) => format!("AS{asn}"),
-                (None, _) => String::new(),
+                (Some(asn), Some(org)) => Cow::Owned(format!("AS{asn} {org}")),
+                (Some(asn), None) => Cow::Owned(format!("AS{asn}")),
+                (None, _) => Cow::Borrowed(""),
             },
-            None => String::new(),
+            None => Cow::Borrowed(""),
         },
-        ConsumerAttribute::Service => event.service.as_str().to_owned(),
-        ConsumerAttribute::Workload => event
-            .actor
-            .session_name
-            .as_deref()
-            .unwrap_or_default()
-            .to_owned(),
+        ConsumerAttribute::Service => Cow::Borrowed(event.service.as_str()),
+        ConsumerAttribute::Workload => {
+            Cow::Borrowed(event.actor.session_name.as_deref().unwrap_or_default())
+        }
     }
 }
 
