@@ -9,6 +9,7 @@ mod load;
 mod origin;
 mod redact;
 mod semantic;
+mod whole_numbers;
 
 use ispm_engine::EngineConfig;
 use ispm_enrich::EnrichConfig;

@@ -21,6 +21,7 @@ use serde_path_to_error::Segment;
 use super::Settings;
 use super::origin::{ENVIRONMENT_ORIGIN, comes_from_environment, env_var_name};
 use super::semantic;
+use super::whole_numbers;
 
 /// Prefix of the environment variables that override settings, e.g.
 /// `ISPM__ENGINE__LEARNING__MIN_EVENTS=50` sets `engine.learning.min_events`.
@@ -219,6 +220,20 @@ struct Deserialized {
 fn deserialize_reporting_all(mut tree: Value, file_label: &str) -> Deserialized {
     let mut errors = Vec::new();
     let mut removed = RemovedKeys::default();
+    // Decimals for whole numbers first, because deserializing would round
+    // them without an error.
+    for (segments, error) in whole_numbers::decimals_for_integers(&tree, file_label) {
+        errors.push(error);
+        match remove(&mut tree, &segments) {
+            Some(Removed::FromTable) => removed.keys.push(segments),
+            Some(Removed::FromList) => {
+                let list = segments[..segments.len() - 1].to_vec();
+                removed.keys.push(segments);
+                removed.shortened_lists.push(list);
+            }
+            None => {}
+        }
+    }
     let mut settings = None;
     for _ in 0..MAX_ROUNDS {
         match serde_path_to_error::deserialize::<_, Settings>(tree.clone()) {
@@ -597,6 +612,39 @@ mod tests {
             ),
             "{errors}"
         );
+    }
+
+    #[test]
+    fn decimal_for_whole_number_is_wrong_type() {
+        let file = toml_file("[decoder]\nmax_record_bytes = 1500.7\n");
+        let errors = load_with_env(
+            Some(file.path()),
+            env(&[("ISPM__ENGINE__LEARNING__MIN_EVENTS", "0.5")]),
+            Checks::Common,
+        )
+        .expect_err("decimals for whole numbers");
+        assert_eq!(errors.0.len(), 2, "{errors}");
+        assert_eq!(errors.0[0].source, file.path().display().to_string());
+        assert_eq!(errors.0[0].key, "decoder.max_record_bytes");
+        assert_eq!(
+            errors.0[0].message,
+            "invalid type: floating point `1500.7`, expected an integer"
+        );
+        assert_eq!(errors.0[1].source, "ISPM__ENGINE__LEARNING__MIN_EVENTS");
+        assert_eq!(errors.0[1].key, "engine.learning.min_events");
+    }
+
+    #[test]
+    fn decimal_setting_takes_whole_numbers() {
+        let file = toml_file("[engine.activity]\nspike_factor = 12\n");
+        let settings = load_with_env(
+            Some(file.path()),
+            env(&[("ISPM__ENGINE__ACTIVITY__DAILY_SPIKE_FACTOR", "6.5")]),
+            Checks::Common,
+        )
+        .expect("valid settings");
+        assert_eq!(settings.engine.activity.spike_factor, 12.0);
+        assert_eq!(settings.engine.activity.daily_spike_factor, 6.5);
     }
 
     #[test]
