@@ -99,6 +99,23 @@ pub(super) struct RemovedKeys {
     pub shortened_lists: Vec<Vec<String>>,
 }
 
+impl RemovedKeys {
+    /// Records the key at `segments` as removed with `outcome`; returns
+    /// false when nothing was removed.
+    fn note(&mut self, segments: Vec<String>, outcome: Option<Removed>) -> bool {
+        match outcome {
+            Some(Removed::FromTable) => self.keys.push(segments),
+            Some(Removed::FromList) => {
+                let list = segments[..segments.len() - 1].to_vec();
+                self.keys.push(segments);
+                self.shortened_lists.push(list);
+            }
+            None => return false,
+        }
+        true
+    }
+}
+
 /// Loads settings from the built-in defaults, then `file` (TOML) when given,
 /// then the process's `ISPM__*` environment variables, and runs `checks` on
 /// them. Returns every load error and every failed check at once.
@@ -221,18 +238,13 @@ fn deserialize_reporting_all(mut tree: Value, file_label: &str) -> Deserialized 
     let mut errors = Vec::new();
     let mut removed = RemovedKeys::default();
     // Decimals for whole numbers first, because deserializing would round
-    // them without an error.
-    for (segments, error) in whole_numbers::decimals_for_integers(&tree, file_label) {
+    // them without an error. Last first, so that removing a list item does
+    // not move the items still to remove.
+    let decimals = whole_numbers::decimals_for_integers(&tree, file_label);
+    for (segments, error) in decimals.into_iter().rev() {
         errors.push(error);
-        match remove(&mut tree, &segments) {
-            Some(Removed::FromTable) => removed.keys.push(segments),
-            Some(Removed::FromList) => {
-                let list = segments[..segments.len() - 1].to_vec();
-                removed.keys.push(segments);
-                removed.shortened_lists.push(list);
-            }
-            None => {}
-        }
+        let outcome = remove(&mut tree, &segments);
+        removed.note(segments, outcome);
     }
     let mut settings = None;
     for _ in 0..MAX_ROUNDS {
@@ -258,14 +270,9 @@ fn deserialize_reporting_all(mut tree: Value, file_label: &str) -> Deserialized 
                 // NOTE: removing an item of a list moves the later items
                 // down, so a second failing item of the same list is
                 // reported with its index minus one.
-                match remove(&mut tree, &segments) {
-                    Some(Removed::FromTable) => removed.keys.push(segments),
-                    Some(Removed::FromList) => {
-                        let list = segments[..segments.len() - 1].to_vec();
-                        removed.keys.push(segments);
-                        removed.shortened_lists.push(list);
-                    }
-                    None => break,
+                let outcome = remove(&mut tree, &segments);
+                if !removed.note(segments, outcome) {
+                    break;
                 }
             }
         }
