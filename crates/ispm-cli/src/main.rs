@@ -51,9 +51,9 @@ fn main() -> ExitCode {
     // clap prints usage errors and exits with code 2 itself.
     let cli = Cli::parse();
 
-    // Only the Kafka runtime needs the Kafka settings to be consistent across
-    // fields, so such problems do not stop a replay. Unknown keys, wrong
-    // types and invalid values do, in every section.
+    // Only the Kafka runtime uses the values of the Kafka settings, so
+    // problems with them do not stop a replay. Unknown keys and wrong types
+    // do, in every section, as do invalid values outside `[kafka]`.
     let checks = if matches!(cli.command, Command::CheckConfig(_) | Command::Run) {
         settings::Checks::Run
     } else {

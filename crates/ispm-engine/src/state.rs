@@ -1554,20 +1554,20 @@ mod tests {
             "aws:123456789012:root",
         ];
         for id in ids {
-            for kept in names {
+            for stored_name in names {
                 let reason = ArcStr::from("test");
                 let mut state = IdentityState::new(
                     IdentityId::new(id),
-                    kept.into(),
+                    stored_name.into(),
                     IdentityKind::Human,
                     reason,
                 );
-                state.set_name(kept);
+                state.set_name(stored_name);
                 for name in names.iter().chain(&ids) {
                     assert_eq!(
                         state.has_name(name),
                         state.name() == *name,
-                        "id {id:?}, kept {kept:?}, name {name:?}"
+                        "id {id:?}, stored_name {stored_name:?}, name {name:?}"
                     );
                 }
             }

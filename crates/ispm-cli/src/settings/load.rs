@@ -130,7 +130,10 @@ pub fn load_with_env(
     env: Option<HashMap<String, String>>,
     checks: Checks,
 ) -> Result<Settings, SettingErrors> {
-    let list_keys = list_keys();
+    // The serialized defaults give the shape of every setting: which are
+    // lists, and which are whole numbers.
+    let defaults = serde_json::to_value(Settings::default()).unwrap_or_default();
+    let list_keys = list_keys(&defaults);
     let mut environment = Environment::with_prefix(ENV_PREFIX)
         .prefix_separator(ENV_SEPARATOR)
         .separator(ENV_SEPARATOR)
@@ -160,7 +163,7 @@ pub fn load_with_env(
         mut errors,
         tree,
         removed,
-    } = deserialize_reporting_all(tree, &file_label);
+    } = deserialize_reporting_all(tree, &defaults, &file_label);
 
     // After a failure that could not be removed there are no settings to
     // check, so only the load errors are returned.
@@ -234,13 +237,17 @@ struct Deserialized {
 
 /// `file_label` names the source of every value that did not come from the
 /// environment: the `--config` path as the user wrote it.
-fn deserialize_reporting_all(mut tree: Value, file_label: &str) -> Deserialized {
+fn deserialize_reporting_all(
+    mut tree: Value,
+    defaults: &serde_json::Value,
+    file_label: &str,
+) -> Deserialized {
     let mut errors = Vec::new();
     let mut removed = RemovedKeys::default();
     // Decimals for whole numbers first, because deserializing would round
     // them without an error. Last first, so that removing a list item does
     // not move the items still to remove.
-    let decimals = whole_numbers::decimals_for_integers(&tree, file_label);
+    let decimals = whole_numbers::decimals_for_integers(&tree, defaults, file_label);
     for (segments, error) in decimals.into_iter().rev() {
         errors.push(error);
         let outcome = remove(&mut tree, &segments);
@@ -346,11 +353,9 @@ fn remove(tree: &mut Value, segments: &[String]) -> Option<Removed> {
 /// Dotted keys of the settings whose value is a list, taken from the
 /// serialized defaults. The environment source splits only these keys at
 /// [`ENV_LIST_SEPARATOR`], so a comma inside any other value stays text.
-fn list_keys() -> Vec<String> {
+fn list_keys(defaults: &serde_json::Value) -> Vec<String> {
     let mut keys = Vec::new();
-    if let Ok(defaults) = serde_json::to_value(Settings::default()) {
-        collect_list_keys(&defaults, "", &mut keys);
-    }
+    collect_list_keys(defaults, "", &mut keys);
     keys
 }
 

@@ -23,8 +23,8 @@ const SECTIONS: [&str; 6] = ["decoder", "enrich", "engine", "kafka", "http", "lo
 /// environment, of a default, and of a message that starts with no key.
 ///
 /// A message is left out when it may only follow from a load error in
-/// `removed`, because the default of a removed key stands in for the value
-/// the user wrote. That is the case for a message about a removed key, about
+/// `removed`, because the default of a removed key replaces the value the
+/// user wrote. That is the case for a message about a removed key, about
 /// a table or list that contains one, or that names one. It is also the case
 /// for a message about an item of a list that lost an item, because its
 /// index no longer matches the file. The load error is reported instead,

@@ -8,24 +8,21 @@
 
 use config::{Value, ValueKind};
 
-use super::Settings;
 use super::load::SettingError;
 use super::origin::{comes_from_environment, env_var_name};
 
-/// Finds every float in `tree` where the defaults hold an integer, and
-/// returns its key segments with the error to report. Settings whose
-/// default gives no type (empty lists and maps, unset options) are not
-/// checked.
+/// Finds every float in `tree` where `defaults`, the serialized default
+/// settings, have an integer, and returns its key segments with the error
+/// to report. Settings whose default gives no type (empty lists and maps,
+/// unset options) are not checked.
 pub(super) fn decimals_for_integers(
     tree: &Value,
+    defaults: &serde_json::Value,
     file_label: &str,
 ) -> Vec<(Vec<String>, SettingError)> {
-    let Ok(defaults) = serde_json::to_value(Settings::default()) else {
-        return Vec::new();
-    };
     let mut found = Vec::new();
     let mut segments = Vec::new();
-    collect(tree, &defaults, &mut segments, &mut found);
+    collect(tree, defaults, &mut segments, &mut found);
     found
         .into_iter()
         .map(|(segments, number)| {

@@ -49,7 +49,7 @@ impl Part<'_> {
 
 /// Concatenates `parts` into a string allocated once at its final size,
 /// unless an escaped or lowercased part turns out longer than estimated.
-/// A result longer than a [`CompactString`] holds inline keeps that
+/// A result longer than a [`CompactString`] stores inline keeps that
 /// allocation.
 pub(super) fn concat(parts: &[Part<'_>]) -> CompactString {
     CompactString::from(concat_string(parts))
