@@ -16,7 +16,7 @@ pub struct EngineConfig {
     /// time adds no new finding; the repeat is counted instead. Default 1 hour:
     /// long enough to fold one burst of activity into one finding, short
     /// enough that a new session the next day is reported again.
-    #[serde(with = "humantime_serde")]
+    #[serde(with = "ispm_model::duration")]
     pub repeat_window: Duration,
     pub first_seen: FirstSeenConfig,
     pub bursts: BurstConfig,
@@ -275,7 +275,7 @@ pub const FIRST_SEEN_ATTRIBUTES: &[&str] = &[
 pub struct LearningConfig {
     /// Default 7 days: one full weekly cycle, so weekday and weekend routines
     /// are both in the baseline before anything counts as new.
-    #[serde(with = "humantime_serde")]
+    #[serde(with = "ispm_model::duration")]
     pub duration: Duration,
     /// Default 1000 events: a busy workload reaches it within hours and has
     /// by then called the APIs of its routine many times over.
@@ -284,7 +284,7 @@ pub struct LearningConfig {
     /// the duration and event count above, because its old routine no longer
     /// shows what is new. Default 90 days, the inactivity after which
     /// compliance frameworks want an account disabled.
-    #[serde(with = "humantime_serde")]
+    #[serde(with = "ispm_model::duration")]
     pub relearn_after: Duration,
     /// Learning periods of single detectors, by detector id, as
     /// `[engine.learning.detectors.<id>]` tables with `duration` and
@@ -348,7 +348,7 @@ pub struct DetectorLearning {
     /// duration, else `engine.learning.duration`.
     #[serde(
         default,
-        with = "humantime_serde::option",
+        with = "ispm_model::duration::option",
         skip_serializing_if = "Option::is_none"
     )]
     pub duration: Option<Duration>,
@@ -405,7 +405,7 @@ pub struct FirstSeenConfig {
     /// profile learns again (`learning.relearn_after`): a region or agent
     /// unused for a quarter is no longer part of the routine. `0s` keeps
     /// values for ever.
-    #[serde(with = "humantime_serde")]
+    #[serde(with = "ispm_model::duration")]
     pub value_expiry: Duration,
 }
 
@@ -449,7 +449,7 @@ pub struct BurstConfig {
     /// start; bulk reads of many secrets are how stolen keys get harvested.
     pub secret_access_threshold: usize,
     /// Sliding window of the burst detectors. Default 10 minutes.
-    #[serde(with = "humantime_serde")]
+    #[serde(with = "ispm_model::duration")]
     pub window: Duration,
 }
 
@@ -499,7 +499,7 @@ pub struct InventoryConfig {
     pub max_credentials: usize,
     /// A record whose only change is `last_seen` is republished at most this
     /// often in event time. Default 1 hour, to keep the compacted topic quiet.
-    #[serde(with = "humantime_serde")]
+    #[serde(with = "ispm_model::duration")]
     pub last_seen_interval: Duration,
     /// Tag keys that name an identity's owner, tried in this order and
     /// compared without case. Default `owner`, `team`, `contact`: the keys
@@ -540,7 +540,7 @@ pub struct DormancyConfig {
     /// identity, is reported. Default 30 days: longer than holidays and
     /// monthly batch jobs, and shorter than the 45 to 90 days after which
     /// compliance frameworks want unused credentials disabled.
-    #[serde(with = "humantime_serde")]
+    #[serde(with = "ispm_model::duration")]
     pub idle_after: Duration,
 }
 
@@ -568,7 +568,7 @@ pub struct StateConfig {
     /// is much shorter than the day-long gaps of daily jobs and of people
     /// overnight, which are most of the identities of a large organisation
     /// at any time. `0s` keeps every identity in its full form.
-    #[serde(with = "humantime_serde")]
+    #[serde(with = "ispm_model::duration")]
     pub compact_after: Duration,
 }
 
@@ -619,7 +619,7 @@ pub struct SharedKeyConfig {
     /// Default 3: a workload and its owner's laptop make two.
     pub min_asns: usize,
     /// Time within which the uses count together. Default 1 hour.
-    #[serde(with = "humantime_serde")]
+    #[serde(with = "ispm_model::duration")]
     pub window: Duration,
 }
 

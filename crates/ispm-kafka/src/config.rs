@@ -94,7 +94,7 @@ pub struct KafkaConfig {
     /// How often acknowledged input offsets are committed. A crash reprocesses
     /// at most this much acknowledged input. Default 5s, Kafka's default
     /// `auto.commit.interval.ms`.
-    #[serde(with = "humantime_serde")]
+    #[serde(with = "ispm_model::duration")]
     pub commit_interval: Duration,
 
     /// Time to wait, on shutdown or when partitions are revoked, for in-flight
@@ -102,7 +102,7 @@ pub struct KafkaConfig {
     /// Records not acknowledged by then are reprocessed by the next owner.
     /// Default 30s. Give the orchestrator a longer grace period (Kubernetes'
     /// default is also 30s).
-    #[serde(with = "humantime_serde")]
+    #[serde(with = "ispm_model::duration")]
     pub drain_deadline: Duration,
 
     /// Time a stage's consumer may stay without partitions, joining its
@@ -111,7 +111,7 @@ pub struct KafkaConfig {
     /// coordinator for minutes and never rejoin. A join legitimately waits
     /// for every member, up to their `max.poll.interval.ms` (5 minutes), so
     /// the default is 6 minutes. `0s` turns the replacement off.
-    #[serde(with = "humantime_serde")]
+    #[serde(with = "ispm_model::duration")]
     pub rejoin_after: Duration,
 
     /// Capacity, in records, of the channel between each stage's consumer and
@@ -129,17 +129,17 @@ pub struct KafkaConfig {
     /// its local queue was full. The wait doubles per retry up to
     /// `queue_full_backoff_max`; the record is never dropped. Default 5ms,
     /// about the producer's default `linger.ms`.
-    #[serde(with = "humantime_serde")]
+    #[serde(with = "ispm_model::duration")]
     pub queue_full_backoff: Duration,
 
     /// Maximum wait between two retries of a record rejected by a full
     /// producer queue. Default 1s.
-    #[serde(with = "humantime_serde")]
+    #[serde(with = "ispm_model::duration")]
     pub queue_full_backoff_max: Duration,
 
     /// How often librdkafka reports statistics, which update the consumer lag
     /// and producer queue gauges. Default 5s.
-    #[serde(with = "humantime_serde")]
+    #[serde(with = "ispm_model::duration")]
     pub statistics_interval: Duration,
 }
 
@@ -444,8 +444,8 @@ impl KafkaConfig {
         if self.queue_full_backoff_max < self.queue_full_backoff {
             problems.push(format!(
                 "kafka.queue_full_backoff_max ({}) is shorter than kafka.queue_full_backoff ({})",
-                humantime_serde::re::humantime::format_duration(self.queue_full_backoff_max),
-                humantime_serde::re::humantime::format_duration(self.queue_full_backoff)
+                ispm_model::duration::format(self.queue_full_backoff_max),
+                ispm_model::duration::format(self.queue_full_backoff)
             ));
         }
         if self.channel_capacity == 0 {

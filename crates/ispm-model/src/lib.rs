@@ -6,6 +6,7 @@
 //! through `ispm replay` files and Kafka topics unchanged.
 
 mod deadletter;
+pub mod duration;
 mod event;
 mod finding;
 mod identity;
