@@ -69,6 +69,13 @@ fn main() -> ExitCode {
         }
     };
     logging::init(&settings.log);
+    let variables = std::env::vars_os().filter_map(|(name, _)| name.into_string().ok());
+    for variable in settings::misspelled_variables(variables) {
+        tracing::warn!(
+            %variable,
+            "variable ignored: settings variables start with ISPM__, with two underscores"
+        );
+    }
 
     match &cli.command {
         Command::CheckConfig(args) => match check_config::print_effective(&settings, args.format) {

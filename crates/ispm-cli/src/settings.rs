@@ -9,6 +9,7 @@ mod load;
 mod origin;
 mod redact;
 mod semantic;
+mod variants;
 mod whole_numbers;
 
 use ispm_engine::EngineConfig;
@@ -17,7 +18,7 @@ use ispm_kafka::{HttpConfig, KafkaConfig, RunSettings};
 use ispm_sources::DecoderConfig;
 use serde::{Deserialize, Serialize};
 
-pub use load::{Checks, SettingErrors, load};
+pub use load::{Checks, SettingErrors, load, misspelled_variables};
 pub use redact::redacted_json;
 
 /// The smallest `decoder.max_record_bytes` accepted: a CloudTrail record with

@@ -19,8 +19,11 @@ use config::{Config, ConfigError, Environment, File, FileFormat, Value, ValueKin
 use serde_path_to_error::Segment;
 
 use super::Settings;
-use super::origin::{ENVIRONMENT_ORIGIN, comes_from_environment, env_var_name};
+use super::origin::{
+    ENVIRONMENT_ORIGIN, comes_from_environment, env_var_name, environment_variable,
+};
 use super::semantic;
+use super::variants;
 use super::whole_numbers;
 
 /// Prefix of the environment variables that override settings, e.g.
@@ -100,6 +103,14 @@ pub(super) struct RemovedKeys {
 }
 
 impl RemovedKeys {
+    /// True when `field` of the table at `segments` was removed.
+    fn has(&self, segments: &[String], field: &str) -> bool {
+        self.keys.iter().any(|key| {
+            key.split_last()
+                .is_some_and(|(last, parents)| last == field && parents == segments)
+        })
+    }
+
     /// Records the key at `segments` as removed with `outcome`; returns
     /// false when nothing was removed.
     fn note(&mut self, segments: Vec<String>, outcome: Option<Removed>) -> bool {
@@ -114,6 +125,28 @@ impl RemovedKeys {
         }
         true
     }
+}
+
+/// Returns the names among `variables` that look like settings but start
+/// with `ISPM_` and one underscore, such as `ISPM_ENGINE__LEARNING__MIN_EVENTS`.
+/// The settings loader skips them without a word, because only `ISPM__`
+/// starts a setting. Variables with one underscore and no `__`, such as
+/// `ISPM_KAFKA_PORT` of the test scripts, are not settings and are not
+/// returned.
+pub fn misspelled_variables(variables: impl IntoIterator<Item = String>) -> Vec<String> {
+    let one_underscore = format!("{ENV_PREFIX}_");
+    let two_underscores = format!("{ENV_PREFIX}{ENV_SEPARATOR}");
+    let mut names: Vec<String> = variables
+        .into_iter()
+        .filter(|name| {
+            let upper = name.to_ascii_uppercase();
+            upper.starts_with(&one_underscore)
+                && !upper.starts_with(&two_underscores)
+                && upper[one_underscore.len()..].contains(ENV_SEPARATOR)
+        })
+        .collect();
+    names.sort();
+    names
 }
 
 /// Loads settings from the built-in defaults, then `file` (TOML) when given,
@@ -263,16 +296,27 @@ fn deserialize_reporting_all(
             Err(error) => {
                 let segments: Vec<String> = error.path().iter().filter_map(segment_key).collect();
                 let key = segments.join(".");
-                let source = if comes_from_environment(&tree, &segments) {
-                    env_var_name(&segments)
-                } else {
-                    file_label.to_owned()
-                };
-                errors.push(SettingError {
-                    source,
-                    key,
-                    message: describe(error.into_inner()),
+                // The variable that set a list names a bad item of it, and
+                // the first variable below an unknown table names that table.
+                let source = environment_variable(&tree, &segments).unwrap_or_else(|| {
+                    if comes_from_environment(&tree, &segments) {
+                        env_var_name(&segments)
+                    } else {
+                        file_label.to_owned()
+                    }
                 });
+                let error = error.into_inner();
+                // A table that lost a required key to an earlier error now
+                // misses it: that error was reported already.
+                let lost_earlier =
+                    missing_field(&error).is_some_and(|field| removed.has(&segments, field));
+                if !lost_earlier {
+                    errors.push(SettingError {
+                        source,
+                        key,
+                        message: describe(error),
+                    });
+                }
                 // A failure with no removable key would repeat forever.
                 // NOTE: removing an item of a list moves the later items
                 // down, so a second failing item of the same list is
@@ -310,9 +354,21 @@ fn describe(error: ConfigError) -> String {
             expected,
             ..
         } => format!("invalid type: {unexpected}, expected {expected}"),
-        ConfigError::Message(message) => message,
+        ConfigError::Message(message) => {
+            variants::explain_unknown_variant(&message).unwrap_or(message)
+        }
         ConfigError::At { error, .. } => describe(*error),
         other => other.to_string(),
+    }
+}
+
+/// Returns the name of the field that `error` reports missing. The `config`
+/// crate writes the path before it, as in `kafka.inputs[0]decoder`.
+fn missing_field(error: &ConfigError) -> Option<&str> {
+    match error {
+        ConfigError::NotFound(path) => path.rsplit(['.', ']']).next(),
+        ConfigError::At { error, .. } => missing_field(error),
+        _ => None,
     }
 }
 
@@ -398,6 +454,15 @@ fn normalise_env_list(tree: &mut Value, dotted_key: &str) {
     let origin = Some(ENVIRONMENT_ORIGIN.to_owned());
     match &mut value.kind {
         ValueKind::Array(items) => {
+            // `a, b` is read as `a` and `b`: people put a space after a
+            // comma, and no setting's item starts or ends with one.
+            for item in items.iter_mut() {
+                if let ValueKind::String(text) = &mut item.kind
+                    && text.trim() != text.as_str()
+                {
+                    *text = text.trim().to_owned();
+                }
+            }
             let only_empty = items.len() == 1
                 && matches!(&items[0].kind, ValueKind::String(text) if text.is_empty());
             if only_empty {
@@ -483,6 +548,27 @@ mod tests {
     }
 
     #[test]
+    fn env_list_items_lose_spaces_around_commas() {
+        let settings = load_with_env(
+            None,
+            env(&[
+                (
+                    "ISPM__ENGINE__DISABLED_DETECTORS",
+                    "first_seen, enumeration_burst ",
+                ),
+                ("ISPM__ENRICH__CLOUD_ASNS", "16509, 14618"),
+            ]),
+            Checks::Common,
+        )
+        .expect("valid lists");
+        assert_eq!(
+            settings.engine.disabled_detectors,
+            ["first_seen", "enumeration_burst"]
+        );
+        assert_eq!(settings.enrich.cloud_asns, [16509, 14618]);
+    }
+
+    #[test]
     fn env_list_of_one_number_stays_a_list() {
         let settings = load_with_env(
             None,
@@ -527,6 +613,42 @@ mod tests {
     }
 
     #[test]
+    fn unknown_enum_value_lists_the_accepted_ones() {
+        let file = toml_file(
+            "[engine.severity_overrides]\nroot_account_used = \"urgent\"\n\
+             [[kafka.inputs]]\ntopic = \"raw\"\ndecoder = \"cloudtrial\"\n",
+        );
+        let errors = load_with_env(Some(file.path()), env(&[]), Checks::Common)
+            .expect_err("invalid settings");
+        let lines: Vec<String> = errors
+            .0
+            .iter()
+            .map(|error| format!("{}: {}", error.key, error.message))
+            .collect();
+        // The input that lost its decoder is not reported again as missing
+        // one.
+        assert_eq!(
+            lines,
+            [
+                "engine.severity_overrides.root_account_used: unknown value `urgent`, \
+                 expected one of `informational`, `low`, `medium`, `high`, `critical`",
+                "kafka.inputs.0.decoder: unknown value `cloudtrial`, expected one of \
+                 `cloudtrail`, `snapshot`",
+            ]
+        );
+    }
+
+    #[test]
+    fn missing_required_key_is_reported() {
+        let file = toml_file("[[kafka.inputs]]\ntopic = \"raw\"\n");
+        let errors = load_with_env(Some(file.path()), env(&[]), Checks::Common)
+            .expect_err("invalid settings");
+        assert_eq!(errors.0.len(), 1);
+        assert_eq!(errors.0[0].key, "kafka.inputs.0");
+        assert!(errors.0[0].message.contains("decoder"), "{}", errors.0[0]);
+    }
+
+    #[test]
     fn type_error_names_value_and_expected_type() {
         let file = toml_file("[engine.learning]\nmin_events = \"x\"\n");
         let errors = load_with_env(Some(file.path()), env(&[]), Checks::Common)
@@ -536,6 +658,47 @@ mod tests {
         assert!(
             line.contains("engine.learning.min_events: invalid type: string \"x\""),
             "{line}"
+        );
+    }
+
+    #[test]
+    fn settings_variables_with_one_underscore_are_found() {
+        let names = [
+            "ISPM_ENGINE__LEARNING__MIN_EVENTS",
+            "ISPM__ENGINE__LEARNING__MIN_EVENTS",
+            "ISPM_KAFKA_PORT",
+            "ispm_log__level",
+            "PATH",
+        ]
+        .map(str::to_owned);
+        assert_eq!(
+            misspelled_variables(names),
+            ["ISPM_ENGINE__LEARNING__MIN_EVENTS", "ispm_log__level"]
+        );
+    }
+
+    #[test]
+    fn env_list_item_error_names_the_list_variable() {
+        let errors = load_with_env(
+            None,
+            env(&[
+                ("ISPM__ENRICH__CLOUD_ASNS", "16509,amazon"),
+                ("ISPM__BOGUS__SECTION__KEY", "1"),
+            ]),
+            Checks::Common,
+        )
+        .expect_err("invalid settings");
+        let sources: Vec<(&str, &str)> = errors
+            .0
+            .iter()
+            .map(|error| (error.key.as_str(), error.source.as_str()))
+            .collect();
+        assert_eq!(
+            sources,
+            [
+                ("bogus", "ISPM__BOGUS__SECTION__KEY"),
+                ("enrich.cloud_asns.1", "ISPM__ENRICH__CLOUD_ASNS"),
+            ]
         );
     }
 
