@@ -5,6 +5,7 @@
 //! `config/ispm.toml` documents every key with its default, and the unit
 //! tests below keep that file and [`Settings::default`] equal.
 
+mod list_index;
 mod load;
 mod origin;
 mod redact;

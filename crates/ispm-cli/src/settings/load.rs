@@ -19,6 +19,7 @@ use config::{Config, ConfigError, Environment, File, FileFormat, Value, ValueKin
 use serde_path_to_error::Segment;
 
 use super::Settings;
+use super::list_index::RemovedItems;
 use super::origin::{
     ENVIRONMENT_ORIGIN, comes_from_environment, env_var_name, environment_variable,
 };
@@ -281,9 +282,13 @@ fn deserialize_reporting_all(
     // them without an error. Last first, so that removing a list item does
     // not move the items still to remove.
     let decimals = whole_numbers::decimals_for_integers(&tree, defaults, file_label);
+    let mut removed_items = RemovedItems::default();
     for (segments, error) in decimals.into_iter().rev() {
         errors.push(error);
         let outcome = remove(&mut tree, &segments);
+        if matches!(outcome, Some(Removed::FromList)) {
+            removed_items.note(&segments);
+        }
         removed.note(segments, outcome);
     }
     let mut settings = None;
@@ -295,7 +300,8 @@ fn deserialize_reporting_all(
             }
             Err(error) => {
                 let segments: Vec<String> = error.path().iter().filter_map(segment_key).collect();
-                let key = segments.join(".");
+                let written = removed_items.as_written(&segments);
+                let key = written.join(".");
                 // The variable that set a list names a bad item of it, and
                 // the first variable below an unknown table names that table.
                 let source = environment_variable(&tree, &segments).unwrap_or_else(|| {
@@ -318,10 +324,10 @@ fn deserialize_reporting_all(
                     });
                 }
                 // A failure with no removable key would repeat forever.
-                // NOTE: removing an item of a list moves the later items
-                // down, so a second failing item of the same list is
-                // reported with its index minus one.
                 let outcome = remove(&mut tree, &segments);
+                if matches!(outcome, Some(Removed::FromList)) {
+                    removed_items.note(&written);
+                }
                 if !removed.note(segments, outcome) {
                     break;
                 }
@@ -634,6 +640,22 @@ mod tests {
                  expected one of `informational`, `low`, `medium`, `high`, `critical`",
                 "kafka.inputs.0.decoder: unknown value `cloudtrial`, expected one of \
                  `cloudtrail`, `snapshot`",
+            ]
+        );
+    }
+
+    #[test]
+    fn bad_list_items_keep_their_written_index() {
+        let file = toml_file("[enrich]\ncloud_asns = [1, \"a\", 2, \"b\", 3.5]\n");
+        let errors = load_with_env(Some(file.path()), env(&[]), Checks::Common)
+            .expect_err("invalid settings");
+        let keys: Vec<&str> = errors.0.iter().map(|error| error.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "enrich.cloud_asns.1",
+                "enrich.cloud_asns.3",
+                "enrich.cloud_asns.4"
             ]
         );
     }
