@@ -661,6 +661,25 @@ mod tests {
     }
 
     #[test]
+    fn check_across_two_keys_names_both_sources() {
+        let file = toml_file("[kafka]\nqueue_full_backoff_max = \"1s\"\n");
+        let errors = load_with_env(
+            Some(file.path()),
+            env(&[("ISPM__KAFKA__QUEUE_FULL_BACKOFF", "5s")]),
+            Checks::Run,
+        )
+        .expect_err("backoff longer than its maximum");
+        let sources: Vec<&str> = errors.0.iter().map(|error| error.source.as_str()).collect();
+        assert_eq!(
+            sources,
+            [format!(
+                "{} and ISPM__KAFKA__QUEUE_FULL_BACKOFF",
+                file.path().display()
+            )]
+        );
+    }
+
+    #[test]
     fn missing_required_key_is_reported() {
         let file = toml_file("[[kafka.inputs]]\ntopic = \"raw\"\n");
         let errors = load_with_env(Some(file.path()), env(&[]), Checks::Common)

@@ -52,7 +52,7 @@ pub(super) fn setting_errors(
             continue;
         }
 
-        let source = environment_variable(tree, &path).unwrap_or_else(|| file_label.to_owned());
+        let source = sources(tree, &path, &other_keys, file_label);
         let error = match rest {
             Some(rest) => SettingError {
                 source,
@@ -70,6 +70,29 @@ pub(super) fn setting_errors(
         errors.push(error);
     }
     errors
+}
+
+/// Returns where the value at `path` came from, and where each other key
+/// that the message names came from, such as `ispm.toml and
+/// ISPM__KAFKA__QUEUE_FULL_BACKOFF` for a maximum set in the file that is
+/// shorter than a minimum set in the environment. A key set by neither
+/// holds its default and is left out; `file_label` stands in when no key
+/// was set.
+fn sources(tree: &Value, path: &[String], other_keys: &[Vec<String>], file_label: &str) -> String {
+    let mut sources: Vec<String> = Vec::new();
+    for key in std::iter::once(path).chain(other_keys.iter().map(Vec::as_slice)) {
+        if value_at(tree, key).is_none() {
+            continue;
+        }
+        let source = environment_variable(tree, key).unwrap_or_else(|| file_label.to_owned());
+        if !sources.contains(&source) {
+            sources.push(source);
+        }
+    }
+    if sources.is_empty() {
+        return file_label.to_owned();
+    }
+    sources.join(" and ")
 }
 
 /// Returns the dotted key at the start of `message`, such as
