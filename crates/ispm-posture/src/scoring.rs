@@ -2,7 +2,7 @@
 //! The formulas are in `docs/policies.md`.
 
 use ispm_model::Severity;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::error::ScoringConfigError;
 
@@ -62,6 +62,45 @@ pub const DEFAULT_CHECK_WEIGHTS: SeverityPoints = SeverityPoints {
     informational: 1,
 };
 
+/// [`SeverityPoints`] with every severity optional, so that a settings
+/// table such as `[engine.scoring.violation_points]` can give only the
+/// severities it changes.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PartialSeverityPoints {
+    critical: Option<u32>,
+    high: Option<u32>,
+    medium: Option<u32>,
+    low: Option<u32>,
+    informational: Option<u32>,
+}
+
+impl PartialSeverityPoints {
+    fn or(self, defaults: SeverityPoints) -> SeverityPoints {
+        SeverityPoints {
+            critical: self.critical.unwrap_or(defaults.critical),
+            high: self.high.unwrap_or(defaults.high),
+            medium: self.medium.unwrap_or(defaults.medium),
+            low: self.low.unwrap_or(defaults.low),
+            informational: self.informational.unwrap_or(defaults.informational),
+        }
+    }
+}
+
+fn violation_points<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<SeverityPoints, D::Error> {
+    Ok(PartialSeverityPoints::deserialize(deserializer)?.or(DEFAULT_VIOLATION_POINTS))
+}
+
+fn anomaly_points<'de, D: Deserializer<'de>>(deserializer: D) -> Result<SeverityPoints, D::Error> {
+    Ok(PartialSeverityPoints::deserialize(deserializer)?.or(DEFAULT_ANOMALY_POINTS))
+}
+
+fn check_weights<'de, D: Deserializer<'de>>(deserializer: D) -> Result<SeverityPoints, D::Error> {
+    Ok(PartialSeverityPoints::deserialize(deserializer)?.or(DEFAULT_CHECK_WEIGHTS))
+}
+
 /// Settings of [`crate::score_identity`] and [`crate::PostureAggregator`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -92,13 +131,15 @@ pub struct ScoringConfig {
     /// the limit. Default 20.
     pub key_long_overdue_points: u32,
     /// Risk points per open violation by severity. Default
-    /// [`DEFAULT_VIOLATION_POINTS`].
+    /// [`DEFAULT_VIOLATION_POINTS`]; a severity left out keeps its default.
+    #[serde(deserialize_with = "violation_points")]
     pub violation_points: SeverityPoints,
     /// Cap of the violation points. Default 50, so that policy findings
     /// alone cannot make up the whole score.
     pub violation_points_max: u32,
     /// Risk points per recent anomaly by severity. Default
-    /// [`DEFAULT_ANOMALY_POINTS`].
+    /// [`DEFAULT_ANOMALY_POINTS`]; a severity left out keeps its default.
+    #[serde(deserialize_with = "anomaly_points")]
     pub anomaly_points: SeverityPoints,
     /// Cap of the anomaly points. Default 40.
     pub anomaly_points_max: u32,
@@ -119,7 +160,8 @@ pub struct ScoringConfig {
     /// Default 2.
     pub sensitive_data_weight: f64,
     /// Weight of a policy check by severity in the posture score. Default
-    /// [`DEFAULT_CHECK_WEIGHTS`].
+    /// [`DEFAULT_CHECK_WEIGHTS`]; a severity left out keeps its default.
+    #[serde(deserialize_with = "check_weights")]
     pub check_weights: SeverityPoints,
     /// Share α of the weighted pass rate in the posture score; the rest is
     /// the inverse of the mean risk. 0 to 1; default 0.7, so policy results
@@ -211,6 +253,35 @@ mod tests {
         };
         let errors = config.validate().expect_err("invalid");
         assert_eq!(errors.len(), 3, "{errors:?}");
+    }
+
+    #[test]
+    fn severities_left_out_keep_their_defaults() {
+        let config: ScoringConfig = toml::from_str(
+            "[violation_points]\ncritical = 40\n[anomaly_points]\nlow = 5\n[check_weights]\n",
+        )
+        .expect("partial tables load");
+        assert_eq!(
+            config.violation_points,
+            SeverityPoints {
+                critical: 40,
+                ..DEFAULT_VIOLATION_POINTS
+            }
+        );
+        assert_eq!(
+            config.anomaly_points,
+            SeverityPoints {
+                low: 5,
+                ..DEFAULT_ANOMALY_POINTS
+            }
+        );
+        assert_eq!(config.check_weights, DEFAULT_CHECK_WEIGHTS);
+    }
+
+    #[test]
+    fn unknown_severity_in_points_is_rejected() {
+        let result: Result<ScoringConfig, _> = toml::from_str("[violation_points]\nurgent = 1");
+        assert!(result.is_err());
     }
 
     #[test]

@@ -679,6 +679,41 @@ mod tests {
         );
     }
 
+    /// A file needs only the keys it changes: every key of every table,
+    /// given alone with its default value, must load.
+    #[test]
+    fn every_key_loads_alone() {
+        fn leaves(value: &serde_json::Value, path: &mut Vec<String>, out: &mut Vec<Vec<String>>) {
+            match value {
+                serde_json::Value::Object(map) => {
+                    for (key, child) in map {
+                        path.push(key.clone());
+                        leaves(child, path, out);
+                        path.pop();
+                    }
+                }
+                serde_json::Value::Null => {}
+                _ => out.push(path.clone()),
+            }
+        }
+        let defaults = serde_json::to_value(Settings::default()).expect("defaults serialize");
+        let mut paths = Vec::new();
+        leaves(&defaults, &mut Vec::new(), &mut paths);
+        assert!(paths.len() > 100, "{}", paths.len());
+        for path in paths {
+            let mut value = defaults.pointer(&format!("/{}", path.join("/"))).cloned();
+            for key in path.iter().rev() {
+                let mut table = serde_json::Map::new();
+                table.insert(key.clone(), value.take().unwrap_or_default());
+                value = Some(serde_json::Value::Object(table));
+            }
+            let text = toml::to_string(&value).expect("a table renders as TOML");
+            let file = toml_file(&text);
+            let result = load_with_env(Some(file.path()), env(&[]), Checks::Common);
+            assert!(result.is_ok(), "{}: {result:?}", path.join("."));
+        }
+    }
+
     #[test]
     fn missing_required_key_is_reported() {
         let file = toml_file("[[kafka.inputs]]\ntopic = \"raw\"\n");
