@@ -44,6 +44,10 @@ use crate::replay::ReplayOutcome;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// The warning about an `ISPM_` variable with one underscore.
+const MISSPELLED_VARIABLE: &str =
+    "variable ignored: settings variables start with ISPM__, with two underscores";
+
 const EXIT_FAILED: u8 = 1;
 const EXIT_USAGE: u8 = 2;
 
@@ -59,9 +63,16 @@ fn main() -> ExitCode {
     } else {
         settings::Checks::Common
     };
+    let variables = std::env::vars_os().filter_map(|(name, _)| name.into_string().ok());
+    let misspelled = settings::misspelled_variables(variables);
     let settings = match settings::load(cli.config.as_deref(), checks) {
         Ok(settings) => settings,
         Err(errors) => {
+            // Listed with the errors, because a variable that was not read
+            // may be the fix the user tried.
+            for variable in &misspelled {
+                eprintln!("{variable}: {MISSPELLED_VARIABLE}");
+            }
             for error in &errors.0 {
                 eprintln!("{error}");
             }
@@ -69,12 +80,8 @@ fn main() -> ExitCode {
         }
     };
     logging::init(&settings.log);
-    let variables = std::env::vars_os().filter_map(|(name, _)| name.into_string().ok());
-    for variable in settings::misspelled_variables(variables) {
-        tracing::warn!(
-            %variable,
-            "variable ignored: settings variables start with ISPM__, with two underscores"
-        );
+    for variable in &misspelled {
+        tracing::warn!(%variable, "{MISSPELLED_VARIABLE}");
     }
 
     match &cli.command {

@@ -202,3 +202,33 @@ fn value_error_from_file_names_the_file() {
         "{stderr}"
     );
 }
+
+#[test]
+fn variable_with_one_underscore_is_named_also_beside_errors() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = write_config(&dir, "[engine]\nno_such_key = 1\n");
+    let output = run(ispm()
+        .env("ISPM_ENGINE__LEARNING__MIN_EVENTS", "5")
+        .env("ISPM_KAFKA_PORT", "1234")
+        .arg("check-config")
+        .arg("--config")
+        .arg(&config));
+    let stderr = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "{stderr}");
+    assert!(
+        lines[0].starts_with("ISPM_ENGINE__LEARNING__MIN_EVENTS: variable ignored"),
+        "{stderr}"
+    );
+
+    let output = run(ispm()
+        .env("ISPM_ENGINE__LEARNING__MIN_EVENTS", "5")
+        .arg("check-config"));
+    assert_eq!(output.status.code(), Some(0));
+    let warnings = common::stderr(&output);
+    assert!(
+        warnings.contains("ISPM_ENGINE__LEARNING__MIN_EVENTS"),
+        "{warnings}"
+    );
+}

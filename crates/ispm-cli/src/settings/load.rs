@@ -104,14 +104,6 @@ pub(super) struct RemovedKeys {
 }
 
 impl RemovedKeys {
-    /// True when `field` of the table at `segments` was removed.
-    fn has(&self, segments: &[String], field: &str) -> bool {
-        self.keys.iter().any(|key| {
-            key.split_last()
-                .is_some_and(|(last, parents)| last == field && parents == segments)
-        })
-    }
-
     /// Records the key at `segments` as removed with `outcome`; returns
     /// false when nothing was removed.
     fn note(&mut self, segments: Vec<String>, outcome: Option<Removed>) -> bool {
@@ -283,11 +275,17 @@ fn deserialize_reporting_all(
     // not move the items still to remove.
     let decimals = whole_numbers::decimals_for_integers(&tree, defaults, file_label);
     let mut removed_items = RemovedItems::default();
+    // The removed keys as written, to recognise a table that misses a key
+    // because an earlier round removed it.
+    let mut removed_written: Vec<Vec<String>> = Vec::new();
     for (segments, error) in decimals.into_iter().rev() {
         errors.push(error);
         let outcome = remove(&mut tree, &segments);
         if matches!(outcome, Some(Removed::FromList)) {
             removed_items.note(&segments);
+        }
+        if outcome.is_some() {
+            removed_written.push(segments.clone());
         }
         removed.note(segments, outcome);
     }
@@ -314,8 +312,12 @@ fn deserialize_reporting_all(
                 let error = error.into_inner();
                 // A table that lost a required key to an earlier error now
                 // misses it: that error was reported already.
-                let lost_earlier =
-                    missing_field(&error).is_some_and(|field| removed.has(&segments, field));
+                let lost_earlier = missing_field(&error).is_some_and(|field| {
+                    removed_written.iter().any(|key| {
+                        key.split_last()
+                            .is_some_and(|(last, table)| last == field && table == written)
+                    })
+                });
                 if !lost_earlier {
                     errors.push(SettingError {
                         source,
@@ -327,6 +329,9 @@ fn deserialize_reporting_all(
                 let outcome = remove(&mut tree, &segments);
                 if matches!(outcome, Some(Removed::FromList)) {
                     removed_items.note(&written);
+                }
+                if outcome.is_some() {
+                    removed_written.push(written);
                 }
                 if !removed.note(segments, outcome) {
                     break;
@@ -360,6 +365,10 @@ fn describe(error: ConfigError) -> String {
             expected,
             ..
         } => format!("invalid type: {unexpected}, expected {expected}"),
+        ConfigError::NotFound(_) => match missing_field(&error) {
+            Some(field) => format!("missing required key `{field}`"),
+            None => error.to_string(),
+        },
         ConfigError::Message(message) => {
             variants::explain_unknown_variant(&message).unwrap_or(message)
         }
@@ -712,6 +721,23 @@ mod tests {
             let result = load_with_env(Some(file.path()), env(&[]), Checks::Common);
             assert!(result.is_ok(), "{}: {result:?}", path.join("."));
         }
+    }
+
+    #[test]
+    fn missing_key_after_a_removed_list_item_is_reported() {
+        let file = toml_file(
+            "[[kafka.inputs]]\ntopic = \"a\"\ndecoder = \"cloudtrial\"\n\
+             [[kafka.inputs]]\ntopic = \"b\"\n",
+        );
+        let errors = load_with_env(Some(file.path()), env(&[]), Checks::Common)
+            .expect_err("invalid settings");
+        let lines: Vec<String> = errors
+            .0
+            .iter()
+            .map(|error| format!("{}: {}", error.key, error.message))
+            .collect();
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert_eq!(lines[1], "kafka.inputs.1: missing required key `decoder`");
     }
 
     #[test]
