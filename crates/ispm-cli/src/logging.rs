@@ -39,11 +39,73 @@ pub fn init(settings: &LogSettings) {
 }
 
 fn parse_filter(directives: &str) -> (EnvFilter, Option<(String, String)>) {
+    if let Some(problem) = unlikely_directive(directives) {
+        return (
+            EnvFilter::new("info"),
+            Some((directives.to_owned(), problem)),
+        );
+    }
     match EnvFilter::try_new(directives) {
         Ok(filter) => (filter, None),
         Err(error) => (
             EnvFilter::new("info"),
             Some((directives.to_owned(), error.to_string())),
         ),
+    }
+}
+
+/// Levels that a directive without `=` may name.
+const LEVELS: [&str; 6] = ["off", "error", "warn", "info", "debug", "trace"];
+
+/// Returns why `directives` is most likely a mistake although `EnvFilter`
+/// accepts it. `EnvFilter` reads a word that is not a level, such as
+/// `warning`, as the name of a log target: every other target is then
+/// silenced, and so is the warning that would tell. An empty filter also
+/// silences everything but errors. A bare word is taken for a target only
+/// when it names one of ours or a module path (`a::b`).
+fn unlikely_directive(directives: &str) -> Option<String> {
+    if directives.trim().is_empty() {
+        return Some("the log filter is empty".to_owned());
+    }
+    directives
+        .split(',')
+        .map(str::trim)
+        .filter(|directive| !directive.contains('=') && !directive.contains('['))
+        .find(|word| {
+            let level = LEVELS.iter().any(|level| word.eq_ignore_ascii_case(level));
+            let target = word.starts_with("ispm") || word.contains("::");
+            !level && !target
+        })
+        .map(|word| {
+            format!(
+                "`{word}` is not a level ({}); a target needs `target=level`",
+                LEVELS.join(", ")
+            )
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_that_are_not_levels_fall_back_to_info() {
+        for directives in ["warning", "verbose", "", "  ", "info,lots"] {
+            assert!(parse_filter(directives).1.is_some(), "{directives:?}");
+        }
+    }
+
+    #[test]
+    fn levels_and_targets_are_kept() {
+        for directives in [
+            "warn",
+            "DEBUG",
+            "info,ispm_engine=debug",
+            "ispm_kafka",
+            "rdkafka::client=trace",
+            "info,ispm[replay]=debug",
+        ] {
+            assert_eq!(parse_filter(directives).1, None, "{directives:?}");
+        }
     }
 }
