@@ -130,7 +130,10 @@ impl fmt::Debug for ClientProperties {
 /// and `linger.ms = 5` as an integer, so tables are flattened back into
 /// dotted names and scalars turned into text.
 #[derive(Deserialize)]
-#[serde(untagged)]
+#[serde(
+    untagged,
+    expecting = "expected a text, number or boolean value for a librdkafka property"
+)]
 enum RawProperty {
     Text(String),
     Flag(bool),

@@ -364,16 +364,24 @@ fn describe(error: ConfigError) -> String {
             unexpected,
             expected,
             ..
-        } => format!("invalid type: {unexpected}, expected {expected}"),
+        } => without_type_names(format!("invalid type: {unexpected}, expected {expected}")),
         ConfigError::NotFound(_) => match missing_field(&error) {
             Some(field) => format!("missing required key `{field}`"),
             None => error.to_string(),
         },
-        ConfigError::Message(message) => {
-            variants::explain_unknown_variant(&message).unwrap_or(message)
-        }
+        ConfigError::Message(message) => variants::explain_unknown_variant(&message)
+            .unwrap_or_else(|| without_type_names(message)),
         ConfigError::At { error, .. } => describe(*error),
         other => other.to_string(),
+    }
+}
+
+/// Replaces `expected struct LogSettings`, which names a Rust type, with
+/// what the user can write there: a table.
+fn without_type_names(message: String) -> String {
+    match message.split_once("expected struct ") {
+        Some((before, _)) => format!("{before}expected a table of settings"),
+        None => message,
     }
 }
 
@@ -738,6 +746,34 @@ mod tests {
             .collect();
         assert_eq!(lines.len(), 2, "{lines:?}");
         assert_eq!(lines[1], "kafka.inputs.1: missing required key `decoder`");
+    }
+
+    #[test]
+    fn wrong_types_are_named_in_the_terms_of_the_settings_file() {
+        let file = toml_file(
+            "[engine.severity_overrides]\nfirst_seen = 3\n\
+             [kafka.client_properties]\n\"linger.ms\" = [1]\n",
+        );
+        let errors = load_with_env(
+            Some(file.path()),
+            env(&[("ISPM__LOG", "debug")]),
+            Checks::Common,
+        )
+        .expect_err("invalid settings");
+        let messages: Vec<&str> = errors
+            .0
+            .iter()
+            .map(|error| error.message.as_str())
+            .collect();
+        assert_eq!(
+            messages,
+            [
+                "expected a text value, one of `informational`, `low`, `medium`, `high`, \
+                 `critical`",
+                "expected a text, number or boolean value for a librdkafka property",
+                "invalid type: string \"debug\", expected a table of settings",
+            ]
+        );
     }
 
     #[test]

@@ -15,24 +15,41 @@ use serde::de::{self, Deserializer, Visitor};
 use ispm_kafka::DecoderKind;
 use ispm_model::{IdentityKind, NhiType, Severity};
 
-/// Rewrites `config`'s message for an unknown enum value into one that
-/// lists the accepted values. Returns `None` for any other message, and for
-/// an enum missing from [`known_enums`].
+/// Rewrites `config`'s message for an unknown enum value, or for an enum
+/// value of the wrong type, into one that lists the accepted values.
+/// Returns `None` for any other message, and for an enum missing from
+/// [`known_enums`].
 pub fn explain_unknown_variant(message: &str) -> Option<String> {
-    let rest = message.strip_prefix("enum ")?;
-    let (name, value) = rest.split_once(" does not have variant constructor ")?;
-    let variants = known_enums()
+    if let Some(rest) = message.strip_prefix("enum ") {
+        let (name, value) = rest.split_once(" does not have variant constructor ")?;
+        return Some(format!(
+            "unknown value `{value}`, expected one of {}",
+            accepted(name)?
+        ));
+    }
+    // A number or a list where a name belongs, such as a severity written as
+    // its OCSF id.
+    let name = message
+        .strip_prefix("value of enum ")?
+        .strip_suffix(WRONG_TYPE_SUFFIX)?;
+    Some(format!("expected a text value, one of {}", accepted(name)?))
+}
+
+/// How `config` ends its message for an enum given as a number, a list or
+/// a table with more than one key.
+const WRONG_TYPE_SUFFIX: &str =
+    " should be represented by either string or table with exactly one key";
+
+/// Returns the accepted values of the enum named `name`, quoted and joined.
+fn accepted(name: &str) -> Option<String> {
+    let (_, variants) = known_enums()
         .into_iter()
-        .find(|(enum_name, _)| *enum_name == name)?
-        .1;
-    let expected: Vec<String> = variants
+        .find(|(enum_name, _)| *enum_name == name)?;
+    let quoted: Vec<String> = variants
         .iter()
         .map(|variant| format!("`{variant}`"))
         .collect();
-    Some(format!(
-        "unknown value `{value}`, expected one of {}",
-        expected.join(", ")
-    ))
+    Some(quoted.join(", "))
 }
 
 /// Returns every enum that a setting can hold, with the values it accepts.
@@ -123,6 +140,18 @@ mod tests {
             assert!(!name.is_empty());
             assert!(!variants.is_empty(), "{name}");
         }
+    }
+
+    #[test]
+    fn severity_given_as_a_number_lists_the_severities() {
+        let message = format!("value of enum Severity{WRONG_TYPE_SUFFIX}");
+        assert_eq!(
+            explain_unknown_variant(&message).as_deref(),
+            Some(
+                "expected a text value, one of `informational`, `low`, `medium`, `high`, \
+                 `critical`"
+            )
+        );
     }
 
     #[test]
