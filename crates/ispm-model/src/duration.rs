@@ -9,23 +9,27 @@
 
 use std::time::Duration;
 
+use std::fmt;
+
+use serde::de::{self, Visitor};
 use serde::{Deserializer, Serializer};
 
 const MINUTE: u64 = 60;
 const HOUR: u64 = 60 * MINUTE;
 const DAY: u64 = 24 * HOUR;
 
-/// Writes `duration` in the largest of days, hours, minutes, seconds and
-/// milliseconds that gives a whole number. A duration with a fraction of a
-/// millisecond is written as `humantime` writes it.
+/// Writes `duration` in the largest of days, hours, minutes, seconds,
+/// milliseconds, microseconds and nanoseconds that gives a whole number.
 pub fn format(duration: Duration) -> String {
     let seconds = duration.as_secs();
     let nanos = duration.subsec_nanos();
     if nanos != 0 {
         return if nanos.is_multiple_of(1_000_000) {
             format!("{}ms", duration.as_millis())
+        } else if nanos.is_multiple_of(1_000) {
+            format!("{}us", duration.as_micros())
         } else {
-            humantime_serde::re::humantime::format_duration(duration).to_string()
+            format!("{}ns", duration.as_nanos())
         };
     }
     match seconds {
@@ -42,7 +46,50 @@ pub fn serialize<S: Serializer>(duration: &Duration, serializer: S) -> Result<S:
 }
 
 pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
-    humantime_serde::deserialize(deserializer)
+    deserializer.deserialize_any(DurationVisitor)
+}
+
+/// What an error about a duration says was expected.
+const EXPECTED: &str = "a duration such as `90d`, `1h`, `15m`, `30s` or `500ms`";
+
+/// Reads a duration from text, with errors that show its form. A number
+/// without a unit is refused, because `600` could mean seconds or minutes.
+struct DurationVisitor;
+
+impl Visitor<'_> for DurationVisitor {
+    type Value = Duration;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+        formatter.write_str(EXPECTED)
+    }
+
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<Duration, E> {
+        parse(text).map_err(E::custom)
+    }
+
+    fn visit_i64<E: de::Error>(self, number: i64) -> Result<Duration, E> {
+        Err(E::custom(format!("{number} has no unit: write {EXPECTED}")))
+    }
+
+    fn visit_u64<E: de::Error>(self, number: u64) -> Result<Duration, E> {
+        Err(E::custom(format!("{number} has no unit: write {EXPECTED}")))
+    }
+
+    fn visit_f64<E: de::Error>(self, number: f64) -> Result<Duration, E> {
+        Err(E::custom(format!("{number} has no unit: write {EXPECTED}")))
+    }
+}
+
+/// Parses `text` as `humantime` does, except for the unit `M`, which
+/// `humantime` reads as months and people mean as minutes.
+pub fn parse(text: &str) -> Result<Duration, String> {
+    if text.contains('M') {
+        return Err(format!(
+            "`{text}`: `M` means months; write `m` for minutes, or days, such as `90d`"
+        ));
+    }
+    humantime_serde::re::humantime::parse_duration(text)
+        .map_err(|error| format!("`{text}` is not {EXPECTED}: {error}"))
 }
 
 /// The same for an optional duration:
@@ -65,13 +112,35 @@ pub mod option {
     pub fn deserialize<'de, D: Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Option<Duration>, D::Error> {
-        humantime_serde::option::deserialize(deserializer)
+        /// A duration read by [`super::deserialize`].
+        #[derive(serde::Deserialize)]
+        struct Written(#[serde(deserialize_with = "super::deserialize")] Duration);
+
+        let written: Option<Written> = serde::Deserialize::deserialize(deserializer)?;
+        Ok(written.map(|Written(duration)| duration))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn capital_m_is_refused() {
+        assert!(parse("10M").is_err());
+        assert_eq!(parse("10m"), Ok(Duration::from_secs(600)));
+        assert!(parse("2months").is_ok());
+    }
+
+    #[test]
+    fn errors_show_the_form_of_a_duration() {
+        let error = parse("1h30").expect_err("no unit after 30");
+        assert!(error.contains("such as `90d`"), "{error}");
+        let number: Result<Duration, serde_json::Error> =
+            deserialize(&mut serde_json::Deserializer::from_str("600"));
+        let error = number.expect_err("no unit").to_string();
+        assert!(error.starts_with("600 has no unit"), "{error}");
+    }
 
     #[test]
     fn writes_the_largest_whole_unit() {
@@ -81,6 +150,8 @@ mod tests {
             (Duration::from_secs(15 * MINUTE), "15m"),
             (Duration::from_secs(61), "61s"),
             (Duration::from_millis(1500), "1500ms"),
+            (Duration::from_micros(1500), "1500us"),
+            (Duration::from_nanos(7), "7ns"),
             (Duration::ZERO, "0s"),
         ];
         for (duration, text) in cases {
@@ -102,8 +173,7 @@ mod tests {
         ];
         for duration in durations {
             let text = format(duration);
-            let read = humantime_serde::re::humantime::parse_duration(&text);
-            assert_eq!(read, Ok(duration), "{text}");
+            assert_eq!(parse(&text), Ok(duration), "{text}");
         }
     }
 }
