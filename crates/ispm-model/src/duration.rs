@@ -2,10 +2,11 @@
 //! `15m`, `500ms`.
 //!
 //! Use with `#[serde(with = "ispm_model::duration")]`. Reading accepts
-//! everything `humantime` does (`1h 30m`, `2weeks`). Writing picks the
-//! largest unit that gives a whole number, because `humantime` writes 90
-//! days as `2months 29days 2h 24m` (its month is 30.44 days), which
-//! `check-config` then showed for a setting its user wrote as `90d`.
+//! what `humantime` does (`1h 30m`, `2weeks`), except a number without a
+//! unit and the unit `M` (see [`parse`]). Writing picks the largest unit
+//! that gives a whole number, because `humantime` writes 90 days as
+//! `2months 29days 2h 24m` (its month is 30.44 days), which `check-config`
+//! then showed for a setting its user wrote as `90d`.
 
 use std::time::Duration;
 
@@ -49,7 +50,7 @@ pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duratio
     deserializer.deserialize_any(DurationVisitor)
 }
 
-/// What an error about a duration says was expected.
+/// The form of a duration, shown in every error about one.
 const EXPECTED: &str = "a duration such as `90d`, `1h`, `15m`, `30s` or `500ms`";
 
 /// Reads a duration from text, with errors that show its form. A number
