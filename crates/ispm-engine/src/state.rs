@@ -49,7 +49,7 @@ pub(crate) enum Seen {
 /// share 48 hash bits with a chance of about n²/2⁴⁹, so the day costs no
 /// memory.
 #[serde_as]
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Default, Serialize, Deserialize)]
 pub(crate) struct SeenValues {
     /// The entries of every attribute, grouped by attribute in order and
     /// sorted within each group, so a lookup is a binary search: busy
@@ -62,6 +62,27 @@ pub(crate) struct SeenValues {
     /// One bit per attribute, set when its cap was reached: the attribute
     /// varies too much to report single new values.
     high_variance: u8,
+    /// The attribute whose full group was last searched for a stale value
+    /// without finding one, and the oldest day of last use in that group.
+    /// While the group gets no new value, none of its values can be stale
+    /// until `expiry_days` after that day, so the next new values skip the
+    /// search. Left out of snapshots and cold state, because it only saves
+    /// work: a restored state searches once and sets it again.
+    #[serde(skip)]
+    searched_full: Option<(u8, u16)>,
+}
+
+// Written by hand to leave out `searched_full`, so that a state and its
+// copy restored from cold state print the same.
+impl std::fmt::Debug for SeenValues {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("SeenValues")
+            .field("values", &self.values)
+            .field("ends", &self.ends)
+            .field("high_variance", &self.high_variance)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Bits of an entry that hold the day.
@@ -139,12 +160,7 @@ impl SeenValues {
         if self.len(attribute) >= cap {
             // A value unused for longer than the expiry makes room.
             let group = self.group(attribute);
-            let stale = expiry_days.and_then(|expiry| {
-                self.values
-                    .get(group.clone())?
-                    .iter()
-                    .position(|entry| day.saturating_sub((entry & 0xffff) as u16) > expiry)
-            });
+            let stale = expiry_days.and_then(|expiry| self.find_stale(attribute, day, expiry));
             let Some(stale) = stale else {
                 self.high_variance |= 1 << attribute;
                 return Seen::Overflow;
@@ -167,7 +183,41 @@ impl SeenValues {
         for end in self.ends.iter_mut().skip(attribute) {
             *end += 1;
         }
+        // The new value may be older than the remembered oldest day, when
+        // the event came late.
+        if self
+            .searched_full
+            .is_some_and(|(searched, _)| usize::from(searched) == attribute)
+        {
+            self.searched_full = None;
+        }
         Seen::New
+    }
+
+    /// Returns the position in its group of the first value of `attribute`
+    /// last used more than `expiry` days before `day`, if any.
+    fn find_stale(&mut self, attribute: usize, day: u16, expiry: u16) -> Option<usize> {
+        // The days of a group's values only grow while it gets no new value,
+        // so no value can be stale while the oldest one found last time is
+        // not.
+        if self.searched_full.is_some_and(|(searched, oldest)| {
+            usize::from(searched) == attribute && day.saturating_sub(oldest) <= expiry
+        }) {
+            return None;
+        }
+        let values = self.values.get(self.group(attribute))?;
+        let mut oldest = u16::MAX;
+        for (position, entry) in values.iter().enumerate() {
+            let last_day = (entry & 0xffff) as u16;
+            if day.saturating_sub(last_day) > expiry {
+                return Some(position);
+            }
+            oldest = oldest.min(last_day);
+        }
+        self.searched_full = u8::try_from(attribute)
+            .ok()
+            .map(|searched| (searched, oldest));
+        None
     }
 
     pub fn len(&self, attribute: usize) -> usize {
@@ -1669,6 +1719,43 @@ mod tests {
         assert_eq!(seen.observe(0, value(1), 200, Some(90), 2), Seen::Overflow);
         assert!(seen.is_high_variance(0));
         assert_eq!(seen.observe(0, value(2), 200, Some(90), 2), Seen::Known);
+    }
+
+    #[test]
+    fn stale_search_skip_matches_full_search() {
+        let mut remembering = SeenValues::default();
+        let mut searching = SeenValues::default();
+        // A small linear congruential generator, so the test is the same on
+        // every run.
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = |bound: u64| {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) % bound
+        };
+        let mut day = 100u16;
+        for _ in 0..20_000 {
+            // Mostly moving forward, sometimes a late event.
+            day = match next(20) {
+                0 => day.saturating_sub(2),
+                1..=2 => day + 1,
+                _ => day,
+            };
+            let attribute = next(3) as usize;
+            // A few values in use every day, and many used now and then.
+            let hash = if next(2) == 0 {
+                value(next(6))
+            } else {
+                value(6 + next(30))
+            };
+            searching.searched_full = None;
+            let expected = searching.observe(attribute, hash, day, Some(4), 8);
+            let got = remembering.observe(attribute, hash, day, Some(4), 8);
+            assert_eq!(got, expected);
+            assert_eq!(remembering.values, searching.values);
+            assert_eq!(remembering.high_variance, searching.high_variance);
+        }
     }
 
     #[test]
