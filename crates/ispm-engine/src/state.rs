@@ -833,6 +833,23 @@ impl CredentialState {
         credential
     }
 
+    /// Returns an active credential that an event used first at `time`.
+    /// Equal to [`CredentialState::new`] of such a record, but built without
+    /// the record's owned texts, because every new session key adds one.
+    pub fn first_used(id: &str, kind: CredentialKind, time: EventTime) -> Self {
+        CredentialState {
+            id: CredentialId::new(id),
+            kind,
+            status: CredentialStatus::Active,
+            slot: None,
+            first_used: Some(time),
+            last_used: Some(time),
+            use_count: 1,
+            details: None,
+            consumers: CredentialConsumers::Unused,
+        }
+    }
+
     pub fn details(&self) -> Option<&CredentialDetails> {
         self.details.as_deref()
     }
@@ -1254,6 +1271,12 @@ impl IdentityState {
     /// Adds a credential, dropping the least recently used temporary one
     /// when the cap is reached. Long-term keys are kept before session keys.
     pub fn add_credential(&mut self, record: CredentialRecord, cap: usize) {
+        self.add_credential_state(CredentialState::new(record), cap);
+    }
+
+    /// Does what [`IdentityState::add_credential`] does, with the
+    /// credential already in its kept form.
+    pub fn add_credential_state(&mut self, credential: CredentialState, cap: usize) {
         if self.credentials.len() >= cap {
             let victim = self
                 .credentials
@@ -1273,7 +1296,7 @@ impl IdentityState {
         // Identities have one or two credentials, and a credential takes
         // about 200 bytes, so the list grows by one and not by doubling.
         self.credentials.reserve_exact(1);
-        self.credentials.push(CredentialState::new(record));
+        self.credentials.push(credential);
     }
 
     pub fn inventory_record(&self) -> InventoryRecord {
@@ -1650,6 +1673,29 @@ mod tests {
         state.set_arn_if_missing(Some(session));
         assert_eq!(state.arn.as_deref(), Some(session));
         assert_eq!(state.arn().as_deref(), Some(session));
+    }
+
+    #[test]
+    fn first_used_credential_matches_its_record() {
+        let time = EventTime::from_millis(1_700_000_000_000);
+        for (id, kind) in [
+            ("AKIAIOSFODNN7EXAMPLE", "access_key"),
+            ("ASIAIOSFODNN7EXAMPLE", "temporary_access_key"),
+            ("console-password", "console_password"),
+        ] {
+            let record = CredentialRecord {
+                id: id.to_owned(),
+                kind: kind.to_owned(),
+                first_used: Some(time),
+                last_used: Some(time),
+                use_count: 1,
+                status: "active".to_owned(),
+                ..CredentialRecord::default()
+            };
+            let expected = CredentialState::new(record);
+            let built = CredentialState::first_used(id, CredentialKind::new(kind), time);
+            assert_eq!(format!("{built:?}"), format!("{expected:?}"));
+        }
     }
 
     #[test]
