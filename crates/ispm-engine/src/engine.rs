@@ -153,7 +153,9 @@ impl Engine {
         }
         let before = findings.len();
 
-        let hashes = self.hash_cache.hashes(event);
+        let hashes = self.hash_cache.hashes(event, |ip| {
+            detectors::first_seen_network(ip, &self.config.first_seen)
+        });
         let mut ctx = Context {
             config: &self.config,
             enabled: self.enabled,
@@ -290,7 +292,9 @@ impl Engine {
                 // in its inventory record: only its findings reach the
                 // posture, and the record is not marked for publishing.
                 let before = findings.len();
-                let hashes = self.hash_cache.hashes(event);
+                let hashes = self.hash_cache.hashes(event, |ip| {
+                    detectors::first_seen_network(ip, &self.config.first_seen)
+                });
                 let mut ctx = Context {
                     config: &self.config,
                     enabled: self.enabled,

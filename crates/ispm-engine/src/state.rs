@@ -1432,20 +1432,46 @@ pub(crate) struct EventHashes {
     /// `stable_hash` of the user agent as the inventory keeps it (cut to
     /// its maximum length), when the event has one.
     pub user_agent: Option<u64>,
+    /// [`hash_ip`] of the source address, when the event has one.
+    pub ip: Option<u64>,
+    /// [`hash_ip`] of the network of the source address, masked to the
+    /// prefix lengths [`EventHashCache::hashes`] was given.
+    pub network: Option<u64>,
 }
 
-/// The region and user agent of the last event [`EventHashCache::hashes`]
-/// hashed, with their hashes, so that the next event reuses the hash of a
-/// value it repeats. Consecutive events mostly repeat both, and comparing a
-/// user agent costs less than hashing it again. Services and actions are
-/// hashed anew, because they change from one event to the next too often
-/// for a cache of one value to pay (measured with callgrind on the replay
-/// benchmark).
+/// The region, user agent, source address and network of the last event
+/// [`EventHashCache::hashes`] hashed, with their hashes, so that the next
+/// event reuses the hash of a value it repeats. Consecutive events mostly
+/// repeat them, and comparing a value costs less than hashing it again.
+/// Services and actions are hashed anew, because they change from one
+/// event to the next too often for a cache of one value to pay (measured
+/// with callgrind on the replay benchmark).
 #[derive(Default)]
 pub(crate) struct EventHashCache {
     region: LastHash,
     /// Keyed by the user agent as the inventory keeps it.
     user_agent: LastHash,
+    ip: LastIpHash,
+    network: LastIpHash,
+}
+
+/// One address and its [`hash_ip`].
+#[derive(Default)]
+struct LastIpHash(Option<(std::net::IpAddr, u64)>);
+
+impl LastIpHash {
+    /// Returns the hash of `ip`, hashing it unless it is the address
+    /// hashed last.
+    fn hash_of(&mut self, ip: std::net::IpAddr) -> u64 {
+        if let Some((known, hash)) = self.0
+            && known == ip
+        {
+            return hash;
+        }
+        let hash = hash_ip(StableHasher::new(), ip).finish();
+        self.0 = Some((ip, hash));
+        hash
+    }
 }
 
 /// One text and its hash. Its buffer is reused, so a change of value
@@ -1474,8 +1500,13 @@ impl LastHash {
 }
 
 impl EventHashCache {
-    /// Returns the hashes of `event`'s values.
-    pub fn hashes(&mut self, event: &IdentityEvent) -> EventHashes {
+    /// Returns the hashes of `event`'s values. `mask` turns the source
+    /// address into the network that [`EventHashes::network`] hashes.
+    pub fn hashes(
+        &mut self,
+        event: &IdentityEvent,
+        mask: impl FnOnce(std::net::IpAddr) -> std::net::IpAddr,
+    ) -> EventHashes {
         let service_hasher = StableHasher::new().part(&event.service);
         let service = service_hasher.clone().finish();
         let call = service_hasher.part(&event.action).finish();
@@ -1488,11 +1519,14 @@ impl EventHashCache {
             self.user_agent
                 .hash_of(kept_user_agent(agent), |kept| stable_hash(&[kept]))
         });
+        let ip = event.origin.ip;
         EventHashes {
             service,
             call,
             region,
             user_agent,
+            ip: ip.map(|ip| self.ip.hash_of(ip)),
+            network: ip.map(|ip| self.network.hash_of(mask(ip))),
         }
     }
 }
@@ -1519,6 +1553,23 @@ mod tests {
                 stable_hash(&[text]),
                 "{text}"
             );
+        }
+    }
+
+    #[test]
+    fn last_ip_hash_matches_fresh_hash() {
+        let addresses = [
+            "192.0.2.1",
+            "192.0.2.1",
+            "192.0.2.2",
+            "2001:db8::1",
+            "192.0.2.2",
+        ];
+        let mut last = LastIpHash::default();
+        for address in addresses {
+            let ip: std::net::IpAddr = address.parse().expect("a valid address");
+            let expected = hash_ip(StableHasher::new(), ip).finish();
+            assert_eq!(last.hash_of(ip), expected, "{address}");
         }
     }
 

@@ -14,7 +14,7 @@ use crate::intern::Interner;
 use crate::snapshot::bind_key_to_slot;
 use crate::state::{
     CredentialConsumers, CredentialKind, CredentialState, EVENTS_SOURCE, EventHashes,
-    IdentityState, StableHasher, hash_ip, stable_hash,
+    IdentityState, stable_hash,
 };
 
 /// Maximum length of a user agent kept in the inventory; longer ones are cut, because
@@ -126,11 +126,8 @@ impl EventConsumers {
             entries: [(ConsumerAttribute::Service, 0); MAX_EVENT_CONSUMERS],
             len: 0,
         };
-        if let Some(ip) = origin.ip {
-            observed.push(
-                ConsumerAttribute::Source,
-                hash_ip(StableHasher::new(), ip).finish(),
-            );
+        if let Some(ip) = hashes.ip {
+            observed.push(ConsumerAttribute::Source, ip);
         } else if let Some(source) = origin.service.as_deref().or(origin.source_raw.as_deref()) {
             observed.push(ConsumerAttribute::Source, stable_hash(&[source]));
         }
