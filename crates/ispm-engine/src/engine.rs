@@ -135,7 +135,7 @@ impl Engine {
         });
 
         refresh_identity(state, event, interner);
-        privilege_level::observe_actor(state, event);
+        privilege_level::observe_actor(state, event, &mut self.hash_cache);
         if state.last_seen.is_some_and(|last| event.time < last) {
             self.stats.late_events += 1;
         }

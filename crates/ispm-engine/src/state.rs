@@ -1439,8 +1439,8 @@ pub(crate) struct EventHashes {
     pub network: Option<u64>,
 }
 
-/// The region, user agent, source address and network of the last event
-/// [`EventHashCache::hashes`] hashed, with their hashes, so that the next
+/// The region, user agent, source address, network and role text of the
+/// last event [`EventHashCache`] hashed, with their hashes, so that the next
 /// event reuses the hash of a value it repeats. Consecutive events mostly
 /// repeat them, and comparing a value costs less than hashing it again.
 /// Services and actions are hashed anew, because they change from one
@@ -1453,6 +1453,9 @@ pub(crate) struct EventHashCache {
     user_agent: LastHash,
     ip: LastIpHash,
     network: LastIpHash,
+    /// Keyed by the role or ARN text that
+    /// `privilege_level::observe_actor` searches for administrator roles.
+    role: LastHash,
 }
 
 /// One address and its [`hash_ip`].
@@ -1500,6 +1503,11 @@ impl LastHash {
 }
 
 impl EventHashCache {
+    /// Returns `stable_hash(&[role])`.
+    pub fn role_hash(&mut self, role: &str) -> u64 {
+        self.role.hash_of(role, |role| stable_hash(&[role]))
+    }
+
     /// Returns the hashes of `event`'s values. `mask` turns the source
     /// address into the network that [`EventHashes::network`] hashes.
     pub fn hashes(
