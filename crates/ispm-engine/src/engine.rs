@@ -13,7 +13,7 @@ use crate::learning::LearningPeriods;
 use crate::owner::assign_owner;
 use crate::posture::{self, PostureRuntime};
 use crate::privilege_level;
-use crate::state::{CredentialStatus, EventHashes, IdentityState, NO_TIME};
+use crate::state::{CredentialStatus, EventHashCache, IdentityState, NO_TIME};
 use crate::suppression::{CompiledRule, SuppressionRule};
 use crate::tenant::TenantPrevalence;
 use crate::usage::record_usage;
@@ -36,6 +36,8 @@ pub struct Engine {
     /// Event time at or after which the next event makes the engine look
     /// for idle identities to compact (`engine.state.compact_after`).
     pub(crate) next_sweep: EventTime,
+    /// The last event's value hashes, for the next event to reuse.
+    hash_cache: EventHashCache,
 }
 
 /// Counters for the run summary and metrics.
@@ -101,6 +103,7 @@ impl Engine {
             identities: Identities::default(),
             stats: EngineStats::default(),
             next_sweep: NO_TIME,
+            hash_cache: EventHashCache::default(),
         }
     }
 
@@ -132,7 +135,7 @@ impl Engine {
         });
 
         refresh_identity(state, event, interner);
-        privilege_level::observe_actor(state, event);
+        privilege_level::observe_actor(state, event, &mut self.hash_cache);
         if state.last_seen.is_some_and(|last| event.time < last) {
             self.stats.late_events += 1;
         }
@@ -150,7 +153,9 @@ impl Engine {
         }
         let before = findings.len();
 
-        let hashes = EventHashes::new(event);
+        let hashes = self.hash_cache.hashes(event, |ip| {
+            detectors::first_seen_network(ip, &self.config.first_seen)
+        });
         let mut ctx = Context {
             config: &self.config,
             enabled: self.enabled,
@@ -287,7 +292,9 @@ impl Engine {
                 // in its inventory record: only its findings reach the
                 // posture, and the record is not marked for publishing.
                 let before = findings.len();
-                let hashes = EventHashes::new(event);
+                let hashes = self.hash_cache.hashes(event, |ip| {
+                    detectors::first_seen_network(ip, &self.config.first_seen)
+                });
                 let mut ctx = Context {
                     config: &self.config,
                     enabled: self.enabled,

@@ -7,7 +7,7 @@
 use ispm_model::{IdentityEvent, IdentityKind, PrivilegeLevel};
 
 use crate::config::PrivilegeConfig;
-use crate::state::{IdentityState, OptionalHash, stable_hash};
+use crate::state::{EventHashCache, IdentityState, OptionalHash};
 
 /// IAM and STS calls that change who can do what. An identity that made one
 /// successfully has at least privileged rights.
@@ -45,7 +45,11 @@ pub(crate) fn raise(
 
 /// Updates the actor's level from one of its own events: root, well-known
 /// administrator roles, and successful IAM changes.
-pub(crate) fn observe_actor(state: &mut IdentityState, event: &IdentityEvent) {
+pub(crate) fn observe_actor(
+    state: &mut IdentityState,
+    event: &IdentityEvent,
+    hash_cache: &mut EventHashCache,
+) {
     if state.posture.privilege == PrivilegeLevel::Admin {
         return;
     }
@@ -55,7 +59,7 @@ pub(crate) fn observe_actor(state: &mut IdentityState, event: &IdentityEvent) {
         });
         return;
     }
-    if let Some(pattern) = admin_role_pattern(state, event) {
+    if let Some(pattern) = admin_role_pattern(state, event, hash_cache) {
         raise(state, PrivilegeLevel::Admin, || {
             format!("acts through {pattern}, an AWS role with AdministratorAccess")
         });
@@ -80,13 +84,19 @@ pub(crate) fn observe_actor(state: &mut IdentityState, event: &IdentityEvent) {
 /// Returns the administrator role pattern in the role or ARN the event was
 /// made with. Skips the search when the identity's last event had the same
 /// text, because the answer depends on the text alone.
-fn admin_role_pattern(state: &mut IdentityState, event: &IdentityEvent) -> Option<&'static str> {
+fn admin_role_pattern(
+    state: &mut IdentityState,
+    event: &IdentityEvent,
+    hash_cache: &mut EventHashCache,
+) -> Option<&'static str> {
     let role = event
         .actor
         .via_role
         .as_deref()
         .or(event.actor.arn.as_deref())?;
-    let hash = stable_hash(&[role]);
+    // Consecutive events mostly come from the same role, and comparing
+    // its text with the last one costs less than hashing it again.
+    let hash = hash_cache.role_hash(role);
     if state.role_without_admin.is(hash) {
         return None;
     }

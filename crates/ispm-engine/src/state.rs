@@ -49,7 +49,7 @@ pub(crate) enum Seen {
 /// share 48 hash bits with a chance of about n²/2⁴⁹, so the day costs no
 /// memory.
 #[serde_as]
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Default, Serialize, Deserialize)]
 pub(crate) struct SeenValues {
     /// The entries of every attribute, grouped by attribute in order and
     /// sorted within each group, so a lookup is a binary search: busy
@@ -62,6 +62,27 @@ pub(crate) struct SeenValues {
     /// One bit per attribute, set when its cap was reached: the attribute
     /// varies too much to report single new values.
     high_variance: u8,
+    /// The attribute whose full group was last searched for a stale value
+    /// without finding one, and the oldest day of last use in that group.
+    /// While the group gets no new value, none of its values can be stale
+    /// until `expiry_days` after that day, so the next new values skip the
+    /// search. Left out of snapshots and cold state, because it only saves
+    /// work: a restored state searches once and sets it again.
+    #[serde(skip)]
+    searched_full: Option<(u8, u16)>,
+}
+
+// Written by hand to leave out `searched_full`, so that a state and its
+// copy restored from cold state print the same.
+impl std::fmt::Debug for SeenValues {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("SeenValues")
+            .field("values", &self.values)
+            .field("ends", &self.ends)
+            .field("high_variance", &self.high_variance)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Bits of an entry that hold the day.
@@ -139,12 +160,7 @@ impl SeenValues {
         if self.len(attribute) >= cap {
             // A value unused for longer than the expiry makes room.
             let group = self.group(attribute);
-            let stale = expiry_days.and_then(|expiry| {
-                self.values
-                    .get(group.clone())?
-                    .iter()
-                    .position(|entry| day.saturating_sub((entry & 0xffff) as u16) > expiry)
-            });
+            let stale = expiry_days.and_then(|expiry| self.find_stale(attribute, day, expiry));
             let Some(stale) = stale else {
                 self.high_variance |= 1 << attribute;
                 return Seen::Overflow;
@@ -167,7 +183,41 @@ impl SeenValues {
         for end in self.ends.iter_mut().skip(attribute) {
             *end += 1;
         }
+        // The new value may be older than the remembered oldest day, when
+        // the event came late.
+        if self
+            .searched_full
+            .is_some_and(|(searched, _)| usize::from(searched) == attribute)
+        {
+            self.searched_full = None;
+        }
         Seen::New
+    }
+
+    /// Returns the position in its group of the first value of `attribute`
+    /// last used more than `expiry` days before `day`, if any.
+    fn find_stale(&mut self, attribute: usize, day: u16, expiry: u16) -> Option<usize> {
+        // The days of a group's values only grow while it gets no new value,
+        // so no value can be stale while the oldest one found last time is
+        // not.
+        if self.searched_full.is_some_and(|(searched, oldest)| {
+            usize::from(searched) == attribute && day.saturating_sub(oldest) <= expiry
+        }) {
+            return None;
+        }
+        let values = self.values.get(self.group(attribute))?;
+        let mut oldest = u16::MAX;
+        for (position, entry) in values.iter().enumerate() {
+            let last_day = (entry & 0xffff) as u16;
+            if day.saturating_sub(last_day) > expiry {
+                return Some(position);
+            }
+            oldest = oldest.min(last_day);
+        }
+        self.searched_full = u8::try_from(attribute)
+            .ok()
+            .map(|searched| (searched, oldest));
+        None
     }
 
     pub fn len(&self, attribute: usize) -> usize {
@@ -783,6 +833,23 @@ impl CredentialState {
         credential
     }
 
+    /// Returns an active credential that an event used first at `time`.
+    /// Equal to [`CredentialState::new`] of such a record, but built without
+    /// the record's owned texts, because every new session key adds one.
+    pub fn first_used(id: &str, kind: CredentialKind, time: EventTime) -> Self {
+        CredentialState {
+            id: CredentialId::new(id),
+            kind,
+            status: CredentialStatus::Active,
+            slot: None,
+            first_used: Some(time),
+            last_used: Some(time),
+            use_count: 1,
+            details: None,
+            consumers: CredentialConsumers::Unused,
+        }
+    }
+
     pub fn details(&self) -> Option<&CredentialDetails> {
         self.details.as_deref()
     }
@@ -1204,6 +1271,12 @@ impl IdentityState {
     /// Adds a credential, dropping the least recently used temporary one
     /// when the cap is reached. Long-term keys are kept before session keys.
     pub fn add_credential(&mut self, record: CredentialRecord, cap: usize) {
+        self.add_credential_state(CredentialState::new(record), cap);
+    }
+
+    /// Does what [`IdentityState::add_credential`] does, with the
+    /// credential already in its kept form.
+    pub fn add_credential_state(&mut self, credential: CredentialState, cap: usize) {
         if self.credentials.len() >= cap {
             let victim = self
                 .credentials
@@ -1223,7 +1296,7 @@ impl IdentityState {
         // Identities have one or two credentials, and a credential takes
         // about 200 bytes, so the list grows by one and not by doubling.
         self.credentials.reserve_exact(1);
-        self.credentials.push(CredentialState::new(record));
+        self.credentials.push(credential);
     }
 
     pub fn inventory_record(&self) -> InventoryRecord {
@@ -1347,7 +1420,8 @@ pub(crate) fn stable_hash(parts: &[&str]) -> u64 {
 }
 
 /// Hashes of the event values that several detectors and the usage
-/// bookkeeping look up, computed once per event.
+/// bookkeeping look up, computed once per event by
+/// [`EventHashCache::hashes`].
 pub(crate) struct EventHashes {
     /// `stable_hash(&[service])`.
     pub service: u64,
@@ -1358,24 +1432,109 @@ pub(crate) struct EventHashes {
     /// `stable_hash` of the user agent as the inventory keeps it (cut to
     /// its maximum length), when the event has one.
     pub user_agent: Option<u64>,
+    /// [`hash_ip`] of the source address, when the event has one.
+    pub ip: Option<u64>,
+    /// [`hash_ip`] of the network of the source address, masked to the
+    /// prefix lengths [`EventHashCache::hashes`] was given.
+    pub network: Option<u64>,
 }
 
-impl EventHashes {
-    pub fn new(event: &IdentityEvent) -> Self {
-        let service = StableHasher::new().part(&event.service);
+/// The region, user agent, source address, network and role text of the
+/// last event [`EventHashCache`] hashed, with their hashes, so that the next
+/// event reuses the hash of a value it repeats. Consecutive events mostly
+/// repeat them, and comparing a value costs less than hashing it again.
+/// Services and actions are hashed anew, because they change from one
+/// event to the next too often for a cache of one value to pay (measured
+/// with callgrind on the replay benchmark).
+#[derive(Default)]
+pub(crate) struct EventHashCache {
+    region: LastHash,
+    /// Keyed by the user agent as the inventory keeps it.
+    user_agent: LastHash,
+    ip: LastIpHash,
+    network: LastIpHash,
+    /// Keyed by the role or ARN text that
+    /// `privilege_level::observe_actor` searches for administrator roles.
+    role: LastHash,
+}
+
+/// One address and its [`hash_ip`].
+#[derive(Default)]
+struct LastIpHash(Option<(std::net::IpAddr, u64)>);
+
+impl LastIpHash {
+    /// Returns the hash of `ip`, hashing it unless it is the address
+    /// hashed last.
+    fn hash_of(&mut self, ip: std::net::IpAddr) -> u64 {
+        if let Some((known, hash)) = self.0
+            && known == ip
+        {
+            return hash;
+        }
+        let hash = hash_ip(StableHasher::new(), ip).finish();
+        self.0 = Some((ip, hash));
+        hash
+    }
+}
+
+/// One text and its hash. Its buffer is reused, so a change of value
+/// allocates only when the new text is longer than any before.
+#[derive(Default)]
+struct LastHash {
+    text: String,
+    hash: Option<u64>,
+}
+
+impl LastHash {
+    /// Returns the hash of `text`, from `hash` unless `text` is the text
+    /// hashed last.
+    fn hash_of(&mut self, text: &str, hash: impl FnOnce(&str) -> u64) -> u64 {
+        if let Some(known) = self.hash
+            && self.text == text
+        {
+            return known;
+        }
+        let hash = hash(text);
+        self.text.clear();
+        self.text.push_str(text);
+        self.hash = Some(hash);
+        hash
+    }
+}
+
+impl EventHashCache {
+    /// Returns `stable_hash(&[role])`.
+    pub fn role_hash(&mut self, role: &str) -> u64 {
+        self.role.hash_of(role, |role| stable_hash(&[role]))
+    }
+
+    /// Returns the hashes of `event`'s values. `mask` turns the source
+    /// address into the network that [`EventHashes::network`] hashes.
+    pub fn hashes(
+        &mut self,
+        event: &IdentityEvent,
+        mask: impl FnOnce(std::net::IpAddr) -> std::net::IpAddr,
+    ) -> EventHashes {
+        let service_hasher = StableHasher::new().part(&event.service);
+        let service = service_hasher.clone().finish();
+        let call = service_hasher.part(&event.action).finish();
+        let region = event
+            .origin
+            .region
+            .as_deref()
+            .map(|region| self.region.hash_of(region, |region| stable_hash(&[region])));
+        let user_agent = event.origin.user_agent.as_deref().map(|agent| {
+            self.user_agent
+                .hash_of(kept_user_agent(agent), |kept| stable_hash(&[kept]))
+        });
+        let ip = event.origin.ip;
         EventHashes {
-            service: service.clone().finish(),
-            call: service.part(&event.action).finish(),
-            region: event
-                .origin
-                .region
-                .as_deref()
-                .map(|region| stable_hash(&[region])),
-            user_agent: event
-                .origin
-                .user_agent
-                .as_deref()
-                .map(|agent| stable_hash(&[kept_user_agent(agent)])),
+            service,
+            call,
+            region,
+            user_agent,
+            ip: ip.map(|ip| self.ip.hash_of(ip)),
+            network: ip.map(|ip| self.network.hash_of(mask(ip))),
         }
     }
 }
@@ -1383,6 +1542,57 @@ impl EventHashes {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn last_hash_matches_fresh_hash() {
+        let texts = [
+            "us-east-1",
+            "us-east-1",
+            "us-east-2",
+            "",
+            "",
+            "us-east-2",
+            "us-east-1x",
+        ];
+        let mut last = LastHash::default();
+        for text in texts {
+            assert_eq!(
+                last.hash_of(text, |text| stable_hash(&[text])),
+                stable_hash(&[text]),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn last_ip_hash_matches_fresh_hash() {
+        let addresses = [
+            "192.0.2.1",
+            "192.0.2.1",
+            "192.0.2.2",
+            "2001:db8::1",
+            "192.0.2.2",
+        ];
+        let mut last = LastIpHash::default();
+        for address in addresses {
+            let ip: std::net::IpAddr = address.parse().expect("a valid address");
+            let expected = hash_ip(StableHasher::new(), ip).finish();
+            assert_eq!(last.hash_of(ip), expected, "{address}");
+        }
+    }
+
+    #[test]
+    fn last_hash_hashes_only_a_changed_text() {
+        let mut last = LastHash::default();
+        let mut hashed = 0;
+        for text in ["a", "a", "b", "b", "a"] {
+            last.hash_of(text, |text| {
+                hashed += 1;
+                stable_hash(&[text])
+            });
+        }
+        assert_eq!(hashed, 3);
+    }
 
     /// Parses a UUID one digit pair at a time, as a reference.
     fn reference_uuid(id: &str) -> Option<[u8; 16]> {
@@ -1603,6 +1813,29 @@ mod tests {
     }
 
     #[test]
+    fn first_used_credential_matches_its_record() {
+        let time = EventTime::from_millis(1_700_000_000_000);
+        for (id, kind) in [
+            ("AKIAIOSFODNN7EXAMPLE", "access_key"),
+            ("ASIAIOSFODNN7EXAMPLE", "temporary_access_key"),
+            ("console-password", "console_password"),
+        ] {
+            let record = CredentialRecord {
+                id: id.to_owned(),
+                kind: kind.to_owned(),
+                first_used: Some(time),
+                last_used: Some(time),
+                use_count: 1,
+                status: "active".to_owned(),
+                ..CredentialRecord::default()
+            };
+            let expected = CredentialState::new(record);
+            let built = CredentialState::first_used(id, CredentialKind::new(kind), time);
+            assert_eq!(format!("{built:?}"), format!("{expected:?}"));
+        }
+    }
+
+    #[test]
     fn credential_ids_give_back_the_original_text() {
         for id in [
             "AKIAIOSFODNN7EXAMPLE",
@@ -1669,6 +1902,43 @@ mod tests {
         assert_eq!(seen.observe(0, value(1), 200, Some(90), 2), Seen::Overflow);
         assert!(seen.is_high_variance(0));
         assert_eq!(seen.observe(0, value(2), 200, Some(90), 2), Seen::Known);
+    }
+
+    #[test]
+    fn stale_search_skip_matches_full_search() {
+        let mut remembering = SeenValues::default();
+        let mut searching = SeenValues::default();
+        // A small linear congruential generator, so the test is the same on
+        // every run.
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = |bound: u64| {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) % bound
+        };
+        let mut day = 100u16;
+        for _ in 0..20_000 {
+            // Mostly moving forward, sometimes a late event.
+            day = match next(20) {
+                0 => day.saturating_sub(2),
+                1..=2 => day + 1,
+                _ => day,
+            };
+            let attribute = next(3) as usize;
+            // A few values in use every day, and many used now and then.
+            let hash = if next(2) == 0 {
+                value(next(6))
+            } else {
+                value(6 + next(30))
+            };
+            searching.searched_full = None;
+            let expected = searching.observe(attribute, hash, day, Some(4), 8);
+            let got = remembering.observe(attribute, hash, day, Some(4), 8);
+            assert_eq!(got, expected);
+            assert_eq!(remembering.values, searching.values);
+            assert_eq!(remembering.high_variance, searching.high_variance);
+        }
     }
 
     #[test]

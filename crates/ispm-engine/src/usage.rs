@@ -5,7 +5,7 @@ use std::borrow::Cow;
 
 use arcstr::ArcStr;
 
-use ispm_model::{CredentialRecord, EventTime, IdentityEvent, NhiType};
+use ispm_model::{EventTime, IdentityEvent, NhiType};
 
 use crate::EngineConfig;
 use crate::consumers::{ConsumerAttribute, Consumers};
@@ -13,8 +13,8 @@ use crate::detectors::console;
 use crate::intern::Interner;
 use crate::snapshot::bind_key_to_slot;
 use crate::state::{
-    CredentialConsumers, CredentialState, EVENTS_SOURCE, EventHashes, IdentityState, StableHasher,
-    hash_ip, stable_hash,
+    CredentialConsumers, CredentialKind, CredentialState, EVENTS_SOURCE, EventHashes,
+    IdentityState, stable_hash,
 };
 
 /// Maximum length of a user agent kept in the inventory; longer ones are cut, because
@@ -126,11 +126,8 @@ impl EventConsumers {
             entries: [(ConsumerAttribute::Service, 0); MAX_EVENT_CONSUMERS],
             len: 0,
         };
-        if let Some(ip) = origin.ip {
-            observed.push(
-                ConsumerAttribute::Source,
-                hash_ip(StableHasher::new(), ip).finish(),
-            );
+        if let Some(ip) = hashes.ip {
+            observed.push(ConsumerAttribute::Source, ip);
         } else if let Some(source) = origin.service.as_deref().or(origin.source_raw.as_deref()) {
             observed.push(ConsumerAttribute::Source, stable_hash(&[source]));
         }
@@ -313,9 +310,9 @@ fn record_key_use(
         return (index, bound);
     }
     let kind = if long_term {
-        "access_key"
+        CredentialKind::AccessKey
     } else {
-        "temporary_access_key"
+        CredentialKind::TemporaryAccessKey
     };
     add_used_credential(config, state, key, kind, time)
 }
@@ -326,22 +323,14 @@ fn add_used_credential(
     config: &EngineConfig,
     state: &mut IdentityState,
     id: &str,
-    kind: &str,
+    kind: CredentialKind,
     time: EventTime,
 ) -> (Option<usize>, bool) {
-    state.add_credential(
-        CredentialRecord {
-            id: id.to_owned(),
-            kind: kind.to_owned(),
-            first_used: Some(time),
-            last_used: Some(time),
-            use_count: 1,
-            status: "active".to_owned(),
-            ..CredentialRecord::default()
-        },
+    state.add_credential_state(
+        CredentialState::first_used(id, kind, time),
         config.inventory.max_credentials,
     );
-    // `add_credential` appends the new credential.
+    // `add_credential_state` appends the new credential.
     (state.credentials.len().checked_sub(1), true)
 }
 
@@ -393,7 +382,13 @@ fn record_password_use(
         }
         return (Some(index), false);
     }
-    add_used_credential(config, state, CONSOLE_PASSWORD, "console_password", time)
+    add_used_credential(
+        config,
+        state,
+        CONSOLE_PASSWORD,
+        CredentialKind::ConsolePassword,
+        time,
+    )
 }
 
 /// Counts one use of a credential at `time`.

@@ -78,10 +78,22 @@ impl IdentityEvent {
 }
 
 fn is_access_denied_code(code: &str) -> bool {
-    code.contains("AccessDenied")
-        || code.contains("UnauthorizedOperation")
-        || code.contains("Unauthorized")
-        || code == "Forbidden"
+    // A code with `UnauthorizedOperation` also contains `Unauthorized`.
+    contains(code, "AccessDenied") || contains(code, "Unauthorized") || code == "Forbidden"
+}
+
+/// Returns what `text.contains(part)` returns. `part` is compared only where
+/// `text` has its first byte, because `str::contains` sets up a string
+/// searcher on every call, which costs more than this scan of an error code
+/// of a few dozen bytes. The burst detector calls it for every failed call.
+fn contains(text: &str, part: &str) -> bool {
+    let part = part.as_bytes();
+    let Some(&first) = part.first() else {
+        return true;
+    };
+    text.as_bytes()
+        .windows(part.len())
+        .any(|window| window[0] == first && window == part)
 }
 
 /// The identity that made the call, with how it was recognised.
@@ -211,4 +223,48 @@ pub enum TargetFactKind {
     /// (AssumeRoleWithWebIdentity); `provider` is the issuer, as CloudTrail's
     /// `userIdentity.identityProvider` names it.
     AssumedWithWebIdentity { provider: String },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn access_denied_codes_match_substring_search() {
+        let codes = [
+            "AccessDenied",
+            "AccessDeniedException",
+            "Client.UnauthorizedOperation",
+            "UnauthorizedOperation",
+            "Unauthorized",
+            "UnauthorizedAccess",
+            "Forbidden",
+            "ForbiddenException",
+            "NoSuchEntity",
+            "ThrottlingException",
+            "Access",
+            "",
+            "AAccessDenied",
+            "UUnauthorize",
+            "xAccessDeniedx",
+        ];
+        for code in codes {
+            let expected = code.contains("AccessDenied")
+                || code.contains("UnauthorizedOperation")
+                || code.contains("Unauthorized")
+                || code == "Forbidden";
+            assert_eq!(is_access_denied_code(code), expected, "{code}");
+        }
+    }
+
+    #[test]
+    fn contains_matches_str_contains() {
+        let texts = ["", "a", "ab", "aab", "abab", "ba", "xabx", "aaa"];
+        let parts = ["", "a", "ab", "aa", "b", "abc"];
+        for text in texts {
+            for part in parts {
+                assert_eq!(contains(text, part), text.contains(part), "{text} {part}");
+            }
+        }
+    }
 }

@@ -34,14 +34,38 @@ const MATURE_ACTIVE_HOURS: u32 = 20;
 /// so only a time of day they never work at is unusual; a Saturday at their
 /// usual time is not.
 fn active_near_time_of_day(hours: &[u64; 3], hour: usize) -> bool {
-    let time_of_day = (hour % 24) as i64;
-    (0..7).any(|day| {
-        (-1..=1).any(|shift| {
-            let near = day * 24 + (time_of_day + shift).rem_euclid(24);
-            let near = near as usize;
-            hours[near / 64] & (1u64 << (near % 64)) != 0
-        })
-    })
+    // Every event runs this test, so the 21 hours of the week to test
+    // come from a table of bit masks and not from a loop over days.
+    let near = &NEAR_TIME_OF_DAY[hour % 24];
+    hours
+        .iter()
+        .zip(near)
+        .any(|(hours, near)| hours & near != 0)
+}
+
+/// For each hour of the day, the hours of the week, on any day, within an
+/// hour of it, as bits in the layout of [`ActivityProfile::hours`].
+const NEAR_TIME_OF_DAY: [[u64; 3]; 24] = near_time_of_day_masks();
+
+const fn near_time_of_day_masks() -> [[u64; 3]; 24] {
+    let mut masks = [[0u64; 3]; 24];
+    let mut time_of_day = 0;
+    while time_of_day < 24 {
+        let mut day = 0;
+        while day < 7 {
+            // The hour before, the hour itself and the hour after, where
+            // hour 23 of a day counts as next to hour 0 of the same day.
+            let mut offset = 23;
+            while offset <= 25 {
+                let near = day * 24 + (time_of_day + offset) % 24;
+                masks[time_of_day][near / 64] |= 1u64 << (near % 64);
+                offset += 1;
+            }
+            day += 1;
+        }
+        time_of_day += 1;
+    }
+    masks
 }
 
 /// Hour of the week, 0 = Monday 00:00-01:00 UTC.
@@ -259,6 +283,33 @@ fn report_spike(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Returns what the loop that the mask table replaced returned.
+    fn reference_active_near_time_of_day(hours: &[u64; 3], hour: usize) -> bool {
+        let time_of_day = (hour % 24) as i64;
+        (0..7).any(|day| {
+            (-1..=1).any(|shift| {
+                let near = (day * 24 + (time_of_day + shift).rem_euclid(24)) as usize;
+                hours[near / 64] & (1u64 << (near % 64)) != 0
+            })
+        })
+    }
+
+    #[test]
+    fn near_time_of_day_matches_reference() {
+        for active in 0..HOURS_PER_WEEK as usize {
+            let mut hours = [0u64; 3];
+            hours[active / 64] |= 1u64 << (active % 64);
+            for hour in 0..HOURS_PER_WEEK as usize {
+                assert_eq!(
+                    active_near_time_of_day(&hours, hour),
+                    reference_active_near_time_of_day(&hours, hour),
+                    "active {active}, hour {hour}"
+                );
+            }
+        }
+        assert!(!active_near_time_of_day(&[0; 3], 5));
+    }
 
     #[test]
     fn hour_of_week_starts_on_monday() {

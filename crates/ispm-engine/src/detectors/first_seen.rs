@@ -10,6 +10,7 @@ use serde_json::json;
 
 use super::{Context, Hit, bit};
 use crate::attack;
+use crate::config::FirstSeenConfig;
 use crate::state::{
     IdentityState, OptionalHash, SEEN_ATTRIBUTES, Seen, StableHasher, day_of, hash_ip,
 };
@@ -72,7 +73,6 @@ pub(crate) fn attribute_names() -> [&'static str; SEEN_ATTRIBUTES] {
 fn observed_hashes(ctx: &Context<'_>, state: &mut IdentityState) -> [Option<u64>; SEEN_ATTRIBUTES] {
     let event = ctx.event;
     let origin = &event.origin;
-    let config = &ctx.config.first_seen;
     // Calls an AWS service makes for the identity carry the service's
     // address and agent, not the caller's.
     let acting_service = event.actor.invoked_by.is_some() || origin.service.is_some();
@@ -84,16 +84,13 @@ fn observed_hashes(ctx: &Context<'_>, state: &mut IdentityState) -> [Option<u64>
     let source_network = if acting_service || is_workload {
         None
     } else {
-        match origin.ip {
-            Some(ip) => {
-                let network = mask(ip, config.ipv4_prefix, config.ipv6_prefix);
-                Some(hash_ip(StableHasher::new(), network).finish())
-            }
-            None => origin
+        // `EventHashes` masks and hashes the address with `network` below.
+        ctx.hashes.network.or_else(|| {
+            origin
                 .source_raw
                 .as_deref()
-                .map(|raw| StableHasher::new().part(raw).finish()),
-        }
+                .map(|raw| StableHasher::new().part(raw).finish())
+        })
     };
     let (country, asn, user_agent) = if acting_service {
         (None, None, None)
@@ -226,6 +223,11 @@ fn network_field(
         .as_ref()
         .and_then(field)
         .unwrap_or_default()
+}
+
+/// Returns the network of `ip` whose first use the detector reports.
+pub(crate) fn network(ip: IpAddr, config: &FirstSeenConfig) -> IpAddr {
+    mask(ip, config.ipv4_prefix, config.ipv6_prefix)
 }
 
 /// Masks an address to its network.

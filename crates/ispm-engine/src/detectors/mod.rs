@@ -21,6 +21,7 @@ mod workload;
 pub(crate) use activity::ID_HOUR as UNUSUAL_HOUR_ID;
 pub(crate) use agent_scope::ID as AGENT_SCOPE_ID;
 pub(crate) use first_seen::attribute_names as first_seen_attribute_names;
+pub(crate) use first_seen::network as first_seen_network;
 pub use sensitive::rule_ids as sensitive_rule_ids;
 pub(crate) use sensitive::rules_used as sensitive_rules_used;
 pub use travel::ID as TRAVEL_ID;

@@ -661,16 +661,20 @@ pub(crate) fn check(ctx: &mut Context<'_>, state: &mut IdentityState) {
         if !event.succeeded() && !rule.include_failures {
             continue;
         }
+        // Reported on the identity's first use of the call only: a CI role
+        // that deploys Lambda code every day, or an operator who opens SSM
+        // sessions, does it routinely after the first time. A used rule
+        // skips its check, because parsing the request of every routine
+        // secret read could only lead to the same `continue`.
+        let bit = 1u32 << (index % 32);
+        if state.sensitive_used & bit != 0 {
+            continue;
+        }
         let Some(detail) = (rule.check)(event) else {
             continue;
         };
-        // Reported on the identity's first use of the call only: a CI role
-        // that deploys Lambda code every day, or an operator who opens SSM
-        // sessions, does it routinely after the first time.
-        let bit = 1u32 << (index % 32);
-        let first_use = state.sensitive_used & bit == 0;
         state.sensitive_used |= bit;
-        if !first_use || ctx.is_folded(state, ID, rule.id, "") {
+        if ctx.is_folded(state, ID, rule.id, "") {
             continue;
         }
         // Peers (CI deploy roles, instance roles of one kind, service
