@@ -1,7 +1,7 @@
 //! Settings of the Kafka runtime, as the `[kafka]` and `[http]` tables of the
 //! ispm configuration file.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
@@ -369,14 +369,18 @@ impl KafkaConfig {
     }
 
     fn validate_topics(&self, problems: &mut Vec<String>) {
-        let mut outputs = BTreeSet::new();
+        // Each output topic with the setting that named it first, so that a
+        // clash names both settings.
+        let mut outputs: BTreeMap<&str, &str> = BTreeMap::new();
         for (setting, topic) in self.topics.all() {
             if topic.trim().is_empty() {
                 problems.push(format!("{setting} is empty"));
-            } else if !outputs.insert(topic) {
+            } else if let Some(first) = outputs.get(topic) {
                 problems.push(format!(
-                    "{setting} = {topic:?} is used by another output topic"
+                    "{setting} = {topic:?} is also {first}; each output needs its own topic"
                 ));
+            } else {
+                outputs.insert(topic, setting);
             }
         }
 
@@ -384,14 +388,14 @@ impl KafkaConfig {
             problems.push("kafka.inputs is empty: configure at least one raw topic".to_owned());
         }
         let mut inputs = BTreeSet::new();
-        for input in &self.inputs {
+        for (index, input) in self.inputs.iter().enumerate() {
             if input.topic.trim().is_empty() {
                 problems.push("kafka.inputs has an entry with an empty topic".to_owned());
             } else if !inputs.insert(input.topic.as_str()) {
                 problems.push(format!("kafka.inputs lists topic {:?} twice", input.topic));
-            } else if outputs.contains(input.topic.as_str()) {
+            } else if let Some(output) = outputs.get(input.topic.as_str()) {
                 problems.push(format!(
-                    "input topic {:?} is also an output topic; the runtime would read its own output",
+                    "kafka.inputs[{index}].topic = {:?} is also {output}; the runtime would read its own output",
                     input.topic
                 ));
             }
@@ -560,7 +564,7 @@ mod tests {
         let expected = [
             "kafka.group_id is empty",
             "kafka.events_partitions = 0",
-            "kafka.topics.inventory = \"ispm.events\" is used by another output topic",
+            "kafka.topics.inventory = \"ispm.events\" is also kafka.topics.events; each output needs its own topic",
             "must not set \"enable.auto.commit\"",
             "lists topic \"cloudtrail.raw\" twice",
             "kafka.drain_deadline must be greater than zero",
@@ -580,7 +584,7 @@ mod tests {
         config.inputs[0].topic = "ispm.deadletter".to_owned();
         let problems = config.validate().expect_err("invalid").problems;
         assert!(
-            problems[0].contains("is also an output topic"),
+            problems[0].contains("the runtime would read its own output"),
             "{problems:?}"
         );
     }

@@ -777,6 +777,18 @@ mod tests {
     }
 
     #[test]
+    fn check_across_a_set_key_and_a_default_names_the_default() {
+        let file = toml_file("[kafka]\nqueue_full_backoff = \"5s\"\n");
+        let errors = load_with_env(Some(file.path()), env(&[]), Checks::Run)
+            .expect_err("backoff longer than the default maximum");
+        let sources: Vec<&str> = errors.0.iter().map(|error| error.source.as_str()).collect();
+        assert_eq!(
+            sources,
+            [format!("{} and the default", file.path().display())]
+        );
+    }
+
+    #[test]
     fn missing_required_key_is_reported() {
         let file = toml_file("[[kafka.inputs]]\ntopic = \"raw\"\n");
         let errors = load_with_env(Some(file.path()), env(&[]), Checks::Common)

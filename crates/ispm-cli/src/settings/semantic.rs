@@ -76,12 +76,15 @@ pub(super) fn setting_errors(
 /// that the message names came from, such as `ispm.toml and
 /// ISPM__KAFKA__QUEUE_FULL_BACKOFF` for a maximum set in the file that is
 /// shorter than a minimum set in the environment. A key set by neither
-/// holds its default and is left out; `file_label` stands in when no key
-/// was set.
+/// holds its default: it is named `the default` beside a key that was
+/// set, so that the line does not blame the file for a value it left out.
+/// `file_label` stands in when no key was set.
 fn sources(tree: &Value, path: &[String], other_keys: &[Vec<String>], file_label: &str) -> String {
     let mut sources: Vec<String> = Vec::new();
+    let mut some_default = false;
     for key in std::iter::once(path).chain(other_keys.iter().map(Vec::as_slice)) {
         if value_at(tree, key).is_none() {
+            some_default = true;
             continue;
         }
         let source = environment_variable(tree, key).unwrap_or_else(|| file_label.to_owned());
@@ -91,6 +94,9 @@ fn sources(tree: &Value, path: &[String], other_keys: &[Vec<String>], file_label
     }
     if sources.is_empty() {
         return file_label.to_owned();
+    }
+    if some_default {
+        sources.push("the default".to_owned());
     }
     sources.join(" and ")
 }
