@@ -5,13 +5,13 @@
 //! `config/ispm.toml` documents every key with its default, and the unit
 //! tests below keep that file and [`Settings::default`] equal.
 
+mod conversions;
 mod list_index;
 mod load;
 mod origin;
 mod redact;
 mod semantic;
 mod variants;
-mod whole_numbers;
 
 use ispm_engine::EngineConfig;
 use ispm_enrich::EnrichConfig;

@@ -19,13 +19,13 @@ use config::{Config, ConfigError, Environment, File, FileFormat, Value, ValueKin
 use serde_path_to_error::Segment;
 
 use super::Settings;
+use super::conversions;
 use super::list_index::RemovedItems;
 use super::origin::{
     ENVIRONMENT_ORIGIN, comes_from_environment, env_var_name, environment_variable,
 };
 use super::semantic;
 use super::variants;
-use super::whole_numbers;
 
 /// Prefix of the environment variables that override settings, e.g.
 /// `ISPM__ENGINE__LEARNING__MIN_EVENTS=50` sets `engine.learning.min_events`.
@@ -270,15 +270,15 @@ fn deserialize_reporting_all(
 ) -> Deserialized {
     let mut errors = Vec::new();
     let mut removed = RemovedKeys::default();
-    // Decimals for whole numbers first, because deserializing would round
-    // them without an error. Last first, so that removing a list item does
-    // not move the items still to remove.
-    let decimals = whole_numbers::decimals_for_integers(&tree, defaults, file_label);
+    // Values that deserializing would convert without an error come first.
+    // Last first, so that removing a list item does not move the items
+    // still to remove.
+    let conversions = conversions::silent_conversions(&tree, defaults, file_label);
     let mut removed_items = RemovedItems::default();
     // The removed keys as written, to recognise a table that misses a key
     // because an earlier round removed it.
     let mut removed_written: Vec<Vec<String>> = Vec::new();
-    for (segments, error) in decimals.into_iter().rev() {
+    for (segments, error) in conversions.into_iter().rev() {
         errors.push(error);
         let outcome = remove(&mut tree, &segments);
         if matches!(outcome, Some(Removed::FromList)) {
@@ -785,6 +785,38 @@ mod tests {
         assert_eq!(
             sources,
             [format!("{} and the default", file.path().display())]
+        );
+    }
+
+    #[test]
+    fn booleans_and_numbers_are_not_converted_into_each_other() {
+        let file = toml_file(
+            "[enrich]\ncloud_asns = [true, 5]\n[engine.learning]\nmin_events = true\n\
+             [http]\nenabled = 2\n",
+        );
+        let errors = load_with_env(
+            Some(file.path()),
+            env(&[("ISPM__HTTP__ENABLED", "no")]),
+            Checks::Common,
+        )
+        .expect_err("wrong types");
+        let lines: Vec<String> = errors.0.iter().map(ToString::to_string).collect();
+        let path = file.path().display();
+        assert_eq!(
+            lines,
+            [
+                format!(
+                    "{path}: engine.learning.min_events: invalid type: boolean `true`, expected \
+                     an integer"
+                ),
+                format!(
+                    "{path}: enrich.cloud_asns.0: invalid type: boolean `true`, expected an \
+                     integer"
+                ),
+                "ISPM__HTTP__ENABLED: http.enabled: invalid value: string \"no\", expected \
+                 `true` or `false`"
+                    .to_owned(),
+            ]
         );
     }
 
