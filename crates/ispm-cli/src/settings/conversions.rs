@@ -11,7 +11,7 @@
 
 use config::{Value, ValueKind};
 
-use super::load::SettingError;
+use super::load::{SettingError, key_text};
 use super::origin::{comes_from_environment, env_var_name};
 
 /// Finds every value in `tree` that `config` would convert to the type of
@@ -36,7 +36,7 @@ pub(super) fn silent_conversions(
             };
             let error = SettingError {
                 source,
-                key: segments.join("."),
+                key: key_text(&segments),
                 message,
             };
             (segments, error)

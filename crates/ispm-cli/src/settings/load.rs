@@ -299,7 +299,7 @@ fn deserialize_reporting_all(
             Err(error) => {
                 let segments: Vec<String> = error.path().iter().filter_map(segment_key).collect();
                 let written = removed_items.as_written(&segments);
-                let key = written.join(".");
+                let key = key_text(&written);
                 // The variable that set a list names a bad item of it, and
                 // the first variable below an unknown table names that table.
                 let source = environment_variable(&tree, &segments).unwrap_or_else(|| {
@@ -376,9 +376,34 @@ fn describe(error: ConfigError) -> String {
     }
 }
 
+/// Writes key segments as the checks of values write keys, with list
+/// indices in brackets: `kafka.inputs[0].decoder`.
+pub(super) fn key_text(segments: &[String]) -> String {
+    let mut text = String::new();
+    for segment in segments {
+        if segment.parse::<usize>().is_ok() {
+            text.push('[');
+            text.push_str(segment);
+            text.push(']');
+        } else {
+            if !text.is_empty() {
+                text.push('.');
+            }
+            text.push_str(segment);
+        }
+    }
+    text
+}
+
 /// Replaces `expected struct LogSettings`, which names a Rust type, with
-/// what the user can write there: a table.
+/// what the user can write there: a table. Also says what a socket address
+/// looks like, which the standard library's message does not.
 fn without_type_names(message: String) -> String {
+    if message == "invalid socket address syntax" {
+        return "invalid socket address: expected an IP address and a port, such as \
+                `127.0.0.1:9464` or `[::1]:9464`"
+            .to_owned();
+    }
     match message.split_once("expected struct ") {
         Some((before, _)) => format!("{before}expected a table of settings"),
         None => message,
@@ -486,11 +511,9 @@ fn normalise_env_list(tree: &mut Value, dotted_key: &str) {
                     *text = text.trim().to_owned();
                 }
             }
-            let only_empty = items.len() == 1
-                && matches!(&items[0].kind, ValueKind::String(text) if text.is_empty());
-            if only_empty {
-                items.clear();
-            }
+            // An empty variable is an empty list, and `a,,b,` holds two
+            // items: no setting's item is empty text.
+            items.retain(|item| !matches!(&item.kind, ValueKind::String(text) if text.is_empty()));
         }
         ValueKind::Table(_) | ValueKind::Nil => {}
         scalar => {
@@ -592,6 +615,17 @@ mod tests {
     }
 
     #[test]
+    fn env_list_drops_empty_items() {
+        let settings = load_with_env(
+            None,
+            env(&[("ISPM__ENRICH__CLOUD_ASNS", "16509,,14618,")]),
+            Checks::Common,
+        )
+        .expect("valid list");
+        assert_eq!(settings.enrich.cloud_asns, [16509, 14618]);
+    }
+
+    #[test]
     fn env_list_of_one_number_stays_a_list() {
         let settings = load_with_env(
             None,
@@ -655,7 +689,7 @@ mod tests {
             [
                 "engine.severity_overrides.root_account_used: unknown value `urgent`, \
                  expected one of `informational`, `low`, `medium`, `high`, `critical`",
-                "kafka.inputs.0.decoder: unknown value `cloudtrial`, expected one of \
+                "kafka.inputs[0].decoder: unknown value `cloudtrial`, expected one of \
                  `cloudtrail`, `snapshot`",
             ]
         );
@@ -670,9 +704,9 @@ mod tests {
         assert_eq!(
             keys,
             [
-                "enrich.cloud_asns.1",
-                "enrich.cloud_asns.3",
-                "enrich.cloud_asns.4"
+                "enrich.cloud_asns[1]",
+                "enrich.cloud_asns[3]",
+                "enrich.cloud_asns[4]"
             ]
         );
     }
@@ -745,7 +779,7 @@ mod tests {
             .map(|error| format!("{}: {}", error.key, error.message))
             .collect();
         assert_eq!(lines.len(), 2, "{lines:?}");
-        assert_eq!(lines[1], "kafka.inputs.1: missing required key `decoder`");
+        assert_eq!(lines[1], "kafka.inputs[1]: missing required key `decoder`");
     }
 
     #[test]
@@ -756,7 +790,10 @@ mod tests {
         );
         let errors = load_with_env(
             Some(file.path()),
-            env(&[("ISPM__LOG", "debug")]),
+            env(&[
+                ("ISPM__LOG", "debug"),
+                ("ISPM__HTTP__LISTEN", "localhost:9464"),
+            ]),
             Checks::Common,
         )
         .expect_err("invalid settings");
@@ -770,6 +807,8 @@ mod tests {
             [
                 "expected a text value, one of `informational`, `low`, `medium`, `high`, \
                  `critical`",
+                "invalid socket address: expected an IP address and a port, such as \
+                 `127.0.0.1:9464` or `[::1]:9464`",
                 "expected a text, number or boolean value for a librdkafka property",
                 "invalid type: string \"debug\", expected a table of settings",
             ]
@@ -810,7 +849,7 @@ mod tests {
                      an integer"
                 ),
                 format!(
-                    "{path}: enrich.cloud_asns.0: invalid type: boolean `true`, expected an \
+                    "{path}: enrich.cloud_asns[0]: invalid type: boolean `true`, expected an \
                      integer"
                 ),
                 "ISPM__HTTP__ENABLED: http.enabled: invalid value: string \"no\", expected \
@@ -826,7 +865,7 @@ mod tests {
         let errors = load_with_env(Some(file.path()), env(&[]), Checks::Common)
             .expect_err("invalid settings");
         assert_eq!(errors.0.len(), 1);
-        assert_eq!(errors.0[0].key, "kafka.inputs.0");
+        assert_eq!(errors.0[0].key, "kafka.inputs[0]");
         assert!(errors.0[0].message.contains("decoder"), "{}", errors.0[0]);
     }
 
@@ -879,7 +918,7 @@ mod tests {
             sources,
             [
                 ("bogus", "ISPM__BOGUS__SECTION__KEY"),
-                ("enrich.cloud_asns.1", "ISPM__ENRICH__CLOUD_ASNS"),
+                ("enrich.cloud_asns[1]", "ISPM__ENRICH__CLOUD_ASNS"),
             ]
         );
     }
@@ -1121,7 +1160,7 @@ mod tests {
         let errors =
             load_with_env(Some(file.path()), env(&[]), Checks::Run).expect_err("invalid settings");
         assert_eq!(errors.0.len(), 1, "{errors}");
-        assert_eq!(errors.0[0].key, "kafka.inputs.0");
+        assert_eq!(errors.0[0].key, "kafka.inputs[0]");
     }
 
     #[test]
@@ -1134,7 +1173,7 @@ mod tests {
         let errors = load_with_env(Some(file.path()), env(&[]), Checks::Common)
             .expect_err("invalid settings");
         assert_eq!(errors.0.len(), 1, "{errors}");
-        assert_eq!(errors.0[0].key, "engine.inventory.owners.0");
+        assert_eq!(errors.0[0].key, "engine.inventory.owners[0]");
     }
 
     #[test]
