@@ -72,6 +72,13 @@ pub(crate) fn prepare_topics(config: &KafkaConfig) -> Result<(), RuntimeError> {
                 source,
             })?;
 
+    // Without this line a mistyped broker address shows nothing until the
+    // metadata request times out.
+    tracing::info!(
+        bootstrap_servers = %config.bootstrap_servers,
+        timeout_seconds = STARTUP_TIMEOUT.as_secs(),
+        "connecting to Kafka to check the topics"
+    );
     let partitions = partition_counts(&admin)?;
     for input in &config.inputs {
         if !partitions.contains_key(&input.topic) {
