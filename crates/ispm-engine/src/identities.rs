@@ -65,7 +65,18 @@ impl Slot {
 
     /// Decodes a cold state in place. Returns false, and leaves the slot
     /// cold, when the bytes fail to decode.
+    // Inlined, so that a hot slot, which nearly every event finds, costs a
+    // test and not a call.
+    #[inline(always)]
     fn thaw(&mut self, interner: &Interner, counts: &mut ColdCounts) -> bool {
+        match self {
+            Slot::Hot(_) => true,
+            Slot::Cold(_) => self.thaw_cold(interner, counts),
+        }
+    }
+
+    #[inline(never)]
+    fn thaw_cold(&mut self, interner: &Interner, counts: &mut ColdCounts) -> bool {
         let Slot::Cold(cold) = self else {
             return true;
         };
