@@ -328,7 +328,7 @@ pub(crate) struct CallTable {
 }
 
 impl CallTable {
-    fn new<'a>(calls: impl IntoIterator<Item = (u32, (&'a str, &'a str))>) -> Self {
+    pub(super) fn new<'a>(calls: impl IntoIterator<Item = (u32, (&'a str, &'a str))>) -> Self {
         let calls: Vec<(u64, u32)> = calls
             .into_iter()
             .map(|(bit, (service, action))| (stable_hash(&[service, action]), bit))
