@@ -145,9 +145,12 @@ impl Consumers {
         time: EventTime,
         cap: usize,
     ) -> bool {
-        let mut new = [false; ConsumerAttribute::COUNT];
-        let mut new_count = 0;
-        for (&(attribute, hash), is_new) in observed.iter().zip(&mut new) {
+        // Bit `i` set when `observed[i]` is new. A mask and not an array of
+        // flags, because every event runs this loop, mostly finding every
+        // consumer at its attribute's recent position.
+        let mut new_mask = 0u32;
+        let observed = &observed[..observed.len().min(ConsumerAttribute::COUNT)];
+        for (position, &(attribute, hash)) in observed.iter().enumerate() {
             match self.find(attribute, hash) {
                 Some(index) => {
                     if let Some(consumer) = self.list.get_mut(index) {
@@ -155,20 +158,19 @@ impl Consumers {
                         consumer.last_seen = consumer.last_seen.max(time);
                     }
                 }
-                None => {
-                    *is_new = true;
-                    new_count += 1;
-                }
+                None => new_mask |= 1 << position,
             }
         }
-        if new_count == 0 {
+        if new_mask == 0 {
             return false;
         }
         // An event names at most one value per attribute, so a hit above and
         // an eviction below never concern the same attribute.
-        self.reserve(new_count);
-        for (&(attribute, hash), _) in observed.iter().zip(new).filter(|(_, is_new)| *is_new) {
-            self.insert(attribute, hash, value(attribute), time, cap);
+        self.reserve(new_mask.count_ones() as usize);
+        for (position, &(attribute, hash)) in observed.iter().enumerate() {
+            if new_mask & (1 << position) != 0 {
+                self.insert(attribute, hash, value(attribute), time, cap);
+            }
         }
         true
     }
@@ -189,10 +191,10 @@ impl Consumers {
     fn find(&mut self, attribute: ConsumerAttribute, hash: u64) -> Option<usize> {
         let key = ConsumerKey::new(attribute, hash);
         let recent = &mut self.recent[attribute as usize];
-        let index = match self.keys.get(usize::from(*recent)) {
-            Some(known) if *known == key => usize::from(*recent),
-            _ => self.keys.iter().position(|known| *known == key)?,
-        };
+        if self.keys.get(usize::from(*recent)) == Some(&key) {
+            return Some(usize::from(*recent));
+        }
+        let index = self.keys.iter().position(|known| *known == key)?;
         // A list longer than `u16::MAX` only loses the shortcut.
         *recent = u16::try_from(index).unwrap_or(u16::MAX);
         Some(index)
@@ -296,6 +298,53 @@ impl Consumers {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn record_all_counts_like_a_plain_map() {
+        let mut consumers = Consumers::new();
+        let mut expected: std::collections::BTreeMap<(u8, u64), (u64, i64)> = Default::default();
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = |bound: u64| {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) % bound
+        };
+        for step in 0..5_000_i64 {
+            // Some attributes left out, and few values, so most repeat.
+            let mut observed = Vec::new();
+            for attribute in ConsumerAttribute::ALL {
+                if next(4) != 0 {
+                    observed.push((attribute, next(5)));
+                }
+            }
+            let time = EventTime::from_millis(1_000 * step - 500 * (next(3) as i64));
+            let mut any_new = false;
+            for &(attribute, hash) in &observed {
+                let entry = expected.entry((attribute as u8, hash)).or_insert_with(|| {
+                    any_new = true;
+                    (0, time.millis())
+                });
+                entry.0 += 1;
+                entry.1 = entry.1.max(time.millis());
+            }
+            let got = consumers.record_all(&observed, |_| ArcStr::from("v"), time, 100);
+            assert_eq!(got, any_new, "step {step}");
+        }
+        let mut recorded: Vec<((u8, u64), (u64, i64))> = consumers
+            .keys
+            .iter()
+            .zip(&consumers.list)
+            .map(|(key, consumer)| {
+                (
+                    (key.attribute() as u8, key.hash()),
+                    (consumer.count, consumer.last_seen.millis()),
+                )
+            })
+            .collect();
+        recorded.sort();
+        assert_eq!(recorded, expected.into_iter().collect::<Vec<_>>());
+    }
 
     #[test]
     fn consumer_key_keeps_attribute_and_small_hashes() {

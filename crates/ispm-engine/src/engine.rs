@@ -13,7 +13,7 @@ use crate::learning::LearningPeriods;
 use crate::owner::assign_owner;
 use crate::posture::{self, PostureRuntime};
 use crate::privilege_level;
-use crate::state::{CredentialStatus, EventHashCache, IdentityState, NO_TIME};
+use crate::state::{CredentialStatus, EventHashCache, IdentityState, LastObserved, NO_TIME};
 use crate::suppression::{CompiledRule, SuppressionRule};
 use crate::tenant::TenantPrevalence;
 use crate::usage::record_usage;
@@ -38,6 +38,9 @@ pub struct Engine {
     pub(crate) next_sweep: EventTime,
     /// The last event's value hashes, for the next event to reuse.
     hash_cache: EventHashCache,
+    /// The values the last events observed in their identity's baseline,
+    /// for the next event to skip looking up again.
+    last_observed: LastObserved,
 }
 
 /// Counters for the run summary and metrics.
@@ -104,6 +107,7 @@ impl Engine {
             stats: EngineStats::default(),
             next_sweep: NO_TIME,
             hash_cache: EventHashCache::default(),
+            last_observed: LastObserved::default(),
         }
     }
 
@@ -166,6 +170,7 @@ impl Engine {
             findings,
             stats: &mut self.stats,
             tenant: &mut self.tenant,
+            last_observed: &mut self.last_observed,
         };
         detectors::run_all(&mut ctx, state);
 
@@ -305,6 +310,7 @@ impl Engine {
                     findings,
                     stats: &mut self.stats,
                     tenant: &mut self.tenant,
+                    last_observed: &mut self.last_observed,
                 };
                 detectors::check_web_identity_assumed(&mut ctx, state, provider);
                 posture::note_anomalies(&mut self.posture, state, &findings[before..]);

@@ -26,6 +26,11 @@ pub(crate) struct Identities {
     counts: ColdCounts,
     /// A buffer the encoder reuses between identities.
     scratch: Vec<u8>,
+    /// The bucket of the identity [`IdentityEntry::or_insert_with`] found
+    /// last, tried before hashing the id, because consecutive events mostly
+    /// come from one identity. A bucket that a resize emptied or gave to
+    /// another identity fails the id check and costs one lookup.
+    last_bucket: usize,
 }
 
 /// One identity in the table: 16 bytes, the tag and one pointer.
@@ -65,7 +70,18 @@ impl Slot {
 
     /// Decodes a cold state in place. Returns false, and leaves the slot
     /// cold, when the bytes fail to decode.
+    // Inlined, so that a hot slot, which nearly every event finds, costs a
+    // test and not a call.
+    #[inline(always)]
     fn thaw(&mut self, interner: &Interner, counts: &mut ColdCounts) -> bool {
+        match self {
+            Slot::Hot(_) => true,
+            Slot::Cold(_) => self.thaw_cold(interner, counts),
+        }
+    }
+
+    #[inline(never)]
+    fn thaw_cold(&mut self, interner: &Interner, counts: &mut ColdCounts) -> bool {
         let Slot::Cold(cold) = self else {
             return true;
         };
@@ -106,7 +122,6 @@ impl Identities {
 
     pub fn entry(&mut self, id: IdentityId) -> IdentityEntry<'_> {
         IdentityEntry {
-            hash: self.hash(id.as_str()),
             id,
             identities: self,
         }
@@ -209,7 +224,29 @@ fn decoded<'a>(slot: &'a Slot, interner: &Interner) -> Option<Cow<'a, IdentitySt
 pub(crate) struct IdentityEntry<'a> {
     identities: &'a mut Identities,
     id: IdentityId,
-    hash: u64,
+}
+
+/// Returns the table entry of the identity `id`: the bucket `last` when it
+/// contains that identity, which spares hashing the id, otherwise the entry
+/// a lookup by hash finds.
+fn entry_from<'t>(
+    table: &'t mut hashbrown::HashTable<Slot>,
+    hasher: &RandomState,
+    last: usize,
+    id: &str,
+) -> hashbrown::hash_table::Entry<'t, Slot> {
+    let table = match table.get_bucket_entry(last) {
+        Ok(occupied) if occupied.get().id() == id => {
+            return hashbrown::hash_table::Entry::Occupied(occupied);
+        }
+        Ok(occupied) => occupied.into_table(),
+        Err(absent) => absent.into_table(),
+    };
+    table.entry(
+        hasher.hash_one(id),
+        |slot| slot.id() == id,
+        |slot| hasher.hash_one(slot.id()),
+    )
 }
 
 impl<'a> IdentityEntry<'a> {
@@ -227,16 +264,13 @@ impl<'a> IdentityEntry<'a> {
             table,
             hasher,
             counts,
+            last_bucket,
             ..
         } = self.identities;
         let id = self.id.as_str();
-        let entry = table.entry(
-            self.hash,
-            |slot| slot.id() == id,
-            |slot| hasher.hash_one(slot.id()),
-        );
-        match entry {
+        match entry_from(table, hasher, *last_bucket, id) {
             hashbrown::hash_table::Entry::Occupied(occupied) => {
+                *last_bucket = occupied.bucket_index();
                 let slot = occupied.into_mut();
                 if !slot.thaw(interner, counts) {
                     *slot = Slot::Hot(Box::new(make(interner)));
@@ -246,11 +280,67 @@ impl<'a> IdentityEntry<'a> {
             hashbrown::hash_table::Entry::Vacant(vacant) => {
                 let state = make(interner);
                 debug_assert!(state.id == self.id, "a new state must have its entry's id");
-                vacant
-                    .insert(Slot::Hot(Box::new(state)))
-                    .into_mut()
-                    .expect_hot()
+                let occupied = vacant.insert(Slot::Hot(Box::new(state)));
+                *last_bucket = occupied.bucket_index();
+                occupied.into_mut().expect_hot()
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use arcstr::ArcStr;
+    use ispm_model::IdentityKind;
+
+    use super::*;
+
+    #[test]
+    fn last_bucket_finds_the_state_a_lookup_finds() {
+        let mut identities = Identities::default();
+        let mut interner = Interner::default();
+        let ids: Vec<IdentityId> = (0..60)
+            .map(|n| IdentityId::new(format!("aws:123456789012:user/u{n}")))
+            .collect();
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        for step in 0..3_000_u64 {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            // Mostly the identity of the step before, and new ones that
+            // make the table grow and move its buckets.
+            let pick = if (seed >> 40).is_multiple_of(4) {
+                (seed >> 20) as usize % ids.len().min(1 + step as usize / 40)
+            } else {
+                (step as usize / 50) % ids.len()
+            };
+            let id = &ids[pick];
+            let state = identities
+                .entry(id.clone())
+                .or_insert_with(&mut interner, |_| {
+                    IdentityState::new(
+                        id.clone(),
+                        "u".into(),
+                        IdentityKind::Human,
+                        ArcStr::from("t"),
+                    )
+                });
+            assert_eq!(state.id, *id);
+            state.event_count += 1;
+        }
+        let total: u64 = identities
+            .table
+            .iter()
+            .filter_map(|slot| match slot {
+                Slot::Hot(state) => Some(state.event_count),
+                Slot::Cold(_) => None,
+            })
+            .sum();
+        assert_eq!(total, 3_000);
+        let mut seen: Vec<&str> = identities.table.iter().map(Slot::id).collect();
+        let len = seen.len();
+        seen.sort_unstable();
+        seen.dedup();
+        assert_eq!(seen.len(), len, "an identity was inserted twice");
     }
 }

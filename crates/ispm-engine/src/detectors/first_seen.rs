@@ -289,12 +289,16 @@ pub(crate) fn check(ctx: &mut Context<'_>, state: &mut IdentityState) {
     // one unused for `days`, past the expiry.
     let mut new_values: [Option<Option<u16>>; SEEN_ATTRIBUTES] = [None; SEEN_ATTRIBUTES];
     let mut tenant_users = [0u32; SEEN_ATTRIBUTES];
+    ctx.last_observed.start(&state.id, day);
     // Iterated by reference, because zipping the arrays by value copies
     // each 16-byte hash through the iterator on every event.
     for (index, (&attribute, &hash)) in Attribute::ALL.iter().zip(&hashes).enumerate() {
         let Some(hash) = hash else {
             continue;
         };
+        if ctx.last_observed.is_repeat(index, hash) {
+            continue;
+        }
         let was_high_variance = state.seen.is_high_variance(index);
         match state.seen.observe(index, hash, day, expiry, cap) {
             Seen::Known | Seen::Overflow => {}

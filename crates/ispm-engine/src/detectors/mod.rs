@@ -34,7 +34,7 @@ use ispm_model::{
 use serde_json::Value;
 
 use crate::learning::LearningPeriods;
-use crate::state::{EventHashes, IdentityState, stable_hash};
+use crate::state::{EventHashes, IdentityState, LastObserved, stable_hash};
 use crate::suppression::CompiledRule;
 use crate::tenant::TenantPrevalence;
 use crate::{EngineConfig, EngineStats};
@@ -149,6 +149,8 @@ pub(crate) struct Context<'a> {
     pub stats: &'a mut EngineStats,
     /// How many identities of the tenant use each value.
     pub tenant: &'a mut TenantPrevalence,
+    /// The values the last events observed in their identity's baseline.
+    pub last_observed: &'a mut LastObserved,
 }
 
 /// A detector's match, before it becomes a finding.
@@ -326,7 +328,7 @@ pub(crate) struct CallTable {
 }
 
 impl CallTable {
-    fn new<'a>(calls: impl IntoIterator<Item = (u32, (&'a str, &'a str))>) -> Self {
+    pub(super) fn new<'a>(calls: impl IntoIterator<Item = (u32, (&'a str, &'a str))>) -> Self {
         let calls: Vec<(u64, u32)> = calls
             .into_iter()
             .map(|(bit, (service, action))| (stable_hash(&[service, action]), bit))

@@ -12,7 +12,9 @@ use ispm_model::{Attack, Confidence, EventTime, FindingCategory, IdentityEvent, 
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{Context, Hit, attempt_suffix};
+use std::sync::LazyLock;
+
+use super::{CallTable, Context, Hit, attempt_suffix};
 use crate::attack;
 use crate::payload::{self, OneOrMany};
 use crate::state::{IdentityState, stable_hash};
@@ -651,10 +653,30 @@ pub(super) fn calls() -> impl Iterator<Item = (&'static str, &'static str)> {
         .flat_map(|rule| rule.actions.iter().map(|action| (rule.service, *action)))
 }
 
+/// The rules of each call, one bit per position in [`RULES`], so that an
+/// event tests the few rules of its call and not the actions of every rule.
+static RULES_BY_CALL: LazyLock<CallTable> = LazyLock::new(|| {
+    CallTable::new(RULES.iter().enumerate().flat_map(|(index, rule)| {
+        rule.actions
+            .iter()
+            .map(move |action| (1u32 << index, (rule.service, *action)))
+    }))
+});
+
+// One bit per rule in a `u32`, in `RULES_BY_CALL` as in `sensitive_used`.
+const _: () = assert!(RULES.len() <= 32);
+
 pub(crate) fn check(ctx: &mut Context<'_>, state: &mut IdentityState) {
     let event = ctx.event;
-    for (index, rule) in RULES.iter().enumerate() {
-        // Actions differ more than services, so they are compared first.
+    // The rules in `RULES` order, as a search of every rule finds them.
+    let mut candidates = RULES_BY_CALL.detectors(ctx.hashes.call);
+    while candidates != 0 {
+        let index = candidates.trailing_zeros() as usize;
+        candidates &= candidates - 1;
+        let Some(rule) = RULES.get(index) else {
+            break;
+        };
+        // Compared still, for a call whose hash only collides with a rule's.
         if !rule.actions.contains(&event.action.as_str()) || rule.service != event.service {
             continue;
         }
@@ -870,4 +892,22 @@ pub fn rule_ids() -> impl Iterator<Item = &'static str> {
         .iter()
         .map(|rule| rule.id)
         .chain(std::iter::once(WEB_IDENTITY_RULE))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rules_by_call_match_a_search_of_every_rule() {
+        for (service, action) in calls().chain([("s3.amazonaws.com", "GetObject")]) {
+            let searched = RULES
+                .iter()
+                .enumerate()
+                .filter(|(_, rule)| rule.service == service && rule.actions.contains(&action))
+                .fold(0u32, |bits, (index, _)| bits | 1 << index);
+            let found = RULES_BY_CALL.detectors(stable_hash(&[service, action]));
+            assert_eq!(found, searched, "{service} {action}");
+        }
+    }
 }
