@@ -303,13 +303,8 @@ mod tests {
     fn record_all_counts_like_a_plain_map() {
         let mut consumers = Consumers::new();
         let mut expected: std::collections::BTreeMap<(u8, u64), (u64, i64)> = Default::default();
-        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
-        let mut next = |bound: u64| {
-            seed = seed
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            (seed >> 33) % bound
-        };
+        let mut steps = crate::test_random::Steps::new(0x2545_f491_4f6c_dd1d);
+        let mut next = |bound: u64| steps.below(bound);
         for step in 0..5_000_i64 {
             // Some attributes left out, and few values, so most repeat.
             let mut observed = Vec::new();

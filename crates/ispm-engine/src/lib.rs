@@ -30,6 +30,8 @@ mod snapshot;
 mod state;
 mod suppression;
 mod tenant;
+#[cfg(test)]
+mod test_random;
 mod usage;
 mod useragent;
 

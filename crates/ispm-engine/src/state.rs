@@ -2012,15 +2012,8 @@ mod tests {
     fn stale_search_skip_matches_full_search() {
         let mut remembering = SeenValues::default();
         let mut searching = SeenValues::default();
-        // A small linear congruential generator, so the test is the same on
-        // every run.
-        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
-        let mut next = |bound: u64| {
-            seed = seed
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            (seed >> 33) % bound
-        };
+        let mut steps = crate::test_random::Steps::new(0x2545_f491_4f6c_dd1d);
+        let mut next = |bound: u64| steps.below(bound);
         let mut day = 100u16;
         for _ in 0..20_000 {
             // Mostly moving forward, sometimes a late event.
@@ -2053,13 +2046,8 @@ mod tests {
         let mut searching = [SeenValues::default(), SeenValues::default()];
         let mut skipping = [SeenValues::default(), SeenValues::default()];
         let mut last = LastObserved::default();
-        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
-        let mut next = |bound: u64| {
-            seed = seed
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            (seed >> 33) % bound
-        };
+        let mut steps = crate::test_random::Steps::new(0x9e37_79b9_7f4a_7c15);
+        let mut next = |bound: u64| steps.below(bound);
         let mut day = 100u16;
         for _ in 0..20_000 {
             day = match next(20) {
