@@ -538,6 +538,13 @@ mod tests {
         )
     }
 
+    /// Loads `text` as the settings file, without environment variables,
+    /// and returns its errors.
+    fn file_errors(text: &str) -> SettingErrors {
+        let file = toml_file(text);
+        load_with_env(Some(file.path()), env(&[]), Checks::Common).expect_err("invalid settings")
+    }
+
     fn toml_file(text: &str) -> tempfile::NamedTempFile {
         let mut file = tempfile::Builder::new()
             .suffix(".toml")
@@ -671,12 +678,10 @@ mod tests {
 
     #[test]
     fn unknown_enum_value_lists_the_accepted_ones() {
-        let file = toml_file(
+        let errors = file_errors(
             "[engine.severity_overrides]\nroot_account_used = \"urgent\"\n\
              [[kafka.inputs]]\ntopic = \"raw\"\ndecoder = \"cloudtrial\"\n",
         );
-        let errors = load_with_env(Some(file.path()), env(&[]), Checks::Common)
-            .expect_err("invalid settings");
         let lines: Vec<String> = errors
             .0
             .iter()
@@ -697,9 +702,7 @@ mod tests {
 
     #[test]
     fn bad_list_items_keep_their_written_index() {
-        let file = toml_file("[enrich]\ncloud_asns = [1, \"a\", 2, \"b\", 3.5]\n");
-        let errors = load_with_env(Some(file.path()), env(&[]), Checks::Common)
-            .expect_err("invalid settings");
+        let errors = file_errors("[enrich]\ncloud_asns = [1, \"a\", 2, \"b\", 3.5]\n");
         let keys: Vec<&str> = errors.0.iter().map(|error| error.key.as_str()).collect();
         assert_eq!(
             keys,
@@ -767,12 +770,10 @@ mod tests {
 
     #[test]
     fn missing_key_after_a_removed_list_item_is_reported() {
-        let file = toml_file(
+        let errors = file_errors(
             "[[kafka.inputs]]\ntopic = \"a\"\ndecoder = \"cloudtrial\"\n\
              [[kafka.inputs]]\ntopic = \"b\"\n",
         );
-        let errors = load_with_env(Some(file.path()), env(&[]), Checks::Common)
-            .expect_err("invalid settings");
         let lines: Vec<String> = errors
             .0
             .iter()
@@ -861,9 +862,7 @@ mod tests {
 
     #[test]
     fn missing_required_key_is_reported() {
-        let file = toml_file("[[kafka.inputs]]\ntopic = \"raw\"\n");
-        let errors = load_with_env(Some(file.path()), env(&[]), Checks::Common)
-            .expect_err("invalid settings");
+        let errors = file_errors("[[kafka.inputs]]\ntopic = \"raw\"\n");
         assert_eq!(errors.0.len(), 1);
         assert_eq!(errors.0[0].key, "kafka.inputs[0]");
         assert!(errors.0[0].message.contains("decoder"), "{}", errors.0[0]);
@@ -871,9 +870,7 @@ mod tests {
 
     #[test]
     fn type_error_names_value_and_expected_type() {
-        let file = toml_file("[engine.learning]\nmin_events = \"x\"\n");
-        let errors = load_with_env(Some(file.path()), env(&[]), Checks::Common)
-            .expect_err("invalid settings");
+        let errors = file_errors("[engine.learning]\nmin_events = \"x\"\n");
         assert_eq!(errors.0.len(), 1);
         let line = errors.0[0].to_string();
         assert!(
@@ -1167,11 +1164,9 @@ mod tests {
     fn shifted_list_item_check_is_left_out() {
         // Removing the first owner rule moves the second to index 0, so a
         // message about it would name the wrong rule.
-        let file = toml_file(
+        let errors = file_errors(
             "[[engine.inventory.owners]]\nidentity = \"a\"\n[[engine.inventory.owners]]\nidentity = \"\"\nowner = \"team\"\n",
         );
-        let errors = load_with_env(Some(file.path()), env(&[]), Checks::Common)
-            .expect_err("invalid settings");
         assert_eq!(errors.0.len(), 1, "{errors}");
         assert_eq!(errors.0[0].key, "engine.inventory.owners[0]");
     }
