@@ -89,7 +89,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn words_that_are_not_levels_fall_back_to_info() {
+    fn non_level_words_fall_back() {
         for directives in ["warning", "verbose", "", "  ", "info,lots"] {
             assert!(parse_filter(directives).1.is_some(), "{directives:?}");
         }

@@ -204,7 +204,7 @@ fn value_error_from_file_names_the_file() {
 }
 
 #[test]
-fn variable_with_one_underscore_is_named_also_beside_errors() {
+fn one_underscore_variable_warned_with_errors() {
     let dir = tempfile::tempdir().expect("tempdir");
     let config = write_config(&dir, "[engine]\nno_such_key = 1\n");
     let output = run(ispm()

@@ -296,12 +296,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn last_bucket_finds_the_state_a_lookup_finds() {
+    fn last_bucket_matches_lookup() {
         let mut identities = Identities::default();
         let mut interner = Interner::default();
         let ids: Vec<IdentityId> = (0..60)
             .map(|n| IdentityId::new(format!("aws:123456789012:user/u{n}")))
             .collect();
+
         let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
         for step in 0..3_000_u64 {
             seed = seed
@@ -314,6 +315,7 @@ mod tests {
             } else {
                 (step as usize / 50) % ids.len()
             };
+
             let id = &ids[pick];
             let state = identities
                 .entry(id.clone())
@@ -328,6 +330,7 @@ mod tests {
             assert_eq!(state.id, *id);
             state.event_count += 1;
         }
+
         let total: u64 = identities
             .table
             .iter()
@@ -337,6 +340,7 @@ mod tests {
             })
             .sum();
         assert_eq!(total, 3_000);
+
         let mut seen: Vec<&str> = identities.table.iter().map(Slot::id).collect();
         let len = seen.len();
         seen.sort_unstable();

@@ -241,13 +241,19 @@ impl SeenValues {
 }
 
 /// The values one identity's last events observed in its [`SeenValues`]
-/// on one day, one per attribute. Consecutive events mostly come from the
-/// same identity and repeat most of their values, and a value observed
-/// already that day is known without a search: its entry's day of last use
-/// is that day or later, or, when its set was full, the set has not changed
-/// since it overflowed. Values only change through
-/// [`SeenValues::observe`], for the identity's own events, so one copy per
-/// engine stays true.
+/// on one day, one per attribute.
+///
+/// Consecutive events mostly come from the same identity and repeat most
+/// of their values. A value observed already that day needs no search: its
+/// entry's day of last use is that day or later, or its full set has not
+/// changed since the value overflowed it. Values change only through
+/// [`SeenValues::observe`] for the identity's own events, so one copy per
+/// engine is enough.
+///
+/// NOTE: when a cold state fails to decode, the identity starts anew with
+/// an empty set, and its later events of the same day skip values that the
+/// new set never recorded. Such a failure is a bug, counted in
+/// `EngineStats::compaction_failures`.
 #[derive(Default)]
 pub(crate) struct LastObserved {
     identity: Option<IdentityId>,
@@ -767,7 +773,7 @@ impl PolicyState {
     }
 }
 
-/// The origin and history of an identity: identity created it and when, the roles
+/// The origin and history of an identity: who created it and when, the roles
 /// a person acted through, when it started learning again, and the web
 /// identity providers a role was assumed from. Rarely set, so kept in a box
 /// allocated when first set.

@@ -54,7 +54,7 @@ pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duratio
 const EXPECTED: &str = "a duration such as `90d`, `1h`, `15m`, `30s` or `500ms`";
 
 /// Reads a duration from text, with errors that show its form. A number
-/// without a unit is refused, because `600` could mean seconds or minutes.
+/// without a unit is rejected, because `600` could mean seconds or minutes.
 struct DurationVisitor;
 
 impl Visitor<'_> for DurationVisitor {
@@ -69,16 +69,21 @@ impl Visitor<'_> for DurationVisitor {
     }
 
     fn visit_i64<E: de::Error>(self, number: i64) -> Result<Duration, E> {
-        Err(E::custom(format!("{number} has no unit: write {EXPECTED}")))
+        Err(no_unit(number))
     }
 
     fn visit_u64<E: de::Error>(self, number: u64) -> Result<Duration, E> {
-        Err(E::custom(format!("{number} has no unit: write {EXPECTED}")))
+        Err(no_unit(number))
     }
 
     fn visit_f64<E: de::Error>(self, number: f64) -> Result<Duration, E> {
-        Err(E::custom(format!("{number} has no unit: write {EXPECTED}")))
+        Err(no_unit(number))
     }
+}
+
+/// Returns the error for a duration given as a bare number.
+fn no_unit<E: de::Error>(number: impl fmt::Display) -> E {
+    E::custom(format!("{number} has no unit: write {EXPECTED}"))
 }
 
 /// Parses `text` as `humantime` does, except for the unit `M`, which
@@ -86,7 +91,7 @@ impl Visitor<'_> for DurationVisitor {
 pub fn parse(text: &str) -> Result<Duration, String> {
     if text.contains('M') {
         return Err(format!(
-            "`{text}`: `M` means months; write `m` for minutes, or days, such as `90d`"
+            "invalid duration `{text}`: `M` means months. Write `m` for minutes, or days such as `90d`"
         ));
     }
     humantime_serde::re::humantime::parse_duration(text)
@@ -127,7 +132,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn capital_m_is_refused() {
+    fn capital_m_is_rejected() {
         assert!(parse("10M").is_err());
         assert_eq!(parse("10m"), Ok(Duration::from_secs(600)));
         assert!(parse("2months").is_ok());

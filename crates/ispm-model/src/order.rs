@@ -59,7 +59,7 @@ struct SortKey {
 
 /// Returns the first eight bytes of `id` as a number that orders as the
 /// bytes do, with zeros after a shorter id. Two ids with different prefixes
-/// order as their prefixes; ids with equal prefixes must be compared whole.
+/// order as their prefixes. Ids with equal prefixes must be compared whole.
 fn id_prefix(id: &str) -> u64 {
     let mut bytes = [0u8; 8];
     let length = id.len().min(8);

@@ -131,14 +131,16 @@ pub struct ScoringConfig {
     /// the limit. Default 20.
     pub key_long_overdue_points: u32,
     /// Risk points per open violation by severity. Default
-    /// [`DEFAULT_VIOLATION_POINTS`]; a severity left out keeps its default.
+    /// [`DEFAULT_VIOLATION_POINTS`]. A severity left
+    /// out keeps its default.
     #[serde(deserialize_with = "violation_points")]
     pub violation_points: SeverityPoints,
     /// Cap of the violation points. Default 50, so that policy findings
     /// alone cannot make up the whole score.
     pub violation_points_max: u32,
     /// Risk points per recent anomaly by severity. Default
-    /// [`DEFAULT_ANOMALY_POINTS`]; a severity left out keeps its default.
+    /// [`DEFAULT_ANOMALY_POINTS`]. A severity left
+    /// out keeps its default.
     #[serde(deserialize_with = "anomaly_points")]
     pub anomaly_points: SeverityPoints,
     /// Cap of the anomaly points. Default 40.
@@ -160,7 +162,8 @@ pub struct ScoringConfig {
     /// Default 2.
     pub sensitive_data_weight: f64,
     /// Weight of a policy check by severity in the posture score. Default
-    /// [`DEFAULT_CHECK_WEIGHTS`]; a severity left out keeps its default.
+    /// [`DEFAULT_CHECK_WEIGHTS`]. A severity left
+    /// out keeps its default.
     #[serde(deserialize_with = "check_weights")]
     pub check_weights: SeverityPoints,
     /// Share α of the weighted pass rate in the posture score; the rest is

@@ -1,5 +1,4 @@
-//! Rejection of values that the `config` crate would convert without a
-//! word.
+//! Rejection of values that the `config` crate would convert silently.
 //!
 //! `config` rounds a float to the nearest integer when a setting is an
 //! integer, so `max_record_bytes = 1500.7` would load as 1501, and

@@ -395,9 +395,9 @@ pub(super) fn key_text(segments: &[String]) -> String {
     text
 }
 
-/// Replaces `expected struct LogSettings`, which names a Rust type, with
-/// what the user can write there: a table. Also says what a socket address
-/// looks like, which the standard library's message does not.
+/// Rewrites messages that name Rust internals: `expected struct
+/// LogSettings` becomes a table of settings, and the standard library's
+/// `invalid socket address syntax` gets an example of a valid address.
 fn without_type_names(message: String) -> String {
     if message == "invalid socket address syntax" {
         return "invalid socket address: expected an IP address and a port, such as \
@@ -511,8 +511,8 @@ fn normalise_env_list(tree: &mut Value, dotted_key: &str) {
                     *text = text.trim().to_owned();
                 }
             }
-            // An empty variable is an empty list, and `a,,b,` holds two
-            // items: no setting's item is empty text.
+            // An empty variable is an empty list, and `a,,b,` contains two
+            // items, because no setting accepts an empty item.
             items.retain(|item| !matches!(&item.kind, ValueKind::String(text) if text.is_empty()));
         }
         ValueKind::Table(_) | ValueKind::Nil => {}
@@ -769,7 +769,7 @@ mod tests {
     }
 
     #[test]
-    fn missing_key_after_a_removed_list_item_is_reported() {
+    fn missing_key_after_removed_item_reported() {
         let errors = file_errors(
             "[[kafka.inputs]]\ntopic = \"a\"\ndecoder = \"cloudtrial\"\n\
              [[kafka.inputs]]\ntopic = \"b\"\n",
@@ -784,7 +784,7 @@ mod tests {
     }
 
     #[test]
-    fn wrong_types_are_named_in_the_terms_of_the_settings_file() {
+    fn wrong_types_use_settings_terms() {
         let file = toml_file(
             "[engine.severity_overrides]\nfirst_seen = 3\n\
              [kafka.client_properties]\n\"linger.ms\" = [1]\n",
@@ -817,7 +817,7 @@ mod tests {
     }
 
     #[test]
-    fn check_across_a_set_key_and_a_default_names_the_default() {
+    fn cross_key_check_names_default() {
         let file = toml_file("[kafka]\nqueue_full_backoff = \"5s\"\n");
         let errors = load_with_env(Some(file.path()), env(&[]), Checks::Run)
             .expect_err("backoff longer than the default maximum");
@@ -829,7 +829,7 @@ mod tests {
     }
 
     #[test]
-    fn booleans_and_numbers_are_not_converted_into_each_other() {
+    fn booleans_and_numbers_not_converted() {
         let file = toml_file(
             "[enrich]\ncloud_asns = [true, 5]\n[engine.learning]\nmin_events = true\n\
              [http]\nenabled = 2\n",

@@ -76,7 +76,7 @@ pub(super) fn setting_errors(
 /// that the message names came from, such as `ispm.toml and
 /// ISPM__KAFKA__QUEUE_FULL_BACKOFF` for a maximum set in the file that is
 /// shorter than a minimum set in the environment. A key set by neither
-/// holds its default: it is named `the default` beside a key that was
+/// has its default value: it is named `the default` beside a key that was
 /// set, so that the line does not blame the file for a value it left out.
 /// `file_label` stands in when no key was set.
 fn sources(tree: &Value, path: &[String], other_keys: &[Vec<String>], file_label: &str) -> String {

@@ -35,7 +35,7 @@ pub fn explain_unknown_variant(message: &str) -> Option<String> {
     Some(format!("expected a text value, one of {}", accepted(name)?))
 }
 
-/// How `config` ends its message for an enum given as a number, a list or
+/// The end of `config`'s message for an enum given as a number, a list or
 /// a table with more than one key.
 const WRONG_TYPE_SUFFIX: &str =
     " should be represented by either string or table with exactly one key";

@@ -899,7 +899,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn rules_by_call_match_a_search_of_every_rule() {
+    fn rules_by_call_match_full_search() {
         for (service, action) in calls().chain([("s3.amazonaws.com", "GetObject")]) {
             let searched = RULES
                 .iter()
